@@ -1,0 +1,142 @@
+import Hummingbird
+import NIOCore
+import NIOFoundationCompat
+import Providers
+import TollgateCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// `/admin/…`: organizations, keys, credit and request records as JSON, behind the admin token.
+struct AdminAPI: Sendable {
+    let gateway: Gateway
+
+    func register(on router: Router<BasicRequestContext>) {
+        let admin = router.group("admin")
+        admin.get("orgs") { request, _ in
+            try await guarded(request) { try await JSONValue.encodable(gateway.accounts.organizations()) }
+        }
+        admin.post("orgs") { request, _ in
+            try await guarded(request, status: .created) {
+                let body = try await RequestBodyReader.json(request, limit: 1 << 20)
+                guard let name = body["name"]?.stringValue else { throw GatewayError.badRequest("'name' is required", param: "name") }
+                let code = body["currency"]?.stringValue ?? "USD"
+                guard let currency = Currency(knownCode: code) else { throw GatewayError.badRequest("unknown currency '\(code)'", param: "currency") }
+                return try JSONValue.encodable(try await gateway.accounts.createOrganization(name: name, currency: currency))
+            }
+        }
+        admin.get("orgs/:org/balance") { request, context in
+            try await guarded(request) {
+                let organization = try await organization(context)
+                return try JSONValue.encodable(try await gateway.accounts.balance(of: organization))
+            }
+        }
+        admin.post("orgs/:org/credits") { request, context in
+            try await guarded(request, status: .created) {
+                let organization = try await organization(context)
+                let body = try await RequestBodyReader.json(request, limit: 1 << 20)
+                let text = body["amount"]?.stringValue ?? body["amount"].map { String(decoding: $0.encoded(), as: UTF8.self) }
+                guard let text, let amount = try? Money(decimal: text, currency: organization.currency) else {
+                    throw GatewayError.badRequest("'amount' must be a decimal such as \"100\" or \"12.50\"", param: "amount")
+                }
+                try await gateway.accounts.addCredit(amount, to: organization, note: body["note"]?.stringValue)
+                return try JSONValue.encodable(try await gateway.accounts.balance(of: organization))
+            }
+        }
+        admin.get("orgs/:org/keys") { request, context in
+            try await guarded(request) { try JSONValue.encodable(try await gateway.accounts.keys(of: try await organization(context))) }
+        }
+        admin.post("orgs/:org/keys") { request, context in
+            try await guarded(request, status: .created) {
+                let organization = try await organization(context)
+                let body = try await RequestBodyReader.json(request, limit: 1 << 20)
+                let models = body["models"]?.arrayValue?.compactMap(\.stringValue)
+                let (key, secret) = try await gateway.accounts.createKey(
+                    for: organization, name: body["name"]?.stringValue, team: body["team"]?.stringValue, allowedModels: models)
+                var value = try JSONValue.encodable(key)
+                value["key"] = .string(secret)
+                return value
+            }
+        }
+        admin.delete("keys/:id") { request, context in
+            try await guarded(request) {
+                let id = context.parameters.get("id") ?? ""
+                guard try await gateway.accounts.revokeKey(id: id) else { throw GatewayError.notFound("no live key with id '\(id)'") }
+                return ["id": .string(id), "revoked": true]
+            }
+        }
+        admin.get("requests") { request, _ in
+            try await guarded(request) {
+                let query = request.uri.queryParameters
+                let limit = query["limit"].flatMap { Int(String($0)) } ?? 100
+                var organizationID: String?
+                if let name = query["org"] {
+                    guard let found = try await gateway.accounts.organization(named: String(name)) else {
+                        throw GatewayError.notFound("no organization '\(name)'")
+                    }
+                    organizationID = found.id
+                }
+                return try JSONValue.encodable(try await gateway.requestRecords.recent(organizationID: organizationID, limit: min(limit, 1000)))
+            }
+        }
+        admin.get("requests/:id") { request, context in
+            try await guarded(request) {
+                let id = context.parameters.get("id") ?? ""
+                guard let record = try await gateway.requestRecords.record(id: id) else { throw GatewayError.notFound("no request '\(id)'") }
+                return try JSONValue.encodable(record)
+            }
+        }
+    }
+
+    private func organization(_ context: BasicRequestContext) async throws -> Organization {
+        let name = context.parameters.get("org") ?? ""
+        guard let organization = try await gateway.accounts.organization(named: name) else {
+            throw GatewayError.notFound("no organization '\(name)'")
+        }
+        return organization
+    }
+
+    /// Runs an admin action after checking the admin token, rendering its result or its error.
+    private func guarded(_ request: Request, status: HTTPResponse.Status = .ok,
+                         _ action: () async throws -> JSONValue) async throws -> Response {
+        guard let expected = gateway.configuration.adminToken, !expected.isEmpty else {
+            return GatewayError(status: 404, type: "invalid_request_error", code: "admin_disabled",
+                                message: "The admin API is off: set admin_token in the config or TOLLGATE_ADMIN_TOKEN.").response()
+        }
+        guard let token = ChatCompletionsProxy.bearerToken(request), constantTimeEqual(token, expected) else {
+            return GatewayError(status: 401, type: "authentication_error", code: "invalid_admin_token",
+                                message: "The admin API needs 'Authorization: Bearer <admin token>'.").response()
+        }
+        do {
+            let value = try await action()
+            return Response(status: status, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(data: value.encoded())))
+        } catch let error as AccountError {
+            let status = error.code == .notFound ? 404 : error.code == .conflict ? 409 : 400
+            return GatewayError(status: status, type: "invalid_request_error", message: error.description).response()
+        } catch {
+            return ChatCompletionsProxy.gatewayError(for: error).response()
+        }
+    }
+}
+
+/// Compares secrets in time that does not depend on where they differ.
+func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    let x = Array(a.utf8), y = Array(b.utf8)
+    guard x.count == y.count else { return false }
+    var difference: UInt8 = 0
+    for index in x.indices { difference |= x[index] ^ y[index] }
+    return difference == 0
+}
+
+extension JSONValue {
+    /// Any `Encodable` as a JSON value, through its JSON encoding.
+    static func encodable(_ value: some Encodable) throws -> JSONValue {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        return try JSONValue(parsing: encoder.encode(value))
+    }
+}

@@ -1,0 +1,258 @@
+import Providers
+import TollgateCore
+import Yams
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Reads `tollgate.yaml` into a `GatewayConfiguration`, checking every key before anything starts.
+///
+/// `${NAME}` in a value is replaced by the environment variable `NAME` (an error if unset);
+/// `${NAME:-default}` falls back to `default`.
+public struct ConfigurationLoader: Sendable {
+    public let environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    public func load(file: String) throws(ConfigurationError) -> GatewayConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(file: file, line: nil, path: "", problem: "cannot be read: \(error.localizedDescription)")
+        }
+        return try parse(text, file: file)
+    }
+
+    public func parse(_ text: String, file: String) throws(ConfigurationError) -> GatewayConfiguration {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigurationError(file: file, line: nil, path: "", problem: "is not valid YAML: \(error)")
+        }
+        var reader = ConfigurationReader(file: file, environment: environment)
+        guard let root else { return GatewayConfiguration() }
+        return try reader.configuration(root)
+    }
+}
+
+/// Walks the YAML tree, remembering the key path for errors.
+struct ConfigurationReader {
+    let file: String
+    let environment: [String: String]
+
+    func error(_ node: Node?, _ path: String, _ problem: String) -> ConfigurationError {
+        ConfigurationError(file: file, line: node?.mark?.line, path: path, problem: problem)
+    }
+
+    func mapping(_ node: Node, _ path: String, allowed: Set<String>) throws(ConfigurationError) -> [String: Node] {
+        guard let mapping = node.mapping else { throw error(node, path, "must be a mapping") }
+        var result: [String: Node] = [:]
+        for (key, value) in mapping {
+            guard let name = key.string else { throw error(key, path, "has a key that is not a string") }
+            let keyPath = path.isEmpty ? name : "\(path).\(name)"
+            guard allowed.contains(name) else {
+                throw error(key, keyPath, "unknown key (expected one of: \(allowed.sorted().joined(separator: ", ")))")
+            }
+            result[name] = value
+        }
+        return result
+    }
+
+    func sequence(_ node: Node, _ path: String) throws(ConfigurationError) -> [Node] {
+        guard let sequence = node.sequence else { throw error(node, path, "must be a list") }
+        return Array(sequence)
+    }
+
+    func string(_ node: Node, _ path: String) throws(ConfigurationError) -> String {
+        guard let scalar = node.scalar else { throw error(node, path, "must be a string") }
+        return try substitute(scalar.string, node, path)
+    }
+
+    func integer(_ node: Node, _ path: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        let text = try string(node, path)
+        guard let value = Int(text), range.contains(value) else {
+            throw error(node, path, "'\(text)' is not a whole number in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return value
+    }
+
+    func required(_ fields: [String: Node], _ key: String, _ path: String, in node: Node) throws(ConfigurationError) -> Node {
+        guard let value = fields[key] else { throw error(node, path, "missing required key '\(key)'") }
+        return value
+    }
+
+    /// Replaces `${NAME}` and `${NAME:-default}` with the environment's values.
+    func substitute(_ text: String, _ node: Node, _ path: String) throws(ConfigurationError) -> String {
+        guard text.contains("${") else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "${") {
+            result += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                throw error(node, path, "unterminated '${' in '\(text)'")
+            }
+            let expression = rest[start.upperBound..<end]
+            let parts = expression.split(separator: ":-", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(parts[0])
+            if let value = environment[name], !value.isEmpty {
+                result += value
+            } else if parts.count == 2 {
+                result += parts[1]
+            } else {
+                throw error(node, path, "environment variable \(name) is not set")
+            }
+            rest = rest[rest.index(after: end)...]
+        }
+        return result + rest
+    }
+
+    mutating func configuration(_ root: Node) throws(ConfigurationError) -> GatewayConfiguration {
+        let fields = try mapping(root, "", allowed: ["admin_token", "server", "upstream", "providers", "models", "routes"])
+        var configuration = GatewayConfiguration()
+        if let node = fields["admin_token"] { configuration.adminToken = try string(node, "admin_token") }
+        if let node = fields["server"] { try server(node, into: &configuration) }
+        if let node = fields["upstream"] { try upstream(node, into: &configuration) }
+        let providerNodes = try fields["providers"].map { node throws(ConfigurationError) in try sequence(node, "providers") } ?? []
+        for (index, node) in providerNodes.enumerated() {
+            let provider = try provider(node, "providers[\(index)]")
+            if configuration.providers.contains(where: { $0.name == provider.name }) {
+                throw error(node, "providers[\(index)].name", "'\(provider.name)' is defined twice")
+            }
+            configuration.providers.append(provider)
+        }
+        let modelNodes = try fields["models"].map { node throws(ConfigurationError) in try sequence(node, "models") } ?? []
+        for (index, node) in modelNodes.enumerated() {
+            let model = try model(node, "models[\(index)]", providers: configuration.providers)
+            if configuration.models.contains(where: { $0.name == model.name }) {
+                throw error(node, "models[\(index)].name", "'\(model.name)' is defined twice")
+            }
+            configuration.models.append(model)
+        }
+        if let node = fields["routes"] { configuration.routes = try routes(node, models: configuration.models) }
+        return configuration
+    }
+
+    func server(_ node: Node, into configuration: inout GatewayConfiguration) throws(ConfigurationError) {
+        let fields = try mapping(node, "server", allowed: ["host", "port", "max_request_body_bytes", "record_batch_size"])
+        if let value = fields["host"] { configuration.host = try string(value, "server.host") }
+        if let value = fields["port"] { configuration.port = try integer(value, "server.port", range: 0...65535) }
+        if let value = fields["max_request_body_bytes"] {
+            configuration.maxRequestBodyBytes = try integer(value, "server.max_request_body_bytes", range: 1024...(1 << 30))
+        }
+        if let value = fields["record_batch_size"] {
+            configuration.recordBatchSize = try integer(value, "server.record_batch_size", range: 1...10_000)
+        }
+    }
+
+    func upstream(_ node: Node, into configuration: inout GatewayConfiguration) throws(ConfigurationError) {
+        let fields = try mapping(node, "upstream", allowed: ["connect_timeout_seconds", "read_timeout_seconds"])
+        if let value = fields["connect_timeout_seconds"] {
+            configuration.upstream.connectTimeout = .seconds(try integer(value, "upstream.connect_timeout_seconds", range: 1...600))
+        }
+        if let value = fields["read_timeout_seconds"] {
+            configuration.upstream.readTimeout = .seconds(try integer(value, "upstream.read_timeout_seconds", range: 1...3600))
+        }
+    }
+
+    func provider(_ node: Node, _ path: String) throws(ConfigurationError) -> Provider {
+        let fields = try mapping(node, path, allowed: ["name", "kind", "base_url", "api_key", "region"])
+        let name = try string(try required(fields, "name", path, in: node), "\(path).name")
+        let kindNode = try required(fields, "kind", path, in: node)
+        let kindText = try string(kindNode, "\(path).kind")
+        guard let kind = Provider.Kind(rawValue: kindText) else {
+            throw error(kindNode, "\(path).kind", "'\(kindText)' is not one of: \(Provider.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let urlNode = try required(fields, "base_url", path, in: node)
+        let baseURL = try string(urlNode, "\(path).base_url")
+        guard let url = URL(string: baseURL), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              let host = url.host, !host.isEmpty
+        else { throw error(urlNode, "\(path).base_url", "'\(baseURL)' is not an http(s) URL") }
+        let apiKey = try fields["api_key"].map { node throws(ConfigurationError) in try string(node, "\(path).api_key") }
+        let region = try fields["region"].map { node throws(ConfigurationError) in try string(node, "\(path).region") }
+        return Provider(name: name, kind: kind, baseURL: baseURL, apiKey: apiKey, region: region)
+    }
+
+    func model(_ node: Node, _ path: String, providers: [Provider]) throws(ConfigurationError) -> ModelDefinition {
+        let fields = try mapping(node, path, allowed: ["name", "provider", "upstream", "tokenizer", "context_window", "capabilities", "price"])
+        let name = try string(try required(fields, "name", path, in: node), "\(path).name")
+        let providerNode = try required(fields, "provider", path, in: node)
+        let providerName = try string(providerNode, "\(path).provider")
+        guard let provider = providers.first(where: { $0.name == providerName }) else {
+            throw error(providerNode, "\(path).provider", "no provider named '\(providerName)' is defined")
+        }
+        let upstream = try fields["upstream"].map { node throws(ConfigurationError) in try string(node, "\(path).upstream") }
+        let tokenizer = try fields["tokenizer"].map { node throws(ConfigurationError) in try string(node, "\(path).tokenizer") }
+        let contextWindow = try fields["context_window"].map { node throws(ConfigurationError) in
+            try integer(node, "\(path).context_window", range: 1...100_000_000)
+        }
+        var capabilities: [String] = []
+        if let node = fields["capabilities"] {
+            for (index, item) in try sequence(node, "\(path).capabilities").enumerated() {
+                capabilities.append(try string(item, "\(path).capabilities[\(index)]"))
+            }
+        }
+        guard let priceNode = fields["price"] else { throw error(node, path, "missing required key 'price'") }
+        let price = try price(priceNode, "\(path).price")
+        return ModelDefinition(name: name, provider: provider, upstream: upstream, tokenizer: tokenizer,
+                               contextWindow: contextWindow, capabilities: capabilities, price: price)
+    }
+
+    func price(_ node: Node, _ path: String) throws(ConfigurationError) -> ModelPrice {
+        let fields = try mapping(node, path, allowed: ["currency", "input", "cached_input", "cache_write", "output", "reasoning"])
+        let currencyNode = try required(fields, "currency", path, in: node)
+        let code = try string(currencyNode, "\(path).currency")
+        guard let currency = Currency(knownCode: code) else {
+            throw error(currencyNode, "\(path).currency", "'\(code)' is not a known currency (\(Currency.known.keys.sorted().joined(separator: ", ")))")
+        }
+        func amount(_ key: String) throws(ConfigurationError) -> Int64? {
+            guard let node = fields[key] else { return nil }
+            let text = try string(node, "\(path).\(key)")
+            let money: Money
+            do {
+                money = try Money(decimal: text, currency: currency)
+            } catch {
+                throw self.error(node, "\(path).\(key)", "\(error) (a price per 1M tokens such as 0.28)")
+            }
+            guard money.nanos >= 0 else { throw self.error(node, "\(path).\(key)", "'\(text)' is negative") }
+            return money.nanos
+        }
+        guard let input = try amount("input") else { throw error(node, path, "missing required key 'input'") }
+        guard let output = try amount("output") else { throw error(node, path, "missing required key 'output'") }
+        return ModelPrice(currency: currency, input: input, cachedInput: try amount("cached_input"),
+                          cacheWrite: try amount("cache_write"), output: output, reasoning: try amount("reasoning"))
+    }
+
+    func routes(_ node: Node, models: [ModelDefinition]) throws(ConfigurationError) -> [RouteDefinition] {
+        guard let mapping = node.mapping else { throw error(node, "routes", "must be a mapping") }
+        var routes: [RouteDefinition] = []
+        for (key, value) in mapping {
+            guard let name = key.string else { throw error(key, "routes", "has a key that is not a string") }
+            let path = "routes.\(name)"
+            if models.contains(where: { $0.name == name }) { throw error(key, path, "'\(name)' is already a model's name") }
+            let fields = try self.mapping(value, path, allowed: ["policy", "candidates"])
+            let policyNode = try required(fields, "policy", path, in: value)
+            let policyText = try string(policyNode, "\(path).policy")
+            guard let policy = RouteDefinition.Policy(rawValue: policyText) else {
+                throw error(policyNode, "\(path).policy", "'\(policyText)' is not one of: \(RouteDefinition.Policy.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            var candidates: [String] = []
+            for (index, item) in try sequence(try required(fields, "candidates", path, in: value), "\(path).candidates").enumerated() {
+                let candidate = try string(item, "\(path).candidates[\(index)]")
+                guard models.contains(where: { $0.name == candidate }) else {
+                    throw error(item, "\(path).candidates[\(index)]", "no model named '\(candidate)' is defined")
+                }
+                candidates.append(candidate)
+            }
+            guard !candidates.isEmpty else { throw error(value, "\(path).candidates", "must name at least one model") }
+            routes.append(RouteDefinition(name: name, policy: policy, candidates: candidates))
+        }
+        return routes
+    }
+}

@@ -1,0 +1,40 @@
+import Providers
+
+/// Everything the gateway needs to run, from `tollgate.yaml` or built in code (the demo, tests).
+public struct GatewayConfiguration: Sendable {
+    /// The token that opens `/admin` and the dashboard; no admin API without one.
+    public var adminToken: String?
+    /// Where to listen. Default `127.0.0.1:8080`.
+    public var host: String
+    public var port: Int
+    /// The largest request body accepted; larger ones get 413 before they are read whole.
+    /// Default 32 MiB.
+    public var maxRequestBodyBytes: Int
+    /// Timeouts and limits for calls to providers.
+    public var upstream: UpstreamClient.Configuration
+    /// How many request records are written per database transaction, at most.
+    public var recordBatchSize: Int
+    public var providers: [Provider]
+    public var models: [ModelDefinition]
+    /// Names that stand for several models, such as `auto`.
+    public var routes: [RouteDefinition]
+
+    public init(adminToken: String? = nil, host: String = "127.0.0.1", port: Int = 8080,
+                maxRequestBodyBytes: Int = 32 << 20, upstream: UpstreamClient.Configuration = .init(),
+                recordBatchSize: Int = 256, providers: [Provider] = [], models: [ModelDefinition] = [], routes: [RouteDefinition] = []) {
+        self.adminToken = adminToken
+        self.host = host
+        self.port = port
+        self.maxRequestBodyBytes = maxRequestBodyBytes
+        self.upstream = upstream
+        self.recordBatchSize = recordBatchSize
+        self.providers = providers
+        self.models = models
+        self.routes = routes
+    }
+
+    /// The model a client asked for, by name.
+    public func model(named name: String) -> ModelDefinition? {
+        models.first { $0.name == name }
+    }
+}

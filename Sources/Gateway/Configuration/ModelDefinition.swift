@@ -1,0 +1,27 @@
+import Providers
+
+/// A model clients may ask for, and how Tollgate serves it.
+public struct ModelDefinition: Hashable, Sendable {
+    /// The name clients send as `model`.
+    public var name: String
+    /// The provider that serves it.
+    public var provider: Provider
+    /// The provider's own id for the model.
+    public var upstream: String
+    /// The tokenizer that counts its tokens, when known.
+    public var tokenizer: String?
+    public var contextWindow: Int?
+    public var capabilities: [String]
+    public var price: ModelPrice
+
+    public init(name: String, provider: Provider, upstream: String? = nil, tokenizer: String? = nil,
+                contextWindow: Int? = nil, capabilities: [String] = [], price: ModelPrice) {
+        self.name = name
+        self.provider = provider
+        self.upstream = upstream ?? name
+        self.tokenizer = tokenizer
+        self.contextWindow = contextWindow
+        self.capabilities = capabilities
+        self.price = price
+    }
+}

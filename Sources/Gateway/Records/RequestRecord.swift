@@ -1,0 +1,83 @@
+import TollgateCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// What happened to one proxied request: who asked, what served it, what it used and cost.
+public struct RequestRecord: Hashable, Sendable, Codable {
+    /// Where the token counts came from.
+    public enum UsageSource: String, Hashable, Sendable, Codable {
+        /// The provider's usage object.
+        case provider
+        /// Tollgate's own count of what was sent and received.
+        case counted
+        /// Nothing to count: the request failed before the provider produced anything.
+        case none
+    }
+
+    public var id: String
+    public var keyID: String?
+    public var organizationID: String?
+    public var modelRequested: String?
+    public var modelUsed: String?
+    public var provider: String?
+    /// The HTTP status the client got (200 for a stream that started, even if cut later).
+    public var status: Int
+    public var streamed: Bool
+    public var usage: TokenUsage
+    public var cost: Money?
+    public var usageSource: UsageSource
+    public var latencyMilliseconds: Int64
+    public var timeToFirstTokenMilliseconds: Int64?
+    public var error: String?
+    public var createdAt: Date
+
+    public init(id: String, keyID: String? = nil, organizationID: String? = nil, modelRequested: String? = nil,
+                modelUsed: String? = nil, provider: String? = nil, status: Int, streamed: Bool = false,
+                usage: TokenUsage = .zero, cost: Money? = nil, usageSource: UsageSource = .none,
+                latencyMilliseconds: Int64 = 0, timeToFirstTokenMilliseconds: Int64? = nil,
+                error: String? = nil, createdAt: Date = Date()) {
+        self.id = id
+        self.keyID = keyID
+        self.organizationID = organizationID
+        self.modelRequested = modelRequested
+        self.modelUsed = modelUsed
+        self.provider = provider
+        self.status = status
+        self.streamed = streamed
+        self.usage = usage
+        self.cost = cost
+        self.usageSource = usageSource
+        self.latencyMilliseconds = latencyMilliseconds
+        self.timeToFirstTokenMilliseconds = timeToFirstTokenMilliseconds
+        self.error = error
+        self.createdAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, keyID = "key_id", organizationID = "org_id", modelRequested = "model_requested"
+        case modelUsed = "model_used", provider, status, streamed, usage, cost, usageSource = "usage_source"
+        case latencyMilliseconds = "latency_ms", timeToFirstTokenMilliseconds = "ttft_ms", error
+        case createdAt = "created_at"
+    }
+}
+
+extension Money: Codable {
+    enum CodingKeys: String, CodingKey { case amount, nanos, currency }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(nanos: try container.decode(Int64.self, forKey: .nanos),
+                  currency: try container.decode(Currency.self, forKey: .currency))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(decimalString, forKey: .amount)
+        try container.encode(nanos, forKey: .nanos)
+        try container.encode(currency, forKey: .currency)
+    }
+}

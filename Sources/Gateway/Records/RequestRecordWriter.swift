@@ -1,0 +1,57 @@
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Writes request records off the hot path: handlers hand a record over without waiting, and
+/// this service inserts whatever has queued up, many per transaction. On shutdown it stops only
+/// after the HTTP server has finished (it is started before it), then flushes the rest.
+public final class RequestRecordWriter: Service, Sendable {
+    private let store: RequestRecordStore
+    private let batchSize: Int
+    private let logger: Logger
+    private let pending = Mutex<[RequestRecord]>([])
+    private let wakeUps: AsyncStream<Void>
+    private let wakeUp: AsyncStream<Void>.Continuation
+
+    public init(store: RequestRecordStore, batchSize: Int = 256, logger: Logger) {
+        self.store = store
+        self.batchSize = max(1, batchSize)
+        self.logger = logger
+        (wakeUps, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Queues a record for writing; never waits on the database.
+    public func submit(_ record: RequestRecord) {
+        pending.withLock { $0.append(record) }
+        wakeUp.yield()
+    }
+
+    /// Records queued and not yet written.
+    public var backlog: Int { pending.withLock { $0.count } }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            for await _ in wakeUps { await flush() }
+            await flush()
+        } onGracefulShutdown: {
+            self.wakeUp.finish()
+        }
+    }
+
+    /// Writes everything queued so far, in batches.
+    public func flush() async {
+        while true {
+            let batch = pending.withLock { queue -> [RequestRecord] in
+                let batch = Array(queue.prefix(batchSize))
+                queue.removeFirst(batch.count)
+                return batch
+            }
+            if batch.isEmpty { return }
+            do {
+                try await store.insert(batch)
+            } catch {
+                logger.error("could not write request records", metadata: ["count": "\(batch.count)", "error": "\(error)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import AsyncHTTPClient
+import Hummingbird
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import Providers
+import ServiceLifecycle
+import Storage
+
+/// The gateway assembled: its stores, its upstream client, its routes and its services.
+///
+/// The composition root (`tollgate serve`, `tollgate demo`, tests) builds one and runs
+/// `services` in one `ServiceGroup`; they start in order and stop in reverse, so on shutdown the
+/// HTTP server drains in-flight requests first, then the record writer flushes, then the database
+/// closes.
+public struct Gateway: Sendable {
+    public let configuration: GatewayConfiguration
+    public let database: Database
+    public let accounts: AccountStore
+    public let requestRecords: RequestRecordStore
+    public let recordWriter: RequestRecordWriter
+    public let upstream: UpstreamClient
+    let logger: Logger
+
+    public init(configuration: GatewayConfiguration, database: Database, httpClient: HTTPClient, logger: Logger) {
+        self.configuration = configuration
+        self.database = database
+        self.accounts = AccountStore(database: database)
+        self.requestRecords = RequestRecordStore(database: database)
+        self.recordWriter = RequestRecordWriter(store: requestRecords, batchSize: configuration.recordBatchSize, logger: logger)
+        self.upstream = UpstreamClient(httpClient: httpClient, configuration: configuration.upstream)
+        self.logger = logger
+    }
+
+    /// The HTTP routes: the client API, health and the admin API.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        let proxy = ChatCompletionsProxy(configuration: configuration, accounts: accounts,
+                                         creditGuard: CreditGuard(accounts: accounts), upstream: upstream,
+                                         records: recordWriter, logger: logger)
+        router.post("/v1/chat/completions") { request, _ in await proxy.handle(request) }
+        router.get("/v1/models") { request, _ in await self.models(request) }
+        router.get("/health") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+        }
+        AdminAPI(gateway: self).register(on: router)
+        return router
+    }
+
+    /// The HTTP server, as a service.
+    public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(router: router(),
+                    configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tollgate"),
+                    onServerRunning: onServerRunning, logger: logger)
+    }
+
+    /// Every long-running part in start order: database, record writer, HTTP server.
+    public func services(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> [any Service] {
+        [DatabaseService(database: database), recordWriter, application(onServerRunning: onServerRunning)]
+    }
+
+    /// `GET /v1/models`: the models and routes this key may use, in OpenAI's list format.
+    func models(_ request: Request) async -> Response {
+        do {
+            guard let secret = ChatCompletionsProxy.bearerToken(request),
+                  let (key, _) = try await accounts.authenticate(secret: secret)
+            else { return GatewayError.unauthorized("Missing, incorrect or revoked API key.").response() }
+            var data: [JSONValue] = configuration.models.filter { key.allows(model: $0.name) }.map {
+                ["id": .string($0.name), "object": "model", "created": 0, "owned_by": .string($0.provider.name)]
+            }
+            data += configuration.routes.filter { key.allows(model: $0.name) }.map {
+                ["id": .string($0.name), "object": "model", "created": 0, "owned_by": "tollgate"]
+            }
+            let body: JSONValue = ["object": "list", "data": .array(data)]
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(data: body.encoded())))
+        } catch {
+            return ChatCompletionsProxy.gatewayError(for: error).response()
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Hummingbird
+import NIOCore
+import NIOFoundationCompat
+import Providers
+
+/// A refusal or failure the client sees, with the status DESIGN.md assigns to it, rendered in the
+/// client's own wire format.
+public struct GatewayError: Error, Sendable, CustomStringConvertible {
+    public let status: Int
+    /// OpenAI's error `type`.
+    public let type: String
+    /// OpenAI's error `code`, when there is a more precise one.
+    public let code: String?
+    public let message: String
+    public let param: String?
+    public var retryAfter: String?
+
+    public init(status: Int, type: String, code: String? = nil, message: String, param: String? = nil, retryAfter: String? = nil) {
+        self.status = status
+        self.type = type
+        self.code = code
+        self.message = message
+        self.param = param
+        self.retryAfter = retryAfter
+    }
+
+    public var description: String { "\(status) \(type): \(message)" }
+
+    public static func badRequest(_ message: String, param: String? = nil) -> GatewayError {
+        GatewayError(status: 400, type: "invalid_request_error", message: message, param: param)
+    }
+
+    public static func unauthorized(_ message: String) -> GatewayError {
+        GatewayError(status: 401, type: "authentication_error", code: "invalid_api_key", message: message)
+    }
+
+    public static func paymentRequired(_ message: String) -> GatewayError {
+        GatewayError(status: 402, type: "insufficient_quota", code: "insufficient_quota", message: message)
+    }
+
+    public static func modelNotAllowed(_ model: String) -> GatewayError {
+        GatewayError(status: 403, type: "permission_error", code: "model_not_allowed",
+                     message: "This key may not use the model '\(model)'.", param: "model")
+    }
+
+    public static func modelNotFound(_ model: String) -> GatewayError {
+        GatewayError(status: 404, type: "invalid_request_error", code: "model_not_found",
+                     message: "The model '\(model)' does not exist or is not served by this gateway.", param: "model")
+    }
+
+    public static func tooLarge(limit: Int) -> GatewayError {
+        GatewayError(status: 413, type: "invalid_request_error", code: "request_too_large",
+                     message: "The request body is larger than the limit of \(limit) bytes.")
+    }
+
+    public static func notFound(_ message: String) -> GatewayError {
+        GatewayError(status: 404, type: "invalid_request_error", code: "not_found", message: message)
+    }
+
+    /// The gateway's answer to a provider that failed.
+    public static func upstream(_ error: UpstreamError) -> GatewayError {
+        let detail = "Provider '\(error.provider)': \(error.detail.prefix(500))"
+        switch error.kind {
+        case .status(429):
+            return GatewayError(status: 429, type: "rate_limit_error", code: "upstream_rate_limited",
+                                message: "The provider is rate limiting requests. \(detail)", retryAfter: error.retryAfter ?? "1")
+        case .status(400), .status(422):
+            return GatewayError(status: 400, type: "invalid_request_error", code: "upstream_rejected_request",
+                                message: "The provider rejected the request. \(detail)")
+        case .status(503):
+            return GatewayError(status: 503, type: "service_unavailable", code: "upstream_unavailable",
+                                message: "The provider is unavailable. \(detail)", retryAfter: error.retryAfter)
+        case .status(504), .timeout:
+            return GatewayError(status: 504, type: "timeout", code: "upstream_timeout",
+                                message: "The provider did not answer in time. \(detail)")
+        case .status(let status):
+            return GatewayError(status: 502, type: "upstream_error", code: "upstream_status_\(status)",
+                                message: "The provider failed with status \(status). \(detail)")
+        case .unreachable:
+            return GatewayError(status: 502, type: "upstream_error", code: "upstream_unreachable",
+                                message: "The provider could not be reached. \(detail)")
+        case .malformed:
+            return GatewayError(status: 502, type: "upstream_error", code: "upstream_malformed",
+                                message: "The provider sent a malformed response. \(detail)")
+        case .truncated:
+            return GatewayError(status: 502, type: "upstream_error", code: "upstream_truncated",
+                                message: "The provider ended the response early. \(detail)")
+        }
+    }
+
+    /// OpenAI's error object: `{"error": {"message", "type", "param", "code"}}`.
+    public var openAIBody: JSONValue {
+        ["error": ["message": .string(message), "type": .string(type),
+                   "param": param.map { .string($0) } ?? nil, "code": code.map { .string($0) } ?? nil]]
+    }
+
+    /// The error as an HTTP response in OpenAI's format.
+    public func response(headers extra: HTTPFields = [:]) -> Response {
+        var headers = extra
+        headers[.contentType] = "application/json"
+        if let retryAfter { headers[.retryAfter] = retryAfter }
+        return Response(status: .init(code: status), headers: headers,
+                        body: .init(byteBuffer: ByteBuffer(data: openAIBody.encoded())))
+    }
+}

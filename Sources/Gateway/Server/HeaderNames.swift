@@ -1,0 +1,11 @@
+import HTTPTypes
+
+/// The headers Tollgate adds to proxied responses and reads from requests (INTERFACE.md).
+extension HTTPField.Name {
+    static let tollgateRequestID = Self("x-tollgate-request-id")!
+    static let tollgateModel = Self("x-tollgate-model")!
+    static let tollgateProvider = Self("x-tollgate-provider")!
+    static let tollgateRoute = Self("x-tollgate-route")!
+    static let tollgateCost = Self("x-tollgate-cost")!
+    static let xAPIKey = Self("x-api-key")!
+}

@@ -1,0 +1,87 @@
+import Logging
+import SQLKit
+import SQLiteKit
+import ServiceLifecycle
+
+/// Tollgate's database: one SQL interface (SQLKit) over SQLite or PostgreSQL.
+///
+/// Callers write SQL once against `sql`; `dialect` is there for the few statements that differ.
+/// SQLite has a single connection and one writer at a time, so `transaction` serializes writers
+/// through an async lock rather than letting two `BEGIN`s interleave on one connection.
+public final class Database: Sendable {
+    public enum Dialect: Sendable { case sqlite, postgres }
+
+    public let url: DatabaseURL
+    public let dialect: Dialect
+    /// Runs a single statement. Multi-statement work goes through `transaction`.
+    public let sql: any SQLDatabase
+    private let closer: @Sendable () async throws -> Void
+    private let writeLock = AsyncLock()
+
+    private init(url: DatabaseURL, dialect: Dialect, sql: any SQLDatabase, closer: @escaping @Sendable () async throws -> Void) {
+        self.url = url
+        self.dialect = dialect
+        self.sql = sql
+        self.closer = closer
+    }
+
+    /// Opens the database and brings its schema up to date.
+    public static func open(_ url: DatabaseURL, logger: Logger) async throws -> Database {
+        switch url {
+        case .sqlite(let path):
+            let storage: SQLiteConnection.Storage = path == ":memory:" ? .memory : .file(path: path)
+            let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
+            let sql = connection.sql(queryLogLevel: .trace)
+            if path != ":memory:" {
+                // WAL lets readers proceed while one writer commits; NORMAL sync is durable in WAL
+                // except for the last transactions on power loss, never corrupting.
+                try await sql.raw("PRAGMA journal_mode=WAL").run()
+                try await sql.raw("PRAGMA synchronous=NORMAL").run()
+            }
+            try await sql.raw("PRAGMA busy_timeout=5000").run()
+            try await sql.raw("PRAGMA foreign_keys=ON").run()
+            let database = Database(url: url, dialect: .sqlite, sql: sql) { try await connection.close() }
+            do {
+                try await Migrations.run(on: database, logger: logger)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            return database
+        case .postgres:
+            throw StorageError(.unsupported, detail: "PostgreSQL storage arrives with the ledger; use sqlite:PATH for now")
+        }
+    }
+
+    /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
+    public func transaction<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await writeLock.withLock {
+            try await sql.raw("BEGIN").run()
+            do {
+                let result = try await body(sql)
+                try await sql.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    public func close() async throws {
+        try await writeLock.withLock { try await closer() }
+    }
+}
+
+/// Keeps the database open while the service group runs and closes it last, after every
+/// service started after it (the HTTP server, the record writer) has finished.
+public struct DatabaseService: Service {
+    public let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        try await database.close()
+    }
+}

@@ -1,0 +1,112 @@
+import Logging
+import SQLKit
+
+/// A numbered schema change. Migrations run in order, each once, each in its own transaction.
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    public let statements: [String]
+
+    public init(version: Int, name: String, statements: [String]) {
+        self.version = version
+        self.name = name
+        self.statements = statements
+    }
+}
+
+/// The schema, as the numbered migrations that build it.
+///
+/// The SQL is written to mean the same on SQLite and PostgreSQL: `BIGINT` for counts and nano-units,
+/// `TEXT` for ids, timestamps as `BIGINT` milliseconds since the Unix epoch.
+public enum Migrations {
+    public static let all: [Migration] = [
+        Migration(version: 1, name: "organizations, keys, credits, request records", statements: [
+            """
+            CREATE TABLE organizations (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                currency TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY,
+                org_id TEXT NOT NULL REFERENCES organizations(id),
+                name TEXT,
+                team TEXT,
+                key_hash TEXT NOT NULL UNIQUE,
+                key_hint TEXT NOT NULL,
+                allowed_models TEXT,
+                created_at BIGINT NOT NULL,
+                revoked_at BIGINT
+            )
+            """,
+            "CREATE INDEX api_keys_org ON api_keys(org_id)",
+            """
+            CREATE TABLE credit_grants (
+                id TEXT PRIMARY KEY,
+                org_id TEXT NOT NULL REFERENCES organizations(id),
+                amount_nanos BIGINT NOT NULL,
+                currency TEXT NOT NULL,
+                note TEXT,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX credit_grants_org ON credit_grants(org_id)",
+            """
+            CREATE TABLE request_records (
+                id TEXT PRIMARY KEY,
+                key_id TEXT,
+                org_id TEXT,
+                model_requested TEXT,
+                model_used TEXT,
+                provider TEXT,
+                status INTEGER NOT NULL,
+                streamed INTEGER NOT NULL,
+                input_tokens BIGINT NOT NULL,
+                cached_input_tokens BIGINT NOT NULL,
+                cache_write_tokens BIGINT NOT NULL,
+                output_tokens BIGINT NOT NULL,
+                reasoning_tokens BIGINT NOT NULL,
+                cost_nanos BIGINT NOT NULL,
+                currency TEXT,
+                usage_source TEXT NOT NULL,
+                latency_ms BIGINT NOT NULL,
+                ttft_ms BIGINT,
+                error TEXT,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX request_records_org_time ON request_records(org_id, created_at)",
+        ]),
+    ]
+
+    /// Applies every migration the database has not seen yet.
+    ///
+    /// - Throws: `StorageError` when the database was migrated by a newer Tollgate.
+    public static func run(on database: Database, logger: Logger) async throws {
+        try await database.sql.raw("""
+            CREATE TABLE IF NOT EXISTS tollgate_migrations (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
+            """).run()
+        let applied = try await database.sql.raw("SELECT version FROM tollgate_migrations")
+            .all().map { try $0.decode(column: "version", as: Int.self) }
+        let newest = all.last?.version ?? 0
+        if let unknown = applied.first(where: { $0 > newest }) {
+            throw StorageError(.migration, detail: "the database has migration \(unknown), newer than this Tollgate knows (\(newest))")
+        }
+        for migration in all where !applied.contains(migration.version) {
+            logger.info("migrating database", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+            try await database.transaction { sql in
+                for statement in migration.statements {
+                    try await sql.raw(SQLQueryString(statement)).run()
+                }
+                try await sql.raw("""
+                    INSERT INTO tollgate_migrations (version, name, applied_at)
+                    VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Timestamp.millisecondsNow()))
+                    """).run()
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+import Hummingbird
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import Providers
+import Synchronization
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// An OpenAI-compatible provider on a real loopback port that speaks the real wire format —
+/// JSON and Server-Sent Events, usage shaped as OpenAI or DeepSeek shape it — and misbehaves on
+/// request, so the gateway can be tested against everything real providers do.
+///
+/// ```swift
+/// try await FakeProvider.withRunning(style: .deepseek) { fake in
+///     fake.enqueue(.fail(status: 429))
+///     // point a gateway at fake.baseURL
+/// }
+/// ```
+public final class FakeProvider: Sendable {
+    /// What the fake has seen, for tests to assert on.
+    public struct Observations: Sendable {
+        /// Every request body received, in order.
+        public var requests: [JSONValue] = []
+        /// The `authorization` header of each request.
+        public var authorizations: [String?] = []
+        /// Streams whose client went away before the fake finished sending.
+        public var cancelledStreams = 0
+        /// Streams the fake sent to the end.
+        public var completedStreams = 0
+    }
+
+    private struct State {
+        var script: [FakeBehavior] = []
+        var defaultBehavior: FakeBehavior = .normal
+        var seenPrompts: Set<JSONValue> = []
+        var observations = Observations()
+    }
+
+    public let style: FakeUsageStyle
+    /// When set, requests must carry `Authorization: Bearer <apiKey>` or get a 401.
+    public let apiKey: String?
+    private let state = Mutex(State())
+    private let port = Mutex<Int?>(nil)
+    private let logger: Logger
+
+    public init(style: FakeUsageStyle = .openai, apiKey: String? = nil, logger: Logger = Logger(label: "fake-provider")) {
+        self.style = style
+        self.apiKey = apiKey
+        self.logger = logger
+    }
+
+    /// The API root to configure as a provider's `base_url`, once the fake is listening.
+    public var baseURL: String {
+        guard let port = port.withLock({ $0 }) else { preconditionFailure("the fake provider is not running") }
+        return "http://127.0.0.1:\(port)/v1"
+    }
+
+    /// The next requests get these behaviours, one each, before the default applies again.
+    public func enqueue(_ behaviors: FakeBehavior...) {
+        state.withLock { $0.script.append(contentsOf: behaviors) }
+    }
+
+    /// What every request gets when nothing is enqueued.
+    public func setDefault(_ behavior: FakeBehavior) {
+        state.withLock { $0.defaultBehavior = behavior }
+    }
+
+    public var observations: Observations { state.withLock { $0.observations } }
+
+    /// Runs the fake on `127.0.0.1:port` (0 picks a free port) until the task is cancelled.
+    /// `onListening` is called with the port once it accepts connections.
+    public func run(port requestedPort: Int = 0, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let router = Router()
+        router.post("/v1/chat/completions") { request, _ in try await self.chatCompletions(request) }
+        router.get("/v1/models") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: .init(byteBuffer: ByteBuffer(data: (["object": "list", "data": []] as JSONValue).encoded())))
+        }
+        var quietLogger = logger
+        quietLogger.logLevel = .warning
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: requestedPort), serverName: "fake-provider"),
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port ?? 0
+                self.port.withLock { $0 = bound }
+                await onListening(bound)
+            },
+            logger: quietLogger
+        )
+        try await app.run()
+    }
+
+    /// Starts a fake, runs `body` with it listening, then stops it.
+    public static func withRunning<R: Sendable>(
+        style: FakeUsageStyle = .openai, apiKey: String? = nil,
+        _ body: @Sendable (FakeProvider) async throws -> R
+    ) async throws -> R {
+        let fake = FakeProvider(style: style, apiKey: apiKey)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            let (listening, continuation) = AsyncStream<Int>.makeStream()
+            group.addTask { try await fake.run { continuation.yield($0); continuation.finish() } }
+            for await _ in listening { break }
+            defer { group.cancelAll() }
+            return try await body(fake)
+        }
+    }
+
+    private func nextBehavior() -> FakeBehavior {
+        state.withLock { state in state.script.isEmpty ? state.defaultBehavior : state.script.removeFirst() }
+    }
+
+    private func chatCompletions(_ request: Request) async throws -> Response {
+        let authorization = request.headers[.authorization]
+        let bytes = try await request.body.collect(upTo: 64 << 20)
+        guard let body = try? JSONValue(parsing: bytes.readableBytesView), body["model"]?.stringValue != nil else {
+            return errorResponse(status: 400, message: "Invalid request body", type: "invalid_request_error")
+        }
+        let behavior = nextBehavior()
+        let seenBefore = state.withLock { state -> Bool in
+            state.observations.requests.append(body)
+            state.observations.authorizations.append(authorization)
+            return !state.seenPrompts.insert(body["messages"] ?? nil).inserted
+        }
+        if let apiKey, authorization != "Bearer \(apiKey)" {
+            return errorResponse(status: 401, message: "Incorrect API key provided.", type: "invalid_request_error",
+                                 code: "invalid_api_key")
+        }
+        if case .delayFirstByte(let delay) = behavior { try await Task.sleep(for: delay) }
+        if case .fail(let status) = behavior { return failure(status: status) }
+        let completion = FakeCompletion(request: body, style: style, seenBefore: seenBefore)
+        let includeUsage = behavior != .omitUsage
+        if body["stream"]?.boolValue == true {
+            let askedForUsage = body["stream_options"]?["include_usage"]?.boolValue == true
+            return streamed(completion, behavior: behavior, includeUsage: includeUsage && askedForUsage)
+        }
+        if case .stall = behavior { try await Task.sleep(for: .seconds(3600)) }
+        if behavior == .malformedJSON {
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(string: "{\"id\": \"\(completion.id)\", \"choices\": [")))
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(data: completion.response(includeUsage: includeUsage).encoded())))
+    }
+
+    private func streamed(_ completion: FakeCompletion, behavior: FakeBehavior, includeUsage: Bool) -> Response {
+        let usageField = includeUsage
+        let body = ResponseBody { writer in
+            func send(_ value: JSONValue) async throws {
+                let event = ServerSentEvent(data: String(decoding: value.encoded(), as: UTF8.self))
+                try await writer.write(ByteBuffer(string: event.encoded()))
+            }
+            do {
+                try await send(completion.chunk(delta: ["role": "assistant", "content": "", "refusal": nil], usageField: usageField))
+                for (index, piece) in completion.pieces.enumerated() {
+                    switch behavior {
+                    case .stall(let after) where index == after:
+                        try await Task.sleep(for: .seconds(3600))
+                    case .cutStream(let after) where index == after:
+                        throw FakeStreamCut()
+                    case .malformedJSON where index == completion.pieces.count / 2:
+                        try await writer.write(ByteBuffer(string: "data: {\"id\": \"\(completion.id)\", \"choices\": [{\n\n"))
+                    default:
+                        break
+                    }
+                    try await send(completion.chunk(delta: ["content": .string(piece)], usageField: usageField))
+                }
+                if case .stall(let after) = behavior, after >= completion.pieces.count { try await Task.sleep(for: .seconds(3600)) }
+                if case .cutStream(let after) = behavior, after >= completion.pieces.count { throw FakeStreamCut() }
+                try await send(completion.chunk(delta: [:], finishReason: completion.finishReason, usageField: usageField))
+                if includeUsage { try await send(completion.usageChunk()) }
+                try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+                try await writer.finish(nil)
+                self.state.withLock { $0.observations.completedStreams += 1 }
+            } catch is FakeStreamCut {
+                throw FakeStreamCut()
+            } catch {
+                self.state.withLock { $0.observations.cancelledStreams += 1 }
+                throw error
+            }
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+
+    private func failure(status: Int) -> Response {
+        switch status {
+        case 429:
+            var response = errorResponse(status: 429, message: "Rate limit reached for requests. Please try again in 1s.",
+                                         type: "requests", code: "rate_limit_exceeded")
+            response.headers[.retryAfter] = "1"
+            return response
+        case 400:
+            return errorResponse(status: 400, message: "Invalid request", type: "invalid_request_error")
+        case 401:
+            return errorResponse(status: 401, message: "Incorrect API key provided.", type: "invalid_request_error",
+                                 code: "invalid_api_key")
+        case 503:
+            return errorResponse(status: 503, message: "The engine is currently overloaded, please try again later.",
+                                 type: "server_error")
+        default:
+            return errorResponse(status: status, message: "The server had an error while processing your request.",
+                                 type: "server_error")
+        }
+    }
+
+    private func errorResponse(status: Int, message: String, type: String, code: String? = nil) -> Response {
+        let body: JSONValue = ["error": ["message": .string(message), "type": .string(type), "param": nil,
+                                         "code": code.map { .string($0) } ?? nil]]
+        return Response(status: .init(code: status), headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(data: body.encoded())))
+    }
+}
+
+/// Thrown inside a stream to drop the connection as a provider that dies mid-answer does.
+struct FakeStreamCut: Error {}

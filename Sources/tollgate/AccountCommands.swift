@@ -1,0 +1,128 @@
+import ArgumentParser
+import Gateway
+import Foundation
+import TollgateCore
+
+struct OrgsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "orgs", abstract: "Organizations.",
+                                                    subcommands: [Create.self, List.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an organization.")
+        @OptionGroup var databaseOptions: DatabaseOptions
+        @Argument(help: "The organization's name.") var name: String
+        @Option(help: "The currency it is billed in (USD, CNY, EUR, JPY).") var currency: String = "USD"
+
+        func validate() throws {
+            guard Currency(knownCode: currency) != nil else { throw ValidationError("--currency: unknown currency '\(currency)'") }
+        }
+
+        func run() async throws {
+            try await reportingFailure {
+                let database = try await databaseOptions.open(logger: CommandLogging.bootstrap())
+                let organization = try await AccountStore(database: database)
+                    .createOrganization(name: name, currency: Currency(knownCode: currency)!)
+                print("\(organization.name)\t\(organization.id)\t\(organization.currency)")
+                try await database.close()
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List organizations with their balances.")
+        @OptionGroup var databaseOptions: DatabaseOptions
+
+        func run() async throws {
+            try await reportingFailure {
+                let database = try await databaseOptions.open(logger: CommandLogging.bootstrap())
+                let accounts = AccountStore(database: database)
+                for organization in try await accounts.organizations() {
+                    print("\(organization.name)\t\(organization.id)\t\(try await accounts.balance(of: organization))")
+                }
+                try await database.close()
+            }
+        }
+    }
+}
+
+struct CreditsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "credits", abstract: "Prepaid credit.", subcommands: [Add.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add prepaid credit to an organization.")
+        @OptionGroup var databaseOptions: DatabaseOptions
+        @Option(help: "The organization's name or id.") var org: String
+        @Option(help: "The amount in the organization's currency, e.g. 100 or 12.50.") var amount: String
+
+        func run() async throws {
+            try await reportingFailure {
+                let database = try await databaseOptions.open(logger: CommandLogging.bootstrap())
+                let accounts = AccountStore(database: database)
+                guard let organization = try await accounts.organization(named: org) else { throw CommandFailure("no organization '\(org)'") }
+                try await accounts.addCredit(try Money(decimal: amount, currency: organization.currency), to: organization)
+                print("\(organization.name) balance: \(try await accounts.balance(of: organization))")
+                try await database.close()
+            }
+        }
+    }
+}
+
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "keys", abstract: "Virtual keys.",
+                                                    subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a key; it is printed once and only its hash is stored.")
+        @OptionGroup var databaseOptions: DatabaseOptions
+        @Option(help: "The organization's name or id.") var org: String
+        @Option(help: "A team within the organization.") var team: String?
+        @Option(help: "A name for people.") var name: String?
+        @Option(help: "Comma-separated models the key may use (default: all).") var models: String?
+
+        func run() async throws {
+            try await reportingFailure {
+                let database = try await databaseOptions.open(logger: CommandLogging.bootstrap())
+                let accounts = AccountStore(database: database)
+                guard let organization = try await accounts.organization(named: org) else { throw CommandFailure("no organization '\(org)'") }
+                let allowed = models.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+                let (key, secret) = try await accounts.createKey(for: organization, name: name, team: team, allowedModels: allowed)
+                print(secret)
+                FileHandle.standardError.write(Data("key \(key.id) for \(organization.name): store it now, it is not shown again\n".utf8))
+                try await database.close()
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List an organization's keys (hints, never secrets).")
+        @OptionGroup var databaseOptions: DatabaseOptions
+        @Option(help: "The organization's name or id.") var org: String
+
+        func run() async throws {
+            try await reportingFailure {
+                let database = try await databaseOptions.open(logger: CommandLogging.bootstrap())
+                let accounts = AccountStore(database: database)
+                guard let organization = try await accounts.organization(named: org) else { throw CommandFailure("no organization '\(org)'") }
+                for key in try await accounts.keys(of: organization) {
+                    print("\(key.id)\t\(key.hint)\t\(key.name ?? "-")\t\(key.team ?? "-")\t\(key.isRevoked ? "revoked" : "live")")
+                }
+                try await database.close()
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a key by id.")
+        @OptionGroup var databaseOptions: DatabaseOptions
+        @Argument(help: "The key's id (key_…).") var id: String
+
+        func run() async throws {
+            try await reportingFailure {
+                let database = try await databaseOptions.open(logger: CommandLogging.bootstrap())
+                guard try await AccountStore(database: database).revokeKey(id: id) else { throw CommandFailure("no live key '\(id)'") }
+                print("revoked \(id)")
+                try await database.close()
+            }
+        }
+    }
+}

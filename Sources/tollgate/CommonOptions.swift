@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Gateway
+import Logging
+import Storage
+
+/// `--database`, for every command that opens the database.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: "sqlite:PATH (default sqlite:tollgate.db) or postgres://user@host:port/db")
+    var database: String = "sqlite:tollgate.db"
+
+    func validate() throws {
+        do { _ = try DatabaseURL(parsing: database) } catch { throw ValidationError("--database: \(error)") }
+    }
+
+    func open(logger: Logger) async throws -> Database {
+        try await Database.open(try DatabaseURL(parsing: database), logger: logger)
+    }
+}
+
+/// `--config`, for every command that needs providers, models or prices.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "The configuration file (default: tollgate.yaml when it exists).")
+    var config: String?
+
+    /// The configuration, or the empty default when no file is named and tollgate.yaml is absent.
+    func load() throws -> GatewayConfiguration {
+        let path = config ?? (FileManager.default.fileExists(atPath: "tollgate.yaml") ? "tollgate.yaml" : nil)
+        guard let path else {
+            var configuration = GatewayConfiguration()
+            configuration.adminToken = ProcessInfo.processInfo.environment["TOLLGATE_ADMIN_TOKEN"]
+            return configuration
+        }
+        var configuration = try ConfigurationLoader().load(file: path)
+        if configuration.adminToken == nil {
+            configuration.adminToken = ProcessInfo.processInfo.environment["TOLLGATE_ADMIN_TOKEN"]
+        }
+        return configuration
+    }
+}
+
+/// A refusal or failure a command reports as one line on standard error, exiting 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum CommandLogging {
+    /// Logs to standard error at `LOG_LEVEL` (default `info`).
+    static func bootstrap() -> Logger {
+        let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: "tollgate")
+    }
+}
+
+extension AsyncParsableCommand {
+    /// Runs `body`, turning any error into one line on standard error and exit status 1.
+    func reportingFailure(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("tollgate: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import Gateway
+import Providers
+import Storage
+import TollgateCore
+import TollgateTesting
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run the gateway with simulated providers, a demo organization with credit and a demo key.")
+
+    @Option(help: "The port to listen on.") var port: Int = 8080
+    @Option(help: "The address to listen on.") var host: String = "127.0.0.1"
+    @Option(help: "Where to keep the demo database (default: a fresh file in a temporary folder).") var database: String?
+
+    func run() async throws {
+        try await reportingFailure {
+            let logger = CommandLogging.bootstrap()
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-demo-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let url = try DatabaseURL(parsing: database ?? "sqlite:\(folder.appendingPathComponent("demo.db").path)")
+            let cheap = FakeProvider(style: .deepseek)
+            let premium = FakeProvider(style: .openai)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for fake in [cheap, premium] {
+                    let (listening, continuation) = AsyncStream<Int>.makeStream()
+                    group.addTask { try await fake.run { _ in continuation.finish() } }
+                    for await _ in listening {}
+                }
+                let adminToken = "tg-admin-" + KeySecret.generate().dropFirst(3).prefix(24)
+                var configuration = DemoCommand.gatewayConfiguration(cheap: cheap, premium: premium)
+                configuration.host = host
+                configuration.port = port
+                configuration.adminToken = adminToken
+                let store = try await Database.open(url, logger: logger)
+                let accounts = AccountStore(database: store)
+                var organization = try await accounts.organization(named: "demo")
+                if organization == nil { organization = try await accounts.createOrganization(name: "demo", currency: .usd) }
+                guard let organization else { return }
+                try await accounts.addCredit(Money(nanos: 10 * Money.nanosPerUnit, currency: .usd), to: organization, note: "demo credit")
+                let (_, secret) = try await accounts.createKey(for: organization, name: "demo")
+                try await GatewayRunner.run(configuration: configuration, database: store, logger: logger) { port in
+                    FileHandle.standardOutput.write(Data(DemoCommand.banner(host: host, port: port, key: secret, adminToken: adminToken, database: url).utf8 + [10]))
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Two simulated providers: a cheap DeepSeek-style one and a premium OpenAI-style one, at
+    /// their real list prices per 1M tokens, and an `auto` route over both.
+    static func gatewayConfiguration(cheap: FakeProvider, premium: FakeProvider) -> GatewayConfiguration {
+        let deepseek = Provider(name: "sim-deepseek", kind: .openai, baseURL: cheap.baseURL, region: "cn")
+        let openai = Provider(name: "sim-openai", kind: .openai, baseURL: premium.baseURL, region: "us")
+        let usd = { (text: String) in (try? Money(decimal: text, currency: .usd).nanos) ?? 0 }
+        return GatewayConfiguration(
+            providers: [deepseek, openai],
+            models: [
+                ModelDefinition(name: "deepseek-chat", provider: deepseek, tokenizer: "deepseek_v3", contextWindow: 128_000,
+                                capabilities: ["tools", "json"],
+                                price: ModelPrice(currency: .usd, input: usd("0.28"), cachedInput: usd("0.028"), output: usd("0.42"))),
+                ModelDefinition(name: "gpt-4o", provider: openai, tokenizer: "o200k_base", contextWindow: 128_000,
+                                capabilities: ["tools", "json", "vision"],
+                                price: ModelPrice(currency: .usd, input: usd("2.50"), cachedInput: usd("1.25"), output: usd("10.00"))),
+            ],
+            routes: [RouteDefinition(name: "auto", policy: .cost, candidates: ["deepseek-chat", "gpt-4o"])])
+    }
+
+    static func banner(host: String, port: Int, key: String, adminToken: String, database: DatabaseURL) -> String {
+        """
+
+        Tollgate demo is running on http://\(host):\(port)
+          models:      deepseek-chat (cheap, simulated DeepSeek), gpt-4o (premium, simulated OpenAI), auto
+          demo org:    demo, 10.00 USD prepaid credit
+          demo key:    \(key)
+          admin token: \(adminToken)
+          database:    \(database)
+
+        Try it:
+          curl -s http://\(host):\(port)/v1/chat/completions \\
+            -H 'Authorization: Bearer \(key)' -H 'Content-Type: application/json' \\
+            -d '{"model": "deepseek-chat", "messages": [{"role": "user", "content": "Hello!"}]}' -i
+
+        Press Ctrl-C to stop.
+        """
+    }
+}
