@@ -73,11 +73,15 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TollgateCoreTests", dependencies: ["TollgateCore"]),
+        .testTarget(name: "ProvidersTests", dependencies: ["Providers", "TollgateCore"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "TollgateTesting", "Providers", "Storage",
+                "Gateway", "TollgateTesting", "Providers", "Storage", "TollgateCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -28,6 +28,12 @@ public enum JSONValue: Hashable, Sendable {
         }
     }
 
+    /// The element at `index` of an array, or `nil`.
+    public subscript(index: Int) -> JSONValue? {
+        guard case .array(let array) = self, array.indices.contains(index) else { return nil }
+        return array[index]
+    }
+
     public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil

@@ -1,6 +1,7 @@
 import Logging
 import SQLKit
 import SQLiteKit
+import TollgateCore
 import ServiceLifecycle
 
 /// Tollgate's database: one SQL interface (SQLKit) over SQLite or PostgreSQL.

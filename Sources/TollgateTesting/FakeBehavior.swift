@@ -15,6 +15,8 @@ public enum FakeBehavior: Sendable, Hashable {
     case cutStream(afterChunks: Int)
     /// Send a body (or an SSE event) that is not valid JSON.
     case malformedJSON
+    /// Answer normally, but send stream chunks this far apart, as a model generating tokens does.
+    case paced(Duration)
 }
 
 /// How a fake reports usage: as OpenAI does, or as DeepSeek does.

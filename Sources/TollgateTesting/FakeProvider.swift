@@ -81,8 +81,9 @@ public final class FakeProvider: Sendable {
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(data: (["object": "list", "data": []] as JSONValue).encoded())))
         }
+        // The fake is stopped by cancellation, which the server logs as an error: keep it quiet.
         var quietLogger = logger
-        quietLogger.logLevel = .warning
+        quietLogger.logLevel = .critical
         let app = Application(
             router: router,
             configuration: .init(address: .hostname("127.0.0.1", port: requestedPort), serverName: "fake-provider"),
@@ -165,6 +166,8 @@ public final class FakeProvider: Sendable {
                         throw FakeStreamCut()
                     case .malformedJSON where index == completion.pieces.count / 2:
                         try await writer.write(ByteBuffer(string: "data: {\"id\": \"\(completion.id)\", \"choices\": [{\n\n"))
+                    case .paced(let interval):
+                        try await Task.sleep(for: interval)
                     default:
                         break
                     }

@@ -83,16 +83,19 @@ struct StreamRelay: Sendable {
         }
         switch outcome {
         case .completed:
-            try? await writer.finish(nil)
+            break
         case .clientGone(let error):
             record.error = "client disconnected: \(error)"
             record.status = 499
         case .upstreamFailed(let failure):
             record.error = failure.description
-            try? await writer.finish(nil)
         }
         record.latencyMilliseconds = started.millisecondsUntilNow
+        // Recorded before the stream ends, so a client that has read the whole answer can find
+        // its record.
         records.submit(record)
+        if case .clientGone = outcome { return }
+        try? await writer.finish(nil)
     }
 
     /// Writes an event; returns false when the client is gone.

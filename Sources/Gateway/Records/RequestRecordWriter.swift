@@ -1,6 +1,7 @@
 import Logging
 import ServiceLifecycle
 import Synchronization
+import TollgateCore
 
 /// Writes request records off the hot path: handlers hand a record over without waiting, and
 /// this service inserts whatever has queued up, many per transaction. On shutdown it stops only
@@ -10,6 +11,8 @@ public final class RequestRecordWriter: Service, Sendable {
     private let batchSize: Int
     private let logger: Logger
     private let pending = Mutex<[RequestRecord]>([])
+    /// One flush at a time, so a flush that returns has seen every earlier record written.
+    private let flushing = AsyncLock()
     private let wakeUps: AsyncStream<Void>
     private let wakeUp: AsyncStream<Void>.Continuation
 
@@ -38,8 +41,12 @@ public final class RequestRecordWriter: Service, Sendable {
         }
     }
 
-    /// Writes everything queued so far, in batches.
+    /// Writes everything queued so far, in batches, and returns once it is in the database.
     public func flush() async {
+        try? await flushing.withLock { await writeQueued() }
+    }
+
+    private func writeQueued() async {
         while true {
             let batch = pending.withLock { queue -> [RequestRecord] in
                 let batch = Array(queue.prefix(batchSize))

@@ -2,14 +2,16 @@ import Synchronization
 
 /// A mutual-exclusion lock for async code: waiters queue in order and suspend instead of blocking
 /// a thread.
-final class AsyncLock: Sendable {
+public final class AsyncLock: Sendable {
     private struct State {
         var locked = false
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
     private let state = Mutex(State())
 
-    func withLock<R>(_ body: () async throws -> R) async throws -> R {
+    public init() {}
+
+    public func withLock<R>(_ body: () async throws -> R) async throws -> R {
         await acquire()
         defer { release() }
         return try await body()

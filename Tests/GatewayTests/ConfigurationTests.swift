@@ -1,0 +1,79 @@
+import Gateway
+import Testing
+import TollgateCore
+
+@Suite struct ConfigurationTests {
+    static let valid = """
+        admin_token: ${ADMIN:-secret}
+        server: {port: 9090}
+        providers:
+          - name: deepseek
+            kind: openai
+            base_url: https://api.deepseek.com/v1
+            api_key: ${DEEPSEEK_API_KEY}
+            region: cn
+        models:
+          - name: deepseek-chat
+            provider: deepseek
+            upstream: deepseek-chat
+            tokenizer: deepseek_v3
+            context_window: 128000
+            capabilities: [tools, json]
+            price: {currency: USD, input: 0.28, cached_input: 0.028, output: 0.42}
+        routes:
+          auto: {policy: cost, candidates: [deepseek-chat]}
+        """
+
+    func load(_ text: String, environment: [String: String] = ["DEEPSEEK_API_KEY": "sk-1"]) throws(ConfigurationError) -> GatewayConfiguration {
+        try ConfigurationLoader(environment: environment).parse(text, file: "tollgate.yaml")
+    }
+
+    @Test func theDocumentedExampleLoadsWithEnvironmentSubstitution() throws {
+        let configuration = try load(Self.valid)
+        #expect(configuration.adminToken == "secret")
+        #expect(configuration.port == 9090)
+        #expect(configuration.providers.first?.apiKey == "sk-1")
+        let model = try #require(configuration.model(named: "deepseek-chat"))
+        #expect(model.price.input == 280_000_000)
+        #expect(model.price.cachedInput == 28_000_000)
+        #expect(model.price.output == 420_000_000)
+        #expect(model.price.reasoning == 420_000_000)
+        #expect(model.capabilities == ["tools", "json"])
+        #expect(configuration.routes.first?.candidates == ["deepseek-chat"])
+    }
+
+    /// Each bad line, and the one-line error it must give: file, line, key path, what is wrong.
+    @Test(arguments: [
+        ("server: {port: 9090}", "server: {prot: 9090}",
+         "tollgate.yaml:2: server.prot: unknown key (expected one of: host, max_request_body_bytes, port, record_batch_size)"),
+        ("    provider: deepseek\n", "    provider: deepsek\n",
+         "tollgate.yaml:11: models[0].provider: no provider named 'deepsek' is defined"),
+        ("base_url: https://api.deepseek.com/v1", "base_url: api.deepseek.com",
+         "tollgate.yaml:6: providers[0].base_url: 'api.deepseek.com' is not an http(s) URL"),
+        ("input: 0.28,", "input: 0.2.8,",
+         "tollgate.yaml:16: models[0].price.input: '0.2.8' is not a decimal number (a price per 1M tokens such as 0.28)"),
+        ("output: 0.42}", "output: -0.42}", "tollgate.yaml:16: models[0].price.output: '-0.42' is negative"),
+        ("currency: USD", "currency: XYZ",
+         "tollgate.yaml:16: models[0].price.currency: 'XYZ' is not a known currency (CNY, EUR, JPY, USD)"),
+        ("kind: openai", "kind: gemini", "tollgate.yaml:5: providers[0].kind: 'gemini' is not one of: openai, anthropic"),
+        ("candidates: [deepseek-chat]", "candidates: [gpt-9]", "tollgate.yaml:18: routes.auto.candidates[0]: no model named 'gpt-9' is defined"),
+    ])
+    func eachBadLineStopsStartUpWithOneLineNamingFileKeyAndProblem(_ good: String, _ bad: String, _ expected: String) throws {
+        let text = Self.valid.replacingOccurrences(of: good, with: bad)
+        #expect(text != Self.valid)
+        let error = #expect(throws: ConfigurationError.self) { try load(text) }
+        #expect(error?.description == expected)
+        #expect(error?.description.contains("\n") == false)
+    }
+
+    @Test func anUnsetEnvironmentVariableIsNamed() {
+        let error = #expect(throws: ConfigurationError.self) { try load(Self.valid, environment: [:]) }
+        #expect(error?.description == "tollgate.yaml:7: providers[0].api_key: environment variable DEEPSEEK_API_KEY is not set")
+    }
+
+    @Test func aModelWithoutAPriceIsRefused() {
+        let text = Self.valid.replacingOccurrences(of: "    price: {currency: USD, input: 0.28, cached_input: 0.028, output: 0.42}\n", with: "")
+        let error = #expect(throws: ConfigurationError.self) { try load(text) }
+        #expect(error?.description.contains("models[0]: missing required key 'price'") == true)
+    }
+}

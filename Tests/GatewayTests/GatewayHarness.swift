@@ -1,0 +1,152 @@
+import AsyncHTTPClient
+import Foundation
+import Gateway
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import Providers
+import ServiceLifecycle
+import Storage
+import TollgateCore
+import TollgateTesting
+
+/// A real gateway on a loopback port, in front of a real fake provider, with a fresh SQLite file,
+/// a funded organization and a key — for tests that go through sockets end to end.
+struct GatewayHarness: Sendable {
+    let fake: FakeProvider
+    let gateway: Gateway
+    let baseURL: String
+    let key: String
+    let organization: Organization
+    let client: HTTPClient
+
+    static let cheapPrice = ModelPrice(currency: .usd, input: 280_000_000, cachedInput: 28_000_000, output: 420_000_000)
+    static let premiumPrice = ModelPrice(currency: .usd, input: 2_500_000_000, cachedInput: 1_250_000_000, output: 10_000_000_000)
+
+    /// Runs `body` against a gateway whose models are `cheap` (DeepSeek-style usage) and
+    /// `premium` (OpenAI-style usage), both served by one fake of `style`.
+    static func with<R: Sendable>(
+        style: FakeUsageStyle = .openai,
+        credit: Int64 = 10 * Money.nanosPerUnit,
+        adjust: @Sendable (inout GatewayConfiguration) -> Void = { _ in },
+        _ body: @Sendable (GatewayHarness) async throws -> R
+    ) async throws -> R {
+        try await FakeProvider.withRunning(style: style, apiKey: "sk-upstream") { fake in
+            let provider = Provider(name: "fake", kind: .openai, baseURL: fake.baseURL, apiKey: "sk-upstream")
+            var configuration = GatewayConfiguration(
+                port: 0, upstream: .init(connectTimeout: .seconds(2), readTimeout: .seconds(2)),
+                providers: [provider],
+                models: [
+                    ModelDefinition(name: "cheap", provider: provider, upstream: "fake-cheap-v1", price: cheapPrice),
+                    ModelDefinition(name: "premium", provider: provider, price: premiumPrice),
+                ],
+                routes: [RouteDefinition(name: "auto", policy: .cost, candidates: ["premium", "cheap"])])
+            adjust(&configuration)
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-test-\(UUID().uuidString).db").path
+            defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+            var logger = Logger(label: "test")
+            logger.logLevel = .error
+            let database = try await Database.open(.sqlite(path: path), logger: logger)
+            let accounts = AccountStore(database: database)
+            let organization = try await accounts.createOrganization(name: "acme", currency: .usd)
+            if credit > 0 { try await accounts.addCredit(Money(nanos: credit, currency: .usd), to: organization) }
+            let (_, key) = try await accounts.createKey(for: organization, name: "test")
+            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            do {
+                let result = try await run(configuration: configuration, database: database, client: client, fake: fake,
+                                           key: key, organization: organization, logger: logger, body)
+                try await client.shutdown()
+                return result
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+        }
+    }
+
+    private static func run<R: Sendable>(
+        configuration: GatewayConfiguration, database: Database, client: HTTPClient, fake: FakeProvider, key: String,
+        organization: Organization, logger: Logger, _ body: @Sendable (GatewayHarness) async throws -> R
+    ) async throws -> R {
+            let gateway = Gateway(configuration: configuration, database: database, httpClient: client, logger: logger)
+            let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+            let group = ServiceGroup(configuration: .init(
+                services: gateway.services { channel in
+                    portContinuation.yield(channel.localAddress?.port ?? 0)
+                    portContinuation.finish()
+                },
+                logger: logger))
+            return try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                var port = 0
+                for await bound in ports { port = bound }
+                let harness = GatewayHarness(fake: fake, gateway: gateway, baseURL: "http://127.0.0.1:\(port)", key: key,
+                                             organization: organization, client: client)
+                do {
+                    let result = try await body(harness)
+                    await group.triggerGracefulShutdown()
+                    try await tasks.waitForAll()
+                    return result
+                } catch {
+                    await group.triggerGracefulShutdown()
+                    try? await tasks.waitForAll()
+                    throw error
+                }
+            }
+    }
+
+    struct Reply: Sendable {
+        let status: Int
+        let headers: HTTPHeaders
+        let body: String
+        var json: JSONValue? { try? JSONValue(parsing: Array(body.utf8)) }
+    }
+
+    /// Posts JSON to a path of the gateway with the harness's key (or `key`).
+    func post(_ path: String = "/v1/chat/completions", json: JSONValue, key: String? = nil,
+              headers extra: [(String, String)] = []) async throws -> Reply {
+        try await post(path, body: Array(json.encoded()), key: key, headers: extra)
+    }
+
+    func post(_ path: String, body: [UInt8], key: String? = nil, headers extra: [(String, String)] = []) async throws -> Reply {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        request.headers.add(name: "authorization", value: "Bearer \(key ?? self.key)")
+        for (name, value) in extra { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))
+    }
+
+    func get(_ path: String, token: String? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.headers.add(name: "authorization", value: "Bearer \(token ?? key)")
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))
+    }
+
+    /// The data of every SSE event in a streamed reply.
+    static func events(_ body: String) -> [String] {
+        var parser = ServerSentEventParser()
+        return parser.feed(Array(body.utf8)).map(\.data)
+    }
+
+    /// Waits until the record writer has written everything queued, then reads the records.
+    func records() async throws -> [RequestRecord] {
+        await gateway.recordWriter.flush()
+        return try await gateway.requestRecords.recent(limit: 1000)
+    }
+
+    static func chat(_ model: String = "cheap", _ text: String = "Hello there", stream: Bool = false,
+                     maxTokens: Int? = nil, includeUsage: Bool? = nil) -> JSONValue {
+        var body: JSONValue = ["model": .string(model), "messages": [["role": "user", "content": .string(text)]]]
+        if stream { body["stream"] = true }
+        if let maxTokens { body["max_tokens"] = .int(Int64(maxTokens)) }
+        if let includeUsage { body["stream_options"] = ["include_usage": .bool(includeUsage)] }
+        return body
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Gateway
+import Providers
+import Testing
+import TollgateCore
+import TollgateTesting
+
+@Suite struct RefusalTests {
+    /// Each way a provider fails, and the status and OpenAI error the client gets for it.
+    static let upstreamFailures: [(FakeBehavior, Int, String)] = [
+        (.fail(status: 429), 429, "upstream_rate_limited"),
+        (.fail(status: 500), 502, "upstream_status_500"),
+        (.fail(status: 503), 503, "upstream_unavailable"),
+        (.fail(status: 400), 400, "upstream_rejected_request"),
+        (.fail(status: 401), 502, "upstream_status_401"),
+        (.malformedJSON, 502, "upstream_malformed"),
+        (.stall(afterChunks: 0), 504, "upstream_timeout"),
+        (.delayFirstByte(.seconds(5)), 504, "upstream_timeout"),
+    ]
+
+    @Test(arguments: 0..<upstreamFailures.count)
+    func eachProviderFailureMapsToItsDocumentedError(_ index: Int) async throws {
+        let (behavior, status, code) = Self.upstreamFailures[index]
+        try await GatewayHarness.with { harness in
+            harness.fake.enqueue(behavior)
+            let reply = try await harness.post(json: GatewayHarness.chat("premium"))
+            #expect(reply.status == status, "\(behavior)")
+            #expect(reply.json?["error"]?["code"]?.stringValue == code, "\(behavior)")
+            #expect(reply.json?["error"]?["message"]?.stringValue?.isEmpty == false)
+            if status == 429 { #expect(reply.headers.first(name: "retry-after") == "1") }
+            #expect(reply.headers.first(name: "x-tollgate-cost") == nil)
+            let record = try #require(try await harness.records().first)
+            #expect(record.status == status)
+            #expect(record.cost == nil)
+            #expect(record.error != nil)
+        }
+    }
+
+    @Test func aProviderThatOmitsUsageIsAnsweredButNotPricedFromNothing() async throws {
+        try await GatewayHarness.with { harness in
+            harness.fake.enqueue(.omitUsage)
+            let reply = try await harness.post(json: GatewayHarness.chat("premium"))
+            #expect(reply.status == 200)
+            #expect(reply.headers.first(name: "x-tollgate-cost") == nil)
+            let record = try #require(try await harness.records().first)
+            #expect(record.usageSource == .none)
+        }
+    }
+
+    @Test func anUnknownOrRevokedKeyGets401() async throws {
+        try await GatewayHarness.with { harness in
+            let unknown = try await harness.post(json: GatewayHarness.chat(), key: "tg-not-a-real-key")
+            #expect(unknown.status == 401)
+            #expect(unknown.json?["error"]?["code"] == "invalid_api_key")
+            #expect(try await harness.post(json: GatewayHarness.chat()).status == 200)
+            let key = try #require(try await harness.gateway.accounts.keys(of: harness.organization).first)
+            try await harness.gateway.accounts.revokeKey(id: key.id)
+            // The key was cached by the request above; the revoke evicts it at once.
+            #expect(try await harness.post(json: GatewayHarness.chat()).status == 401)
+            #expect(harness.fake.observations.requests.count == 1)
+        }
+    }
+
+    @Test func anUnknownModelGets404AndAForbiddenOne403() async throws {
+        try await GatewayHarness.with { harness in
+            let unknown = try await harness.post(json: GatewayHarness.chat("no-such-model"))
+            #expect(unknown.status == 404)
+            #expect(unknown.json?["error"]?["code"] == "model_not_found")
+            let (_, narrow) = try await harness.gateway.accounts.createKey(for: harness.organization, allowedModels: ["cheap"])
+            let forbidden = try await harness.post(json: GatewayHarness.chat("premium"), key: narrow)
+            #expect(forbidden.status == 403)
+            #expect(forbidden.json?["error"]?["code"] == "model_not_allowed")
+            #expect(try await harness.post(json: GatewayHarness.chat("cheap"), key: narrow).status == 200)
+            #expect(harness.fake.observations.requests.count == 1)
+        }
+    }
+
+    @Test(arguments: [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "must be a JSON object"),
+        (#"{"messages": [{"role": "user", "content": "hi"}]}"#, "'model' is required"),
+        (#"{"model": "cheap", "messages": []}"#, "'messages' must be a non-empty array"),
+        (#"{"model": 42, "messages": [{"role": "user", "content": "hi"}]}"#, "'model' is required"),
+    ])
+    func malformedRequestsGet400NamingTheProblem(_ body: String, _ message: String) async throws {
+        try await GatewayHarness.with { harness in
+            let reply = try await harness.post("/v1/chat/completions", body: Array(body.utf8))
+            #expect(reply.status == 400)
+            #expect(reply.json?["error"]?["type"] == "invalid_request_error")
+            #expect(reply.json?["error"]?["message"]?.stringValue?.contains(message) == true)
+            #expect(harness.fake.observations.requests.isEmpty)
+        }
+    }
+
+    @Test func aBodyOverTheLimitGets413BeforeItIsReadWhole() async throws {
+        try await GatewayHarness.with(adjust: { $0.maxRequestBodyBytes = 4096 }) { harness in
+            let big = GatewayHarness.chat("cheap", String(repeating: "x", count: 10_000))
+            let reply = try await harness.post(json: big)
+            #expect(reply.status == 413)
+            #expect(reply.json?["error"]?["code"] == "request_too_large")
+            #expect(try await harness.post(json: GatewayHarness.chat("cheap", "small")).status == 200)
+            #expect(harness.fake.observations.requests.count == 1)
+        }
+    }
+
+    @Test func anOrganizationWithoutCreditGets402() async throws {
+        try await GatewayHarness.with(credit: 0) { harness in
+            let reply = try await harness.post(json: GatewayHarness.chat())
+            #expect(reply.status == 402)
+            #expect(reply.json?["error"]?["code"] == "insufficient_quota")
+            #expect(harness.fake.observations.requests.isEmpty)
+        }
+    }
+}

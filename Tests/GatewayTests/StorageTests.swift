@@ -1,0 +1,84 @@
+import Foundation
+import Gateway
+import Logging
+import SQLKit
+import Storage
+import Testing
+import TollgateCore
+
+@Suite struct StorageTests {
+    func withDatabaseFile<R>(_ body: (String) async throws -> R) async throws -> R {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-storage-\(UUID().uuidString).db").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        return try await body(path)
+    }
+
+    @Test func migrationsRunOnceAndTheFileIsInWALMode() async throws {
+        try await withDatabaseFile { path in
+            let logger = Logger(label: "test")
+            let first = try await Database.open(.sqlite(path: path), logger: logger)
+            let mode = try await first.sql.raw("PRAGMA journal_mode").first()?.decode(column: "journal_mode", as: String.self)
+            #expect(mode == "wal")
+            try await first.close()
+            let again = try await Database.open(.sqlite(path: path), logger: logger)
+            let versions = try await again.sql.raw("SELECT version FROM tollgate_migrations").all()
+            #expect(versions.count == Migrations.all.count)
+            try await again.close()
+        }
+    }
+
+    @Test func aDatabaseFromANewerTollgateIsRefused() async throws {
+        try await withDatabaseFile { path in
+            let database = try await Database.open(.sqlite(path: path), logger: Logger(label: "test"))
+            try await database.sql.raw("INSERT INTO tollgate_migrations (version, name, applied_at) VALUES (999, 'future', 0)").run()
+            try await database.close()
+            await #expect(throws: StorageError.self) { try await Database.open(.sqlite(path: path), logger: Logger(label: "test")) }
+        }
+    }
+
+    @Test func databaseURLsAreReadAsDocumented() throws {
+        #expect(try DatabaseURL(parsing: "sqlite:tollgate.db") == .sqlite(path: "tollgate.db"))
+        #expect(try DatabaseURL(parsing: "sqlite:///var/lib/t.db") == .sqlite(path: "/var/lib/t.db"))
+        #expect(try DatabaseURL(parsing: "postgres://u@h:5432/db") == .postgres(url: "postgres://u@h:5432/db"))
+        #expect(throws: StorageError.self) { try DatabaseURL(parsing: "mysql://x") }
+        #expect(throws: StorageError.self) { try DatabaseURL(parsing: "sqlite:") }
+    }
+
+    @Test func keysAreStoredOnlyAsHashesAndRevokesAreImmediate() async throws {
+        try await withDatabaseFile { path in
+            let database = try await Database.open(.sqlite(path: path), logger: Logger(label: "test"))
+            let accounts = AccountStore(database: database, cacheLifetime: .seconds(60))
+            let organization = try await accounts.createOrganization(name: "acme", currency: .usd)
+            let (key, secret) = try await accounts.createKey(for: organization, team: "search")
+            #expect(secret.hasPrefix("tg-"))
+            #expect(secret.count == 46)
+            let stored = try await database.sql.raw("SELECT key_hash FROM api_keys").all()
+                .map { try $0.decode(column: "key_hash", as: String.self) }
+            #expect(stored == [KeySecret.hash(secret)])
+            let dump = try Data(contentsOf: URL(fileURLWithPath: path)) + ((try? Data(contentsOf: URL(fileURLWithPath: path + "-wal"))) ?? Data())
+            #expect(dump.range(of: Data(secret.utf8)) == nil)
+            #expect(try await accounts.authenticate(secret: secret)?.key.team == "search")
+            try await accounts.revokeKey(id: key.id)
+            #expect(try await accounts.authenticate(secret: secret) == nil)
+            #expect(KeySecret.generate() != KeySecret.generate())
+            try await database.close()
+        }
+    }
+
+    @Test func theBalanceIsCreditLessRecordedCost() async throws {
+        try await withDatabaseFile { path in
+            let database = try await Database.open(.sqlite(path: path), logger: Logger(label: "test"))
+            let accounts = AccountStore(database: database)
+            let organization = try await accounts.createOrganization(name: "acme", currency: .cny)
+            try await accounts.addCredit(try Money(decimal: "100", currency: .cny), to: organization)
+            await #expect(throws: AccountError.self) { try await accounts.addCredit(Money(nanos: 5, currency: .usd), to: organization) }
+            let records = RequestRecordStore(database: database)
+            try await records.insert([
+                RequestRecord(id: "r1", organizationID: organization.id, status: 200, cost: try Money(decimal: "0.25", currency: .cny)),
+                RequestRecord(id: "r2", organizationID: organization.id, status: 200, cost: try Money(decimal: "1.000000001", currency: .cny)),
+            ])
+            #expect(try await accounts.balance(of: organization).description == "98.749999999 CNY")
+            try await database.close()
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import AsyncHTTPClient
+import Foundation
+import Gateway
+import NIOCore
+import Providers
+import Testing
+import TollgateCore
+import TollgateTesting
+
+@Suite struct StreamingTests {
+    @Test func usageIsAskedForUpstreamAndStrippedWhenTheClientDidNotAsk() async throws {
+        try await GatewayHarness.with { harness in
+            let reply = try await harness.post(json: GatewayHarness.chat("premium", stream: true, maxTokens: 5))
+            #expect(reply.status == 200)
+            #expect(reply.headers.first(name: "content-type") == "text/event-stream")
+            let upstreamOptions = harness.fake.observations.requests.last?["stream_options"]
+            #expect(upstreamOptions?["include_usage"] == true)
+            let events = GatewayHarness.events(reply.body)
+            #expect(events.last == "[DONE]")
+            let chunks = events.dropLast().compactMap { try? JSONValue(parsing: Array($0.utf8)) }
+            #expect(chunks.count == events.count - 1)
+            #expect(chunks.allSatisfy { $0["usage"] == nil })
+            #expect(chunks.allSatisfy { !($0["choices"]?.arrayValue?.isEmpty ?? true) })
+            let text = chunks.compactMap { $0["choices"]?[0]?["delta"]?["content"]?.stringValue }.joined()
+            #expect(text.split(separator: " ").count == 5)
+            // Billing still used the usage Tollgate asked for.
+            let record = try #require(try await harness.records().first)
+            #expect(record.streamed)
+            #expect(record.usageSource == .provider)
+            #expect(record.usage.output == 5)
+            #expect(record.cost == GatewayHarness.premiumPrice.cost(of: record.usage))
+            #expect(record.timeToFirstTokenMilliseconds != nil)
+        }
+    }
+
+    @Test func aClientThatAskedForUsageGetsItWithTheCost() async throws {
+        try await GatewayHarness.with(style: .deepseek) { harness in
+            let reply = try await harness.post(json: GatewayHarness.chat("cheap", stream: true, maxTokens: 4, includeUsage: true))
+            let chunks = GatewayHarness.events(reply.body).dropLast().compactMap { try? JSONValue(parsing: Array($0.utf8)) }
+            let usageChunk = try #require(chunks.last)
+            #expect(usageChunk["choices"]?.arrayValue?.isEmpty == true)
+            let usage = try #require(usageChunk["usage"])
+            let tokens = try #require(OpenAIUsage.tokenUsage(from: usage))
+            let cost = GatewayHarness.cheapPrice.cost(of: tokens)
+            #expect(usage["cost_currency"] == "USD")
+            #expect(usage["cost"] == .double(cost.approximateUnits))
+            #expect(usage["prompt_cache_miss_tokens"] != nil)
+            let record = try #require(try await harness.records().first)
+            #expect(record.cost == cost)
+        }
+    }
+
+    @Test func aClientThatDisconnectsMidStreamCancelsTheUpstreamAndIsStillRecorded() async throws {
+        try await GatewayHarness.with { harness in
+            harness.fake.enqueue(.paced(.milliseconds(20)))
+            var request = HTTPClientRequest(url: harness.baseURL + "/v1/chat/completions")
+            request.method = .POST
+            request.headers.add(name: "authorization", value: "Bearer \(harness.key)")
+            request.body = .bytes(ByteBuffer(data: GatewayHarness.chat("premium", stream: true, maxTokens: 2000).encoded()))
+            let task = Task {
+                let response = try await harness.client.execute(request, timeout: .seconds(30))
+                var received = 0
+                for try await chunk in response.body {
+                    received += chunk.readableBytes
+                    if received > 1000 { break }
+                }
+            }
+            try await task.value
+            // Walking away from the body closes the connection; the gateway notices on its next
+            // write and abandons the upstream request, which the fake sees as a cancelled stream.
+            try await eventually { harness.fake.observations.cancelledStreams == 1 }
+            #expect(harness.fake.observations.completedStreams == 0)
+            try await eventually { try await harness.records().count == 1 }
+            let record = try #require(try await harness.records().first)
+            #expect(record.status == 499)
+            #expect(record.error?.contains("client disconnected") == true)
+        }
+    }
+
+    @Test func aStreamCutByTheProviderEndsWithAnErrorEventAndIsRecorded() async throws {
+        try await GatewayHarness.with { harness in
+            harness.fake.enqueue(.cutStream(afterChunks: 3))
+            let reply = try await harness.post(json: GatewayHarness.chat("premium", stream: true, maxTokens: 10))
+            #expect(reply.status == 200)
+            let events = GatewayHarness.events(reply.body)
+            #expect(!events.contains("[DONE]"))
+            let last = try #require(events.last.flatMap { try? JSONValue(parsing: Array($0.utf8)) })
+            #expect(last["error"]?["type"] == "upstream_error")
+            let record = try #require(try await harness.records().first)
+            #expect(record.error != nil)
+            #expect(record.usageSource == .none)
+        }
+    }
+
+    @Test func malformedEventsFromTheProviderEndTheStreamWithAnError() async throws {
+        try await GatewayHarness.with { harness in
+            harness.fake.enqueue(.malformedJSON)
+            let reply = try await harness.post(json: GatewayHarness.chat("premium", stream: true, maxTokens: 10))
+            let last = try #require(GatewayHarness.events(reply.body).last.flatMap { try? JSONValue(parsing: Array($0.utf8)) })
+            #expect(last["error"]?["code"] == "upstream_malformed")
+        }
+    }
+}
+
+/// Polls `condition` until it holds, failing after a few seconds.
+func eventually(_ condition: () async throws -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    for _ in 0..<300 {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    Issue.record("condition did not become true", sourceLocation: sourceLocation)
+}
