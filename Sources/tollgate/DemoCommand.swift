@@ -41,8 +41,11 @@ struct DemoCommand: AsyncParsableCommand {
                 guard let organization else { return }
                 try await accounts.addCredit(Money(nanos: 10 * Money.nanosPerUnit, currency: .usd), to: organization, note: "demo credit")
                 let (_, secret) = try await accounts.createKey(for: organization, name: "demo")
+                let providers = configuration.providers
                 try await GatewayRunner.run(configuration: configuration, database: store, logger: logger) { port in
-                    FileHandle.standardOutput.write(Data(DemoCommand.banner(host: host, port: port, key: secret, adminToken: adminToken, database: url).utf8 + [10]))
+                    let text = DemoCommand.banner(host: host, port: port, key: secret, adminToken: adminToken, database: url,
+                                                  providers: providers)
+                    FileHandle.standardOutput.write(Data(text.utf8 + [10]))
                 }
                 group.cancelAll()
             }
@@ -68,7 +71,8 @@ struct DemoCommand: AsyncParsableCommand {
             routes: [RouteDefinition(name: "auto", policy: .cost, candidates: ["deepseek-chat", "gpt-4o"])])
     }
 
-    static func banner(host: String, port: Int, key: String, adminToken: String, database: DatabaseURL) -> String {
+    static func banner(host: String, port: Int, key: String, adminToken: String, database: DatabaseURL,
+                       providers: [Provider]) -> String {
         """
 
         Tollgate demo is running on http://\(host):\(port)
@@ -77,6 +81,7 @@ struct DemoCommand: AsyncParsableCommand {
           demo key:    \(key)
           admin token: \(adminToken)
           database:    \(database)
+          providers:   \(providers.map { "\($0.name) at \($0.baseURL)" }.joined(separator: ", "))
 
         Try it:
           curl -s http://\(host):\(port)/v1/chat/completions \\

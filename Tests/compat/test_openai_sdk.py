@@ -1,0 +1,84 @@
+"""The official openai SDK, pointed at Tollgate with `base_url`, works as against OpenAI."""
+import re
+
+import openai
+import pytest
+
+COST = re.compile(r"^\d+\.\d{9} USD$")
+
+
+@pytest.fixture()
+def client(demo):
+    return openai.OpenAI(base_url=demo.base_url, api_key=demo.key, max_retries=0)
+
+
+def test_chat_create_answers_with_usage(client):
+    completion = client.chat.completions.create(
+        model="deepseek-chat", messages=[{"role": "user", "content": "Say hello"}])
+    assert completion.choices[0].message.role == "assistant"
+    assert completion.choices[0].message.content
+    assert completion.usage.prompt_tokens > 0
+    assert completion.usage.completion_tokens > 0
+
+
+def test_raw_response_headers_carry_cost_model_and_route(client):
+    raw = client.chat.completions.with_raw_response.create(
+        model="auto", messages=[{"role": "user", "content": "Route me cheaply"}], max_tokens=8)
+    assert COST.match(raw.headers["x-tollgate-cost"])
+    assert raw.headers["x-tollgate-model"] == "deepseek-chat"
+    assert raw.headers["x-tollgate-provider"] == "sim-deepseek"
+    assert "cost policy" in raw.headers["x-tollgate-route"]
+    assert raw.headers["x-tollgate-request-id"].startswith("req_")
+    completion = raw.parse()
+    assert completion.usage.completion_tokens == 8
+    # The cost in the body matches the header.
+    assert completion.usage.model_extra["cost_currency"] == "USD"
+    assert f"{completion.usage.model_extra['cost']:.9f} USD" == raw.headers["x-tollgate-cost"]
+
+
+def test_stream_yields_chunks_and_final_usage_with_cost(client):
+    stream = client.chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": "Stream please"}],
+        max_tokens=6, stream=True, stream_options={"include_usage": True})
+    chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert len(text.split()) == 6
+    final = chunks[-1]
+    assert final.choices == []
+    assert final.usage.completion_tokens == 6
+    assert final.usage.model_extra["cost"] > 0
+    assert final.usage.model_extra["cost_currency"] == "USD"
+
+
+def test_stream_without_usage_request_has_no_usage_chunk(client):
+    stream = client.chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": "Stream please"}], max_tokens=4, stream=True)
+    chunks = list(stream)
+    assert chunks
+    assert all(c.usage is None for c in chunks)
+    assert all(c.choices for c in chunks)
+
+
+def test_models_lists_demo_models(client):
+    ids = [m.id for m in client.models.list()]
+    assert ids == ["deepseek-chat", "gpt-4o", "auto"]
+
+
+def test_bad_key_raises_authentication_error(demo):
+    bad = openai.OpenAI(base_url=demo.base_url, api_key="tg-wrong", max_retries=0)
+    with pytest.raises(openai.AuthenticationError) as raised:
+        bad.chat.completions.create(model="deepseek-chat", messages=[{"role": "user", "content": "hi"}])
+    assert raised.value.status_code == 401
+    assert raised.value.code == "invalid_api_key"
+
+
+def test_unknown_model_raises_not_found(client):
+    with pytest.raises(openai.NotFoundError) as raised:
+        client.chat.completions.create(model="gpt-9", messages=[{"role": "user", "content": "hi"}])
+    assert raised.value.code == "model_not_found"
+
+
+def test_empty_messages_raise_bad_request(client):
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.chat.completions.create(model="deepseek-chat", messages=[])
+    assert "messages" in str(raised.value)
