@@ -20,6 +20,8 @@ struct GatewayHarness: Sendable {
     let key: String
     let organization: Organization
     let client: HTTPClient
+    /// Shuts the gateway down gracefully, as SIGTERM does, and returns once every service stopped.
+    let shutdown: @Sendable () async -> Void
 
     static let cheapPrice = ModelPrice(currency: .usd, input: 280_000_000, cachedInput: 28_000_000, output: 420_000_000)
     static let premiumPrice = ModelPrice(currency: .usd, input: 2_500_000_000, cachedInput: 1_250_000_000, output: 10_000_000_000)
@@ -78,11 +80,19 @@ struct GatewayHarness: Sendable {
                 },
                 logger: logger))
             return try await withThrowingTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { try await group.run() }
+                let (stopped, stoppedContinuation) = AsyncStream<Void>.makeStream()
+                tasks.addTask {
+                    defer { stoppedContinuation.finish() }
+                    try await group.run()
+                }
                 var port = 0
                 for await bound in ports { port = bound }
                 let harness = GatewayHarness(fake: fake, gateway: gateway, baseURL: "http://127.0.0.1:\(port)", key: key,
-                                             organization: organization, client: client)
+                                             organization: organization, client: client,
+                                             shutdown: {
+                                                 await group.triggerGracefulShutdown()
+                                                 for await _ in stopped {}
+                                             })
                 do {
                     let result = try await body(harness)
                     await group.triggerGracefulShutdown()

@@ -26,3 +26,24 @@ import TollgateCore
         try await reopened.close()
     }
 }
+
+@Suite struct GracefulShutdownTests {
+    @Test func aStreamInFlightAtShutdownFinishesAndIsRecorded() async throws {
+        try await GatewayHarness.with { harness in
+            harness.fake.enqueue(.paced(.milliseconds(10)))
+            async let reply = harness.post(json: GatewayHarness.chat("premium", stream: true, maxTokens: 50))
+            try await eventually { !harness.fake.observations.requests.isEmpty }
+            await harness.shutdown()
+            let finished = try await reply
+            #expect(finished.status == 200)
+            #expect(GatewayHarness.events(finished.body).last == "[DONE]")
+            #expect(harness.fake.observations.completedStreams == 1)
+            // The record was flushed before the database closed: read it from the file itself.
+            let reopened = try await Database.open(harness.gateway.database.url, logger: Logger(label: "test"))
+            let records = try await RequestRecordStore(database: reopened).recent()
+            #expect(records.count == 1)
+            #expect(records.first?.usage.output == 50)
+            try await reopened.close()
+        }
+    }
+}
