@@ -19,11 +19,11 @@ struct OrgsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailure {
-                let database = try await databaseOptions.open(logger: CommandLogging.bootstrap())
-                let organization = try await AccountStore(database: database)
-                    .createOrganization(name: name, currency: Currency(knownCode: currency)!)
-                print("\(organization.name)\t\(organization.id)\t\(organization.currency)")
-                try await database.close()
+                try await databaseOptions.withDatabase { database in
+                    let organization = try await AccountStore(database: database)
+                        .createOrganization(name: name, currency: Currency(knownCode: currency)!)
+                    print("\(organization.name)\t\(organization.id)\t\(organization.currency)")
+                }
             }
         }
     }
@@ -34,12 +34,12 @@ struct OrgsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailure {
-                let database = try await databaseOptions.open(logger: CommandLogging.bootstrap())
-                let accounts = AccountStore(database: database)
-                for organization in try await accounts.organizations() {
-                    print("\(organization.name)\t\(organization.id)\t\(try await accounts.balance(of: organization))")
+                try await databaseOptions.withDatabase { database in
+                    let accounts = AccountStore(database: database)
+                    for organization in try await accounts.organizations() {
+                        print("\(organization.name)\t\(organization.id)\t\(try await accounts.balance(of: organization))")
                 }
-                try await database.close()
+                }
             }
         }
     }
@@ -56,12 +56,12 @@ struct CreditsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailure {
-                let database = try await databaseOptions.open(logger: CommandLogging.bootstrap())
-                let accounts = AccountStore(database: database)
-                guard let organization = try await accounts.organization(named: org) else { throw CommandFailure("no organization '\(org)'") }
-                try await accounts.addCredit(try Money(decimal: amount, currency: organization.currency), to: organization)
-                print("\(organization.name) balance: \(try await accounts.balance(of: organization))")
-                try await database.close()
+                try await databaseOptions.withDatabase { database in
+                    let accounts = AccountStore(database: database)
+                    guard let organization = try await accounts.organization(named: org) else { throw CommandFailure("no organization '\(org)'") }
+                    try await accounts.addCredit(try Money(decimal: amount, currency: organization.currency), to: organization)
+                    print("\(organization.name) balance: \(try await accounts.balance(of: organization))")
+                }
             }
         }
     }
@@ -81,14 +81,14 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailure {
-                let database = try await databaseOptions.open(logger: CommandLogging.bootstrap())
-                let accounts = AccountStore(database: database)
-                guard let organization = try await accounts.organization(named: org) else { throw CommandFailure("no organization '\(org)'") }
-                let allowed = models.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
-                let (key, secret) = try await accounts.createKey(for: organization, name: name, team: team, allowedModels: allowed)
-                print(secret)
-                FileHandle.standardError.write(Data("key \(key.id) for \(organization.name): store it now, it is not shown again\n".utf8))
-                try await database.close()
+                try await databaseOptions.withDatabase { database in
+                    let accounts = AccountStore(database: database)
+                    guard let organization = try await accounts.organization(named: org) else { throw CommandFailure("no organization '\(org)'") }
+                    let allowed = models.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+                    let (key, secret) = try await accounts.createKey(for: organization, name: name, team: team, allowedModels: allowed)
+                    print(secret)
+                    FileHandle.standardError.write(Data("key \(key.id) for \(organization.name): store it now, it is not shown again\n".utf8))
+                }
             }
         }
     }
@@ -100,13 +100,13 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailure {
-                let database = try await databaseOptions.open(logger: CommandLogging.bootstrap())
-                let accounts = AccountStore(database: database)
-                guard let organization = try await accounts.organization(named: org) else { throw CommandFailure("no organization '\(org)'") }
-                for key in try await accounts.keys(of: organization) {
-                    print("\(key.id)\t\(key.hint)\t\(key.name ?? "-")\t\(key.team ?? "-")\t\(key.isRevoked ? "revoked" : "live")")
+                try await databaseOptions.withDatabase { database in
+                    let accounts = AccountStore(database: database)
+                    guard let organization = try await accounts.organization(named: org) else { throw CommandFailure("no organization '\(org)'") }
+                    for key in try await accounts.keys(of: organization) {
+                        print("\(key.id)\t\(key.hint)\t\(key.name ?? "-")\t\(key.team ?? "-")\t\(key.isRevoked ? "revoked" : "live")")
                 }
-                try await database.close()
+                }
             }
         }
     }
@@ -118,10 +118,10 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailure {
-                let database = try await databaseOptions.open(logger: CommandLogging.bootstrap())
-                guard try await AccountStore(database: database).revokeKey(id: id) else { throw CommandFailure("no live key '\(id)'") }
-                print("revoked \(id)")
-                try await database.close()
+                try await databaseOptions.withDatabase { database in
+                    guard try await AccountStore(database: database).revokeKey(id: id) else { throw CommandFailure("no live key '\(id)'") }
+                    print("revoked \(id)")
+                }
             }
         }
     }

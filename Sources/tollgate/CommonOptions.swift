@@ -16,6 +16,19 @@ struct DatabaseOptions: ParsableArguments {
     func open(logger: Logger) async throws -> Database {
         try await Database.open(try DatabaseURL(parsing: database), logger: logger)
     }
+
+    /// Opens the database, runs `body` and closes the database whether or not `body` throws.
+    func withDatabase<R>(_ body: (Database) async throws -> R) async throws -> R {
+        let database = try await open(logger: CommandLogging.bootstrap())
+        do {
+            let result = try await body(database)
+            try await database.close()
+            return result
+        } catch {
+            try? await database.close()
+            throw error
+        }
+    }
 }
 
 /// `--config`, for every command that needs providers, models or prices.

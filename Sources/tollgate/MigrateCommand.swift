@@ -7,10 +7,8 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailure {
-            let logger = CommandLogging.bootstrap()
             // Opening migrates.
-            let database = try await databaseOptions.open(logger: logger)
-            try await database.close()
+            try await databaseOptions.withDatabase { _ in }
             print("\(databaseOptions.database): schema is up to date")
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Tollgate: AsyncParsableCommand {
@@ -10,4 +11,23 @@ struct Tollgate: AsyncParsableCommand {
             OrgsCommand.self, CreditsCommand.self, KeysCommand.self,
         ]
     )
+
+    /// Runs the command line with the exit statuses INTERFACE.md promises: 0 success, 1 a refusal
+    /// or failure (reported by the command), 2 a usage error.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

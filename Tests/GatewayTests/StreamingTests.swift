@@ -77,6 +77,30 @@ import TollgateTesting
         }
     }
 
+    @Test func eventsReachTheClientAsTheProviderSendsThemNotWhenItIsDone() async throws {
+        try await GatewayHarness.with { harness in
+            harness.fake.enqueue(.paced(.milliseconds(20)))
+            var request = HTTPClientRequest(url: harness.baseURL + "/v1/chat/completions")
+            request.method = .POST
+            request.headers.add(name: "authorization", value: "Bearer \(harness.key)")
+            request.body = .bytes(ByteBuffer(data: GatewayHarness.chat("premium", stream: true, maxTokens: 40).encoded()))
+            let response = try await harness.client.execute(request, timeout: .seconds(30))
+            var parser = ServerSentEventParser()
+            var contentEvents = 0
+            var completedWhenFirstContentArrived: Int?
+            for try await chunk in response.body {
+                for event in parser.feed(chunk.readableBytesView) where event.data.contains("\"content\":\"") {
+                    contentEvents += 1
+                    if contentEvents == 2 { completedWhenFirstContentArrived = harness.fake.observations.completedStreams }
+                }
+            }
+            // The second word was in the client's hands while the provider was still generating.
+            #expect(completedWhenFirstContentArrived == 0)
+            #expect(contentEvents == 41)
+            #expect(harness.fake.observations.completedStreams == 1)
+        }
+    }
+
     @Test func aStreamCutByTheProviderEndsWithAnErrorEventAndIsRecorded() async throws {
         try await GatewayHarness.with { harness in
             harness.fake.enqueue(.cutStream(afterChunks: 3))

@@ -1,0 +1,58 @@
+"""The command line: configuration errors are one line naming file, line, key path and problem."""
+import os
+import subprocess
+
+BINARY = os.environ.get("TOLLGATE_BIN", ".build/debug/tollgate")
+
+GOOD = """\
+providers:
+  - name: deepseek
+    kind: openai
+    base_url: https://api.deepseek.com/v1
+models:
+  - name: deepseek-chat
+    provider: deepseek
+    price: {currency: USD, input: 0.28, output: 0.42}
+"""
+
+
+def serve_with(tmp_path, text):
+    config = tmp_path / "tollgate.yaml"
+    config.write_text(text)
+    return subprocess.run([BINARY, "serve", "--config", str(config), "--database", f"sqlite:{tmp_path}/t.db", "--port", "0"],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_each_bad_config_line_stops_serve_with_one_line(tmp_path):
+    cases = [
+        (GOOD.replace("base_url: https://api.deepseek.com/v1", "base_url: ftp://x"),
+         "4: providers[0].base_url: 'ftp://x' is not an http(s) URL"),
+        (GOOD.replace("provider: deepseek", "provider: qwen"), "7: models[0].provider: no provider named 'qwen' is defined"),
+        (GOOD.replace("input: 0.28", "input: cheap"), "8: models[0].price.input: 'cheap' is not a decimal number"),
+        (GOOD + "cache: {ttl: 5}\n", "9: cache: unknown key"),
+    ]
+    for text, expected in cases:
+        result = serve_with(tmp_path, text)
+        assert result.returncode == 1, result
+        lines = [line for line in result.stderr.splitlines() if line.startswith("tollgate:")]
+        assert len(lines) == 1, result.stderr
+        assert str(tmp_path / "tollgate.yaml") + ":" + expected in lines[0]
+
+
+def test_migrate_creates_the_schema_and_usage_errors_exit_2(tmp_path):
+    ok = subprocess.run([BINARY, "migrate", "--database", f"sqlite:{tmp_path}/m.db"], capture_output=True, text=True)
+    assert ok.returncode == 0 and "schema is up to date" in ok.stdout
+    bad = subprocess.run([BINARY, "migrate", "--database", "mysql://x"], capture_output=True, text=True)
+    assert bad.returncode == 2
+
+
+def test_keys_are_printed_once_and_listed_by_hint(tmp_path):
+    db = f"sqlite:{tmp_path}/k.db"
+    assert subprocess.run([BINARY, "orgs", "create", "acme", "--database", db], capture_output=True).returncode == 0
+    created = subprocess.run([BINARY, "keys", "create", "--org", "acme", "--database", db], capture_output=True, text=True)
+    secret = created.stdout.strip()
+    assert secret.startswith("tg-") and len(secret) == 46
+    listed = subprocess.run([BINARY, "keys", "list", "--org", "acme", "--database", db], capture_output=True, text=True)
+    assert secret not in listed.stdout and secret[:7] in listed.stdout
+    missing = subprocess.run([BINARY, "keys", "create", "--org", "nobody", "--database", db], capture_output=True, text=True)
+    assert missing.returncode == 1 and missing.stderr.strip() == "tollgate: no organization 'nobody'"
