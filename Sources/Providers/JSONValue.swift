@@ -65,23 +65,28 @@ public enum JSONValue: Hashable, Sendable {
 
     public var isNull: Bool { self == .null }
 
-    /// Parses a JSON document.
-    public init(parsing data: some Sequence<UInt8>) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: Data(data))
+    /// Parses a JSON document (strict RFC 8259, UTF-8).
+    public init(parsing bytes: some Sequence<UInt8>) throws {
+        let parsed = try bytes.withContiguousStorageIfAvailable { buffer in try JSONParser.parse(buffer) }
+        if let parsed {
+            self = parsed
+        } else {
+            self = try Array(bytes).withUnsafeBufferPointer { buffer in try JSONParser.parse(buffer) }
+        }
+    }
+
+    /// The compact JSON text of the value, as UTF-8 bytes. Non-finite doubles are written as null.
+    public func encodedBytes() -> [UInt8] {
+        var writer = JSONWriter()
+        writer.write(self)
+        return writer.bytes
     }
 
     /// The compact JSON text of the value.
-    public func encoded() -> Data {
-        // Encoding a JSONValue cannot fail: every case maps to valid JSON (non-finite doubles
-        // are written as null).
-        (try? JSONValue.encoder.encode(self)) ?? Data("null".utf8)
-    }
+    public func encoded() -> Data { Data(encodedBytes()) }
 
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return encoder
-    }()
+    /// The compact JSON text of the value, as a string.
+    public var jsonText: String { String(decoding: encodedBytes(), as: UTF8.self) }
 }
 
 extension JSONValue: Codable {
