@@ -40,6 +40,17 @@ public struct UpstreamClient: Sendable {
         self.configuration = configuration
     }
 
+    /// An HTTP client set up for providers: the connect and read timeouts (the read timeout is
+    /// what ends a stream that stalls mid-way), a large connection pool, decompression.
+    /// The caller shuts it down.
+    public static func makeHTTPClient(_ configuration: Configuration) -> HTTPClient {
+        var settings = HTTPClient.Configuration()
+        settings.timeout = .init(connect: .init(configuration.connectTimeout), read: .init(configuration.readTimeout))
+        settings.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
+        settings.decompression = .enabled(limit: .ratio(100))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
+    }
+
     /// Posts a JSON body to `path` below the provider's API root.
     ///
     /// - Returns: the response once its head has arrived, whatever its status.
@@ -102,7 +113,7 @@ public struct UpstreamResponse: Sendable {
 
 extension UpstreamError {
     /// Classifies a transport error from the HTTP client.
-    static func from(_ error: any Error, provider: String) -> UpstreamError {
+    public static func from(_ error: any Error, provider: String) -> UpstreamError {
         if let upstream = error as? UpstreamError { return upstream }
         if error is CancellationError { return UpstreamError(.truncated, provider: provider, detail: "cancelled") }
         if let client = error as? HTTPClientError {

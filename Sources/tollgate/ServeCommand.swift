@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Gateway
 import Storage
 import Logging
+import Providers
 import ServiceLifecycle
 
 struct ServeCommand: AsyncParsableCommand {
@@ -35,7 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
 enum GatewayRunner {
     static func run(configuration: GatewayConfiguration, database: Database, logger: Logger,
                     onListening: @escaping @Sendable (Int) async -> Void) async throws {
-        try await withHTTPClient { httpClient in
+        try await withHTTPClient(configuration.upstream) { httpClient in
             let gateway = Gateway(configuration: configuration, database: database, httpClient: httpClient, logger: logger)
             let group = ServiceGroup(configuration: .init(
                 services: gateway.services { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
@@ -45,11 +46,8 @@ enum GatewayRunner {
     }
 
     /// Runs `body` with an HTTP client for upstream calls and shuts the client down after.
-    static func withHTTPClient<R>(_ body: (HTTPClient) async throws -> R) async throws -> R {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
-        configuration.decompression = .enabled(limit: .ratio(100))
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    static func withHTTPClient<R>(_ configuration: UpstreamClient.Configuration, _ body: (HTTPClient) async throws -> R) async throws -> R {
+        let client = UpstreamClient.makeHTTPClient(configuration)
         do {
             let result = try await body(client)
             try await client.shutdown()

@@ -54,24 +54,29 @@ struct GatewayHarness: Sendable {
             let organization = try await accounts.createOrganization(name: "acme", currency: .usd)
             if credit > 0 { try await accounts.addCredit(Money(nanos: credit, currency: .usd), to: organization) }
             let (_, key) = try await accounts.createKey(for: organization, name: "test")
+            // The gateway's client has the configured short timeouts; the test's own client waits longer.
+            let upstreamClient = UpstreamClient.makeHTTPClient(configuration.upstream)
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             do {
-                let result = try await run(configuration: configuration, database: database, client: client, fake: fake,
-                                           key: key, organization: organization, logger: logger, body)
+                let result = try await run(configuration: configuration, database: database, upstreamClient: upstreamClient,
+                                           client: client, fake: fake, key: key, organization: organization, logger: logger, body)
                 try await client.shutdown()
+                try await upstreamClient.shutdown()
                 return result
             } catch {
                 try? await client.shutdown()
+                try? await upstreamClient.shutdown()
                 throw error
             }
         }
     }
 
     private static func run<R: Sendable>(
-        configuration: GatewayConfiguration, database: Database, client: HTTPClient, fake: FakeProvider, key: String,
+        configuration: GatewayConfiguration, database: Database, upstreamClient: HTTPClient, client: HTTPClient,
+        fake: FakeProvider, key: String,
         organization: Organization, logger: Logger, _ body: @Sendable (GatewayHarness) async throws -> R
     ) async throws -> R {
-            let gateway = Gateway(configuration: configuration, database: database, httpClient: client, logger: logger)
+            let gateway = Gateway(configuration: configuration, database: database, httpClient: upstreamClient, logger: logger)
             let (ports, portContinuation) = AsyncStream<Int>.makeStream()
             let group = ServiceGroup(configuration: .init(
                 services: gateway.services { channel in

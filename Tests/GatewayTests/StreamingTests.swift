@@ -116,6 +116,20 @@ import TollgateTesting
         }
     }
 
+    @Test func aStreamThatStallsMidWayEndsWithATimeoutErrorEvent() async throws {
+        try await GatewayHarness.with { harness in
+            harness.fake.enqueue(.stall(afterChunks: 3))
+            let reply = try await harness.post(json: GatewayHarness.chat("premium", stream: true, maxTokens: 10))
+            #expect(reply.status == 200)
+            let events = GatewayHarness.events(reply.body)
+            #expect(events.filter { $0.contains("\"content\":\"") }.count == 4)
+            let last = try #require(events.last.flatMap { try? JSONValue(parsing: Array($0.utf8)) })
+            #expect(last["error"]?["code"] == "upstream_timeout")
+            let record = try #require(try await harness.records().first)
+            #expect(record.error?.contains("timed out") == true)
+        }
+    }
+
     @Test func malformedEventsFromTheProviderEndTheStreamWithAnError() async throws {
         try await GatewayHarness.with { harness in
             harness.fake.enqueue(.malformedJSON)

@@ -75,7 +75,7 @@ struct StreamRelay: Sendable {
                 throw UpstreamError(.truncated, provider: response.provider, detail: "the stream ended without [DONE]")
             }
         } catch {
-            let failure = (error as? UpstreamError) ?? UpstreamError(.truncated, provider: response.provider, detail: "\(error)")
+            let failure = UpstreamError.from(error, provider: response.provider)
             outcome = .upstreamFailed(failure)
             // The client has a 200 and a partial answer; an error event tells it the answer is cut.
             let body = GatewayError.upstream(failure).openAIBody
