@@ -106,7 +106,7 @@ struct AdminAPI: Sendable {
             return GatewayError(status: 404, type: "invalid_request_error", code: "admin_disabled",
                                 message: "The admin API is off: set admin_token in the config or TOLLGATE_ADMIN_TOKEN.").response()
         }
-        guard let token = ChatCompletionsProxy.bearerToken(request), constantTimeEqual(token, expected) else {
+        guard let token = ProxyPipeline.bearerToken(request), constantTimeEqual(token, expected) else {
             return GatewayError(status: 401, type: "authentication_error", code: "invalid_admin_token",
                                 message: "The admin API needs 'Authorization: Bearer <admin token>'.").response()
         }
@@ -118,7 +118,7 @@ struct AdminAPI: Sendable {
             let status = error.code == .notFound ? 404 : error.code == .conflict ? 409 : 400
             return GatewayError(status: status, type: "invalid_request_error", message: error.description).response()
         } catch {
-            return ChatCompletionsProxy.gatewayError(for: error).response()
+            return ProxyPipeline.gatewayError(for: error).response()
         }
     }
 }

@@ -4,15 +4,24 @@ import NIOCore
 import Providers
 import TollgateCore
 
-/// Relays a provider's event stream to the client event by event, as it arrives.
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Relays a provider's event stream to the client event by event, as it arrives, translating
+/// between formats when client and provider differ.
 ///
 /// Every event is written before the next is read, so a slow client slows the read from the
-/// provider (backpressure) instead of filling memory. The usage event Tollgate asked for is
-/// priced (`usage.cost`, `usage.cost_currency`) and passed on only if the client asked for it
-/// too. A client that goes away ends the relay, which abandons — and so cancels — the upstream
-/// request; the record is written either way.
+/// provider (backpressure) instead of filling memory. Usage is tracked from the provider's
+/// events whatever the formats; the final usage the client sees carries `cost` and
+/// `cost_currency`. An OpenAI client that did not ask for usage does not get the usage chunk
+/// Tollgate asked for. A client that goes away ends the relay, which abandons — and so cancels —
+/// the upstream request; the record is written either way.
 struct StreamRelay: Sendable {
     let model: ModelDefinition
+    let client: ClientFormat
     let clientWantsUsage: Bool
     let records: RequestRecordWriter
     let logger: Logger
@@ -23,63 +32,86 @@ struct StreamRelay: Sendable {
         case upstreamFailed(UpstreamError)
     }
 
+    /// How provider events become client events.
+    private enum Mode {
+        case openAIPassthrough
+        case anthropicPassthrough
+        case toOpenAI(OpenAIStreamEncoder)
+        case toAnthropic(AnthropicStreamEncoder)
+    }
+
+    private enum UpstreamDecoder {
+        case openai(OpenAIStreamDecoder)
+        case anthropic(AnthropicStreamDecoder)
+    }
+
     func relay(_ response: UpstreamResponse, to writer: inout any ResponseBodyWriter,
                record initial: RequestRecord, started: ContinuousClock.Instant) async {
         var record = initial
         record.status = 200
+        let kind = model.provider.kind
+        var decoder: UpstreamDecoder = kind == .openai ? .openai(OpenAIStreamDecoder()) : .anthropic(AnthropicStreamDecoder())
+        var mode: Mode = switch (client, kind) {
+        case (.openai, .openai): .openAIPassthrough
+        case (.anthropic, .anthropic): .anthropicPassthrough
+        case (.openai, .anthropic): .toOpenAI(OpenAIStreamEncoder(includeUsage: clientWantsUsage, created: Int64(Date().timeIntervalSince1970)))
+        case (.anthropic, .openai): .toAnthropic(AnthropicStreamEncoder())
+        }
         var parser = ServerSentEventParser()
-        var sawDone = false
+        var usage: TokenUsage?
+        var ended = false
         var outcome = Outcome.completed
         do {
             upstream: for try await chunk in response.body {
                 for event in parser.feed(chunk.readableBytesView) {
+                    let value: JSONValue?
+                    let events: [ChatStreamEvent]
                     if event.data == "[DONE]" {
-                        sawDone = true
-                        guard try await send(ServerSentEvent(data: "[DONE]"), to: &writer, outcome: &outcome) else { break upstream }
-                        continue
+                        value = nil
+                        events = [.end]
+                    } else {
+                        guard let parsed = try? JSONValue(parsing: event.data.utf8) else {
+                            throw UpstreamError(.malformed, provider: response.provider, detail: "an event is not JSON: \(event.data.prefix(200))")
+                        }
+                        if kind == .openai, let error = parsed["error"], !error.isNull {
+                            throw UpstreamError(.status(502), provider: response.provider, detail: error.jsonText)
+                        }
+                        value = parsed
+                        switch decoder {
+                        case .openai(var inner): events = inner.decode(parsed); decoder = .openai(inner)
+                        case .anthropic(var inner): events = try inner.decode(parsed, provider: response.provider); decoder = .anthropic(inner)
+                        }
                     }
-                    guard var value = try? JSONValue(parsing: event.data.utf8) else {
-                        throw UpstreamError(.malformed, provider: response.provider, detail: "an event is not JSON: \(event.data.prefix(200))")
-                    }
-                    if let error = value["error"], !error.isNull {
-                        throw UpstreamError(.status(502), provider: response.provider, detail: String(decoding: error.encoded(), as: UTF8.self))
-                    }
-                    var modified = false
-                    if let usageValue = value["usage"] {
-                        if let usage = OpenAIUsage.tokenUsage(from: usageValue) {
-                            let cost = model.price.cost(of: usage)
-                            record.usage = usage
-                            record.cost = cost
+                    for step in events {
+                        switch step {
+                        case .usage(let reported):
+                            usage = merged(usage, reported)
+                            record.usage = usage ?? .zero
+                            record.cost = model.price.cost(of: record.usage)
                             record.usageSource = .provider
-                            if clientWantsUsage {
-                                value["usage"]?["cost"] = .double(cost.approximateUnits)
-                                value["usage"]?["cost_currency"] = .string(cost.currency.code)
-                                modified = true
-                            }
-                        }
-                        if !clientWantsUsage {
-                            // The usage-only chunk exists because Tollgate asked for it: drop it.
-                            if value["choices"]?.arrayValue?.isEmpty ?? true { continue }
-                            value = value.removing("usage")
-                            modified = true
+                        case .text, .thinking, .toolCallStart:
+                            if record.timeToFirstTokenMilliseconds == nil { record.timeToFirstTokenMilliseconds = started.millisecondsUntilNow }
+                        case .end:
+                            ended = true
+                        default:
+                            break
                         }
                     }
-                    if record.timeToFirstTokenMilliseconds == nil, value.hasContentDelta {
-                        record.timeToFirstTokenMilliseconds = started.millisecondsUntilNow
+                    let out = output(for: event, value: value, events: events, mode: &mode, usage: usage)
+                    for item in out {
+                        guard await send(item, to: &writer, outcome: &outcome) else { break upstream }
                     }
-                    let out = modified ? ServerSentEvent(event: event.event, data: String(decoding: value.encoded(), as: UTF8.self)) : event
-                    guard try await send(out, to: &writer, outcome: &outcome) else { break upstream }
                 }
             }
-            if case .completed = outcome, !sawDone {
-                throw UpstreamError(.truncated, provider: response.provider, detail: "the stream ended without [DONE]")
+            if case .completed = outcome, !ended {
+                throw UpstreamError(.truncated, provider: response.provider, detail: "the stream ended before its end event")
             }
         } catch {
             let failure = UpstreamError.from(error, provider: response.provider)
             outcome = .upstreamFailed(failure)
             // The client has a 200 and a partial answer; an error event tells it the answer is cut.
-            let body = GatewayError.upstream(failure).openAIBody
-            _ = try? await send(ServerSentEvent(data: String(decoding: body.encoded(), as: UTF8.self)), to: &writer, outcome: &outcome)
+            let body = client.errorBody(GatewayError.upstream(failure))
+            _ = await send(ServerSentEvent(event: client == .anthropic ? "error" : nil, data: body.jsonText), to: &writer, outcome: &outcome)
         }
         switch outcome {
         case .completed:
@@ -91,15 +123,54 @@ struct StreamRelay: Sendable {
             record.error = failure.description
         }
         record.latencyMilliseconds = started.millisecondsUntilNow
-        // Recorded before the stream ends, so a client that has read the whole answer can find
-        // its record.
+        // Recorded before the stream ends, so a client that has read the whole answer finds its record.
         records.submit(record)
         if case .clientGone = outcome { return }
         try? await writer.finish(nil)
     }
 
+    /// The client events for one provider event.
+    private func output(for event: ServerSentEvent, value: JSONValue?, events: [ChatStreamEvent], mode: inout Mode,
+                        usage: TokenUsage?) -> [ServerSentEvent] {
+        let costFields: (TokenUsage) -> [String: JSONValue] = { usage in
+            let cost = model.price.cost(of: usage)
+            return ["cost": .double(cost.approximateUnits), "cost_currency": .string(cost.currency.code)]
+        }
+        switch mode {
+        case .openAIPassthrough:
+            guard var value, value["usage"] != nil else { return [event] }
+            if clientWantsUsage {
+                if let usage, value["usage"] != .null {
+                    for (key, field) in costFields(usage) { value["usage"]?[key] = field }
+                }
+            } else {
+                // The usage-only chunk exists because Tollgate asked for it: drop it.
+                if value["choices"]?.arrayValue?.isEmpty ?? true { return [] }
+                value = value.removing("usage")
+            }
+            return [ServerSentEvent(event: event.event, data: value.jsonText)]
+        case .anthropicPassthrough:
+            guard var value, value["type"] == "message_delta", let usage else { return [event] }
+            for (key, field) in costFields(usage) { value["usage"]?[key] = field }
+            return [ServerSentEvent(event: event.event, data: value.jsonText)]
+        case .toOpenAI(var encoder):
+            let out = events.flatMap { encoder.encode($0, extraUsage: costFields) }.map { ServerSentEvent(data: $0) }
+            mode = .toOpenAI(encoder)
+            return out
+        case .toAnthropic(var encoder):
+            var out = events.flatMap { encoder.encode($0) }
+            mode = .toAnthropic(encoder)
+            if let usage, let index = out.firstIndex(where: { $0.event == "message_delta" }),
+               var delta = try? JSONValue(parsing: out[index].data.utf8) {
+                for (key, field) in costFields(usage) { delta["usage"]?[key] = field }
+                out[index].data = delta.jsonText
+            }
+            return out
+        }
+    }
+
     /// Writes an event; returns false when the client is gone.
-    private func send(_ event: ServerSentEvent, to writer: inout any ResponseBodyWriter, outcome: inout Outcome) async throws -> Bool {
+    private func send(_ event: ServerSentEvent, to writer: inout any ResponseBodyWriter, outcome: inout Outcome) async -> Bool {
         do {
             try await writer.write(ByteBuffer(string: event.encoded()))
             return true
@@ -115,16 +186,5 @@ extension JSONValue {
         guard case .object(var object) = self else { return self }
         object.removeValue(forKey: key)
         return .object(object)
-    }
-
-    /// Whether a chunk carries generated content (text, a tool call or reasoning).
-    var hasContentDelta: Bool {
-        guard let choices = self["choices"]?.arrayValue else { return false }
-        return choices.contains { choice in
-            guard let delta = choice["delta"] else { return false }
-            if let text = delta["content"]?.stringValue, !text.isEmpty { return true }
-            if let text = delta["reasoning_content"]?.stringValue, !text.isEmpty { return true }
-            return !(delta["tool_calls"]?.arrayValue?.isEmpty ?? true)
-        }
     }
 }

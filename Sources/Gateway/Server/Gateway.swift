@@ -35,10 +35,11 @@ public struct Gateway: Sendable {
     /// The HTTP routes: the client API, health and the admin API.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
-        let proxy = ChatCompletionsProxy(configuration: configuration, accounts: accounts,
-                                         creditGuard: CreditGuard(accounts: accounts), upstream: upstream,
-                                         records: recordWriter, logger: logger)
-        router.post("/v1/chat/completions") { request, _ in await proxy.handle(request) }
+        let proxy = ProxyPipeline(configuration: configuration, accounts: accounts,
+                                  creditGuard: CreditGuard(accounts: accounts), upstream: upstream,
+                                  records: recordWriter, logger: logger)
+        router.post("/v1/chat/completions") { request, _ in await proxy.handle(request, format: .openai) }
+        router.post("/v1/messages") { request, _ in await proxy.handle(request, format: .anthropic) }
         router.get("/v1/models") { request, _ in await self.models(request) }
         router.get("/health") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
@@ -63,7 +64,7 @@ public struct Gateway: Sendable {
     /// `GET /v1/models`: the models and routes this key may use, in OpenAI's list format.
     func models(_ request: Request) async -> Response {
         do {
-            guard let secret = ChatCompletionsProxy.bearerToken(request),
+            guard let secret = ProxyPipeline.bearerToken(request),
                   let (key, _) = try await accounts.authenticate(secret: secret)
             else { return GatewayError.unauthorized("Missing, incorrect or revoked API key.").response() }
             var data: [JSONValue] = configuration.models.filter { key.allows(model: $0.name) }.map {
@@ -76,7 +77,7 @@ public struct Gateway: Sendable {
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(data: body.encoded())))
         } catch {
-            return ChatCompletionsProxy.gatewayError(for: error).response()
+            return ProxyPipeline.gatewayError(for: error).response()
         }
     }
 }

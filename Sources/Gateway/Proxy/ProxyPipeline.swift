@@ -11,9 +11,10 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// `POST /v1/chat/completions`: authenticate, check, forward to the provider, relay the answer
-/// (streamed event by event, or whole), price it and record it.
-struct ChatCompletionsProxy: Sendable {
+/// The request path for every proxied request, whatever format the client and the provider
+/// speak: authenticate, check, forward (translating when the formats differ), relay the answer,
+/// price it, record it. One path, so billing cannot differ between formats.
+struct ProxyPipeline: Sendable {
     let configuration: GatewayConfiguration
     let accounts: AccountStore
     let creditGuard: CreditGuard
@@ -21,7 +22,7 @@ struct ChatCompletionsProxy: Sendable {
     let records: RequestRecordWriter
     let logger: Logger
 
-    func handle(_ request: Request) async -> Response {
+    func handle(_ request: Request, format: ClientFormat) async -> Response {
         let started = ContinuousClock.now
         var record = RequestRecord(id: "req_" + TimeOrderedID().description, status: 0)
         var headers: HTTPFields = [.tollgateRequestID: record.id]
@@ -29,14 +30,9 @@ struct ChatCompletionsProxy: Sendable {
             let (key, organization) = try await authenticate(request)
             record.keyID = key.id
             record.organizationID = organization.id
-            var body = try await RequestBodyReader.json(request, limit: configuration.maxRequestBodyBytes)
-            guard let modelName = body["model"]?.stringValue, !modelName.isEmpty else {
-                throw GatewayError.badRequest("'model' is required and must be a string.", param: "model")
-            }
+            let body = try await RequestBodyReader.json(request, limit: configuration.maxRequestBodyBytes)
+            let modelName = try format.validate(body)
             record.modelRequested = modelName
-            guard let messages = body["messages"]?.arrayValue, !messages.isEmpty else {
-                throw GatewayError.badRequest("'messages' must be a non-empty array.", param: "messages")
-            }
             let resolution = try ModelResolver(configuration: configuration).resolve(modelName, allowed: key.allows(model:))
             let model = resolution.model
             record.modelUsed = model.name
@@ -46,44 +42,40 @@ struct ChatCompletionsProxy: Sendable {
             headers[.tollgateRoute] = resolution.reason
             try await creditGuard.check(organization)
 
-            let streamed = body["stream"]?.boolValue == true
-            record.streamed = streamed
-            let clientWantsUsage = body["stream_options"]?["include_usage"]?.boolValue == true
-            body["model"] = .string(model.upstream)
-            if streamed {
-                // Usage is what the request is billed by: ask for it whether or not the client did.
-                var options = body["stream_options"]?.objectValue ?? [:]
-                options["include_usage"] = true
-                body["stream_options"] = .object(options)
-            }
-            let response = try await upstream.post("/chat/completions", json: body.encoded(), to: model.provider)
+            let call = try UpstreamCall(client: format, body: body, model: model, clientHeaders: request.headers)
+            record.streamed = call.streamed
+            let response = try await upstream.post(call.path, json: Data(call.body.encodedBytes()), to: model.provider,
+                                                   headers: call.headers)
             guard response.isSuccess else { throw await response.error() }
-            record.timeToFirstTokenMilliseconds = streamed ? nil : started.millisecondsUntilNow
-            if streamed {
+            if call.streamed {
                 headers[.contentType] = "text/event-stream"
                 headers[.cacheControl] = "no-cache"
-                let relay = StreamRelay(model: model, clientWantsUsage: clientWantsUsage, records: records, logger: logger)
+                let relay = StreamRelay(model: model, client: format, clientWantsUsage: call.clientWantsUsage,
+                                        records: records, logger: logger)
                 let streamRecord = record
-                return Response(status: .ok, headers: headers,
-                                body: ResponseBody { writer in
-                                    await relay.relay(response, to: &writer, record: streamRecord, started: started)
-                                })
+                return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+                    await relay.relay(response, to: &writer, record: streamRecord, started: started)
+                })
             }
-            var answer = try await collectJSON(response)
-            let usage = OpenAIUsage.tokenUsage(from: answer["usage"])
-            if let usage {
+            record.timeToFirstTokenMilliseconds = started.millisecondsUntilNow
+            let buffer = try await response.collect()
+            guard let answer = try? JSONValue(parsing: buffer.readableBytesView), answer.objectValue != nil else {
+                throw UpstreamError(.malformed, provider: response.provider, detail: "the response body is not a JSON object")
+            }
+            var reply = call.clientBody(for: answer)
+            if let usage = call.usage(of: answer) {
                 let cost = model.price.cost(of: usage)
                 record.usage = usage
                 record.cost = cost
                 record.usageSource = .provider
-                answer["usage"]?["cost"] = .double(cost.approximateUnits)
-                answer["usage"]?["cost_currency"] = .string(cost.currency.code)
+                reply["usage"]?["cost"] = .double(cost.approximateUnits)
+                reply["usage"]?["cost_currency"] = .string(cost.currency.code)
                 headers[.tollgateCost] = cost.description
             }
             headers[.contentType] = "application/json"
             record.status = 200
             finish(&record, started: started)
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(data: answer.encoded())))
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: reply.encodedBytes())))
         } catch {
             let failure = Self.gatewayError(for: error)
             record.status = failure.status
@@ -92,13 +84,13 @@ struct ChatCompletionsProxy: Sendable {
             if failure.status >= 500 {
                 logger.warning("request failed", metadata: ["request": "\(record.id)", "error": "\(failure)"])
             }
-            return failure.response(headers: headers)
+            return format.response(for: failure, headers: headers)
         }
     }
 
     private func authenticate(_ request: Request) async throws -> (key: VirtualKey, organization: Organization) {
         guard let secret = Self.bearerToken(request) else {
-            throw GatewayError.unauthorized("Missing API key. Send 'Authorization: Bearer tg-…'.")
+            throw GatewayError.unauthorized("Missing API key. Send 'Authorization: Bearer tg-…' or 'x-api-key: tg-…'.")
         }
         guard let found = try await accounts.authenticate(secret: secret) else {
             throw GatewayError.unauthorized("Incorrect or revoked API key provided.")
@@ -114,14 +106,6 @@ struct ChatCompletionsProxy: Sendable {
         return request.headers[.xAPIKey]
     }
 
-    private func collectJSON(_ response: UpstreamResponse) async throws -> JSONValue {
-        let buffer = try await response.collect()
-        guard let value = try? JSONValue(parsing: buffer.readableBytesView), value.objectValue != nil else {
-            throw UpstreamError(.malformed, provider: response.provider, detail: "the response body is not a JSON object")
-        }
-        return value
-    }
-
     private func finish(_ record: inout RequestRecord, started: ContinuousClock.Instant) {
         record.latencyMilliseconds = started.millisecondsUntilNow
         records.submit(record)
@@ -131,6 +115,8 @@ struct ChatCompletionsProxy: Sendable {
         switch error {
         case let error as GatewayError: error
         case let error as UpstreamError: .upstream(error)
+        case let error as TranslationError:
+            .badRequest("\(error.description). The request cannot be translated for this model's provider.", param: error.parameter)
         default: GatewayError(status: 500, type: "server_error", message: "Internal error: \(error)")
         }
     }

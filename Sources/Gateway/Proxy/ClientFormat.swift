@@ -1,0 +1,76 @@
+import Hummingbird
+import NIOCore
+import NIOFoundationCompat
+import Providers
+
+/// The wire format a client speaks: it decides how its request is read and how every answer and
+/// error is written back to it.
+public enum ClientFormat: Sendable, Hashable {
+    /// OpenAI Chat Completions, `POST /v1/chat/completions`.
+    case openai
+    /// Anthropic Messages, `POST /v1/messages`.
+    case anthropic
+
+    /// The provider kind that speaks this format, so a request needs no translation.
+    var nativeKind: Provider.Kind {
+        switch self {
+        case .openai: .openai
+        case .anthropic: .anthropic
+        }
+    }
+
+    /// Checks what every request of this format must have, before anything is spent on it.
+    func validate(_ body: JSONValue) throws(GatewayError) -> String {
+        guard let model = body["model"]?.stringValue, !model.isEmpty else {
+            throw .badRequest("'model' is required and must be a string.", param: "model")
+        }
+        guard let messages = body["messages"]?.arrayValue, !messages.isEmpty else {
+            throw .badRequest("'messages' must be a non-empty array.", param: "messages")
+        }
+        if self == .anthropic {
+            guard let maxTokens = body["max_tokens"]?.intValue, maxTokens > 0 else {
+                throw .badRequest("'max_tokens' is required and must be a positive integer.", param: "max_tokens")
+            }
+            for (index, message) in messages.enumerated() {
+                guard let role = message["role"]?.stringValue, role == "user" || role == "assistant" else {
+                    throw .badRequest("messages.\(index).role must be 'user' or 'assistant'.", param: "messages")
+                }
+            }
+        }
+        return model
+    }
+
+    /// The error in this format: OpenAI's `{"error": {...}}` or Anthropic's `{"type": "error", ...}`.
+    func errorBody(_ error: GatewayError) -> JSONValue {
+        switch self {
+        case .openai: error.openAIBody
+        case .anthropic: ["type": "error", "error": ["type": .string(error.anthropicType), "message": .string(error.message)]]
+        }
+    }
+
+    func response(for error: GatewayError, headers extra: HTTPFields = [:]) -> Response {
+        var headers = extra
+        headers[.contentType] = "application/json"
+        if let retryAfter = error.retryAfter { headers[.retryAfter] = retryAfter }
+        return Response(status: .init(code: error.status), headers: headers,
+                        body: .init(byteBuffer: ByteBuffer(bytes: errorBody(error).encodedBytes())))
+    }
+}
+
+extension GatewayError {
+    /// Anthropic's error `type` for the status.
+    var anthropicType: String {
+        switch status {
+        case 400: "invalid_request_error"
+        case 401: "authentication_error"
+        case 402: "billing_error"
+        case 403: "permission_error"
+        case 404: "not_found_error"
+        case 413: "request_too_large"
+        case 429: "rate_limit_error"
+        case 503, 529: "overloaded_error"
+        case 504: "timeout_error"
+        default: "api_error"
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import HTTPTypes
+import Providers
+import TollgateCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// What to send a provider for a client's request, and how to read the provider's answer back
+/// into the client's format. When client and provider speak the same format the request is
+/// relayed as sent, every field intact, with only the model id changed (and, for OpenAI streams,
+/// usage asked for); otherwise it goes through Tollgate's chat form.
+struct UpstreamCall: Sendable {
+    let client: ClientFormat
+    let kind: Provider.Kind
+    let path: String
+    let body: JSONValue
+    let headers: [(String, String)]
+    let streamed: Bool
+    /// Whether the client asked for usage in its stream (OpenAI's `stream_options.include_usage`;
+    /// Anthropic streams always carry it).
+    let clientWantsUsage: Bool
+
+    var translated: Bool { client.nativeKind != kind }
+
+    init(client: ClientFormat, body clientBody: JSONValue, model: ModelDefinition, clientHeaders: HTTPFields) throws {
+        self.client = client
+        kind = model.provider.kind
+        streamed = clientBody["stream"]?.boolValue == true
+        clientWantsUsage = client == .anthropic || clientBody["stream_options"]?["include_usage"]?.boolValue == true
+        var body: JSONValue
+        if client.nativeKind == kind {
+            body = clientBody
+            body["model"] = .string(model.upstream)
+        } else {
+            let request = switch client {
+            case .openai: try OpenAIChatFormat.request(from: clientBody)
+            case .anthropic: try AnthropicMessagesFormat.request(from: clientBody)
+            }
+            body = switch kind {
+            case .openai: OpenAIChatFormat.body(for: request, model: model.upstream, includeUsage: true)
+            case .anthropic: try AnthropicMessagesFormat.body(for: request, model: model.upstream)
+            }
+        }
+        switch kind {
+        case .openai:
+            path = "/chat/completions"
+            headers = []
+            if streamed {
+                // Usage is what the request is billed by: ask for it whether or not the client did.
+                var options = body["stream_options"]?.objectValue ?? [:]
+                options["include_usage"] = true
+                body["stream_options"] = .object(options)
+            }
+        case .anthropic:
+            path = "/messages"
+            let version = clientHeaders[HTTPField.Name("anthropic-version")!] ?? "2023-06-01"
+            var headers = [("anthropic-version", version)]
+            if let beta = clientHeaders[HTTPField.Name("anthropic-beta")!] { headers.append(("anthropic-beta", beta)) }
+            self.headers = headers
+        }
+        self.body = body
+    }
+
+    /// The provider's usage, in Tollgate's counts.
+    func usage(of answer: JSONValue) -> TokenUsage? {
+        switch kind {
+        case .openai: OpenAIUsage.tokenUsage(from: answer["usage"])
+        case .anthropic: AnthropicUsage.tokenUsage(from: answer["usage"])
+        }
+    }
+
+    /// The provider's complete answer in the client's format.
+    func clientBody(for answer: JSONValue) -> JSONValue {
+        guard translated else { return answer }
+        let response = switch kind {
+        case .openai: OpenAIChatFormat.response(from: answer)
+        case .anthropic: AnthropicMessagesFormat.response(from: answer)
+        }
+        return switch client {
+        case .openai: OpenAIChatFormat.body(for: response, created: Int64(Date().timeIntervalSince1970))
+        case .anthropic: AnthropicMessagesFormat.body(for: response)
+        }
+    }
+}

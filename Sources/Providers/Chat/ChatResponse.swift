@@ -1,0 +1,49 @@
+import TollgateCore
+
+/// A complete (non-streamed) answer in Tollgate's own terms.
+public struct ChatResponse: Hashable, Sendable {
+    public var id: String
+    public var model: String
+    public var content: [ContentPart]
+    public var finishReason: FinishReason?
+    public var usage: TokenUsage?
+
+    public init(id: String, model: String, content: [ContentPart], finishReason: FinishReason?, usage: TokenUsage?) {
+        self.id = id
+        self.model = model
+        self.content = content
+        self.finishReason = finishReason
+        self.usage = usage
+    }
+}
+
+/// One step of a streamed answer in Tollgate's own terms; each wire format's stream is decoded
+/// into these and encoded from them.
+public enum ChatStreamEvent: Hashable, Sendable {
+    /// The answer begins. `usage` is what the provider knows at the start (Anthropic: input).
+    case start(id: String, model: String, usage: TokenUsage?)
+    case text(String)
+    case thinking(String)
+    /// A tool call begins: `index` numbers the calls of this answer from 0.
+    case toolCallStart(index: Int, id: String, name: String)
+    case toolCallArguments(index: Int, fragment: String)
+    case finish(FinishReason)
+    /// The usage so far; later events replace what earlier ones said for the counts they carry.
+    case usage(TokenUsage)
+    /// The answer is complete.
+    case end
+}
+
+/// A request feature that has no equivalent in the format it must be translated to.
+public struct TranslationError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The parameter, as the client named it.
+    public let parameter: String
+    public let detail: String
+
+    public init(parameter: String, detail: String) {
+        self.parameter = parameter
+        self.detail = detail
+    }
+
+    public var description: String { "'\(parameter)' \(detail)" }
+}
