@@ -17,6 +17,8 @@ struct FakeCompletion: Sendable {
     let promptTokens: Int
     let cachedTokens: Int
     let style: FakeUsageStyle
+    /// The tool call the answer makes instead of text, if any.
+    let toolCall: (id: String, name: String, arguments: String)?
 
     static let vocabulary = [
         "the", "gateway", "meters", "every", "token", "and", "settles", "each", "request", "on",
@@ -26,18 +28,38 @@ struct FakeCompletion: Sendable {
     ]
 
     /// The fake's token count of a prompt: about four characters a token plus four a message,
-    /// deterministic so tests can predict it.
+    /// deterministic so tests can predict it. Reads OpenAI and Anthropic requests alike.
     static func promptTokens(of request: JSONValue) -> Int {
         let messages = request["messages"]?.arrayValue ?? []
-        var characters = 0
+        var characters = request["system"]?.stringValue?.utf8.count ?? 0
+        for block in request["system"]?.arrayValue ?? [] { characters += block["text"]?.stringValue?.utf8.count ?? 0 }
         for message in messages {
             if let text = message["content"]?.stringValue {
                 characters += text.utf8.count
             } else if let parts = message["content"]?.arrayValue {
-                for part in parts { characters += part["text"]?.stringValue?.utf8.count ?? 0 }
+                for part in parts {
+                    characters += part["text"]?.stringValue?.utf8.count ?? 0
+                    characters += part["content"]?.stringValue?.utf8.count ?? 0
+                }
             }
         }
         return max(1, (characters + 3) / 4) + 4 * messages.count + 3
+    }
+
+    /// The tool the fake calls: the first one offered, unless tools are off or the conversation
+    /// already ends with a tool's result (then it answers in text, as a model would).
+    static func toolToCall(in request: JSONValue) -> (name: String, arguments: JSONValue)? {
+        guard let tool = request["tools"]?[0] else { return nil }
+        let choice = request["tool_choice"]
+        if choice?.stringValue == "none" || choice?["type"]?.stringValue == "none" { return nil }
+        let last = request["messages"]?.arrayValue?.last
+        if last?["role"]?.stringValue == "tool" { return nil }
+        if last?["content"]?.arrayValue?.contains(where: { $0["type"]?.stringValue == "tool_result" }) == true { return nil }
+        let name = tool["function"]?["name"]?.stringValue ?? tool["name"]?.stringValue ?? "tool"
+        let schema = tool["function"]?["parameters"] ?? tool["input_schema"]
+        var arguments: [String: JSONValue] = [:]
+        for property in schema?["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] { arguments[property] = "example" }
+        return (name, .object(arguments))
     }
 
     init(request: JSONValue, style: FakeUsageStyle, seenBefore: Bool) {
@@ -51,14 +73,21 @@ struct FakeCompletion: Sendable {
         // "length"; without one it is 12–40 words, chosen by the prompt so it is repeatable.
         let limit = request["max_completion_tokens"]?.intValue ?? request["max_tokens"]?.intValue
         let length = limit.map { max(0, min($0, 4096)) } ?? 12 + promptTokens % 29
-        words = (0..<length).map { FakeCompletion.vocabulary[($0 * 7 + promptTokens) % FakeCompletion.vocabulary.count] }
-        finishReason = limit == nil ? "stop" : "length"
+        if let tool = FakeCompletion.toolToCall(in: request) {
+            toolCall = ("call_" + String(UInt64.random(in: 1...UInt64.max), radix: 36), tool.name, tool.arguments.jsonText)
+            words = []
+            finishReason = "tool_calls"
+        } else {
+            toolCall = nil
+            words = (0..<length).map { FakeCompletion.vocabulary[($0 * 7 + promptTokens) % FakeCompletion.vocabulary.count] }
+            finishReason = limit == nil ? "stop" : "length"
+        }
         let unit = style == .openai ? 128 : 64
         let minimum = style == .openai ? 1024 : 64
         cachedTokens = seenBefore && promptTokens >= minimum ? (promptTokens / unit) * unit : 0
     }
 
-    var completionTokens: Int { words.count }
+    var completionTokens: Int { toolCall.map { 8 + $0.arguments.utf8.count / 4 } ?? words.count }
     var text: String { words.joined(separator: " ") }
 
     /// The content pieces a stream sends: one word (one token) each.
@@ -82,12 +111,18 @@ struct FakeCompletion: Sendable {
     }
 
     func response(includeUsage: Bool) -> JSONValue {
+        var message: JSONValue = ["role": "assistant", "content": .string(text), "refusal": nil]
+        if let toolCall {
+            message["content"] = nil as JSONValue
+            message["tool_calls"] = [["id": .string(toolCall.id), "type": "function",
+                                      "function": ["name": .string(toolCall.name), "arguments": .string(toolCall.arguments)]]]
+        }
         var body: JSONValue = [
             "id": .string(id), "object": "chat.completion", "created": .int(created), "model": .string(model),
             "system_fingerprint": "fp_tollgate_fake",
             "choices": [[
                 "index": 0,
-                "message": ["role": "assistant", "content": .string(text), "refusal": nil],
+                "message": message,
                 "logprobs": nil, "finish_reason": .string(finishReason),
             ]],
         ]

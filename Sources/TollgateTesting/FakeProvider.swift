@@ -26,15 +26,17 @@ public final class FakeProvider: Sendable {
     public struct Observations: Sendable {
         /// Every request body received, in order.
         public var requests: [JSONValue] = []
-        /// The `authorization` header of each request.
+        /// The `authorization` header of each request (`x-api-key` on the Messages endpoint).
         public var authorizations: [String?] = []
+        /// The `anthropic-version` header of each Messages request.
+        public var anthropicVersions: [String?] = []
         /// Streams whose client went away before the fake finished sending.
         public var cancelledStreams = 0
         /// Streams the fake sent to the end.
         public var completedStreams = 0
     }
 
-    private struct State {
+    struct State {
         var script: [FakeBehavior] = []
         var defaultBehavior: FakeBehavior = .normal
         var seenPrompts: Set<JSONValue> = []
@@ -44,7 +46,7 @@ public final class FakeProvider: Sendable {
     public let style: FakeUsageStyle
     /// When set, requests must carry `Authorization: Bearer <apiKey>` or get a 401.
     public let apiKey: String?
-    private let state = Mutex(State())
+    let state = Mutex(State())
     private let port = Mutex<Int?>(nil)
     private let logger: Logger
 
@@ -77,6 +79,7 @@ public final class FakeProvider: Sendable {
     public func run(port requestedPort: Int = 0, onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let router = Router()
         router.post("/v1/chat/completions") { request, _ in try await self.chatCompletions(request) }
+        router.post("/v1/messages") { request, _ in try await self.messages(request) }
         router.get("/v1/models") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(data: (["object": "list", "data": []] as JSONValue).encoded())))
@@ -112,7 +115,7 @@ public final class FakeProvider: Sendable {
         }
     }
 
-    private func nextBehavior() -> FakeBehavior {
+    func nextBehavior() -> FakeBehavior {
         state.withLock { state in state.script.isEmpty ? state.defaultBehavior : state.script.removeFirst() }
     }
 
@@ -172,6 +175,13 @@ public final class FakeProvider: Sendable {
                         break
                     }
                     try await send(completion.chunk(delta: ["content": .string(piece)], usageField: usageField))
+                }
+                if let call = completion.toolCall {
+                    try await send(completion.chunk(delta: ["tool_calls": [["index": 0, "id": .string(call.id), "type": "function",
+                                                                            "function": ["name": .string(call.name), "arguments": ""]]]],
+                                                    usageField: usageField))
+                    try await send(completion.chunk(delta: ["tool_calls": [["index": 0, "function": ["arguments": .string(call.arguments)]]]],
+                                                    usageField: usageField))
                 }
                 if case .stall(let after) = behavior, after >= completion.pieces.count { try await Task.sleep(for: .seconds(3600)) }
                 if case .cutStream(let after) = behavior, after >= completion.pieces.count { throw FakeStreamCut() }

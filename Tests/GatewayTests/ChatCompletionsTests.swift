@@ -72,7 +72,7 @@ import TollgateTesting
             let reply = try await harness.get("/v1/models")
             #expect(reply.status == 200)
             let ids = reply.json?["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue }
-            #expect(ids == ["cheap", "premium", "auto"])
+            #expect(ids == ["cheap", "premium", "claude", "auto"])
             let (_, restricted) = try await harness.gateway.accounts.createKey(for: harness.organization, allowedModels: ["cheap"])
             let narrow = try await harness.get("/v1/models", token: restricted)
             #expect(narrow.json?["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == ["cheap"])

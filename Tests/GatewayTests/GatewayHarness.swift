@@ -25,6 +25,8 @@ struct GatewayHarness: Sendable {
 
     static let cheapPrice = ModelPrice(currency: .usd, input: 280_000_000, cachedInput: 28_000_000, output: 420_000_000)
     static let premiumPrice = ModelPrice(currency: .usd, input: 2_500_000_000, cachedInput: 1_250_000_000, output: 10_000_000_000)
+    static let claudePrice = ModelPrice(currency: .usd, input: 3_000_000_000, cachedInput: 300_000_000, cacheWrite: 3_750_000_000,
+                                        output: 15_000_000_000)
 
     /// Runs `body` against a gateway whose models are `cheap` (DeepSeek-style usage) and
     /// `premium` (OpenAI-style usage), both served by one fake of `style`.
@@ -36,12 +38,14 @@ struct GatewayHarness: Sendable {
     ) async throws -> R {
         try await FakeProvider.withRunning(style: style, apiKey: "sk-upstream") { fake in
             let provider = Provider(name: "fake", kind: .openai, baseURL: fake.baseURL, apiKey: "sk-upstream")
+            let anthropic = Provider(name: "fake-anthropic", kind: .anthropic, baseURL: fake.baseURL, apiKey: "sk-upstream")
             var configuration = GatewayConfiguration(
                 port: 0, upstream: .init(connectTimeout: .seconds(2), readTimeout: .seconds(2)),
-                providers: [provider],
+                providers: [provider, anthropic],
                 models: [
                     ModelDefinition(name: "cheap", provider: provider, upstream: "fake-cheap-v1", price: cheapPrice),
                     ModelDefinition(name: "premium", provider: provider, price: premiumPrice),
+                    ModelDefinition(name: "claude", provider: anthropic, upstream: "claude-sonnet-4-5", price: claudePrice),
                 ],
                 routes: [RouteDefinition(name: "auto", policy: .cost, candidates: ["premium", "cheap"])])
             adjust(&configuration)
@@ -154,6 +158,14 @@ struct GatewayHarness: Sendable {
     func records() async throws -> [RequestRecord] {
         await gateway.recordWriter.flush()
         return try await gateway.requestRecords.recent(limit: 1000)
+    }
+
+    static func message(_ model: String = "claude", _ text: String = "Hello there", stream: Bool = false,
+                        maxTokens: Int = 1024) -> JSONValue {
+        var body: JSONValue = ["model": .string(model), "max_tokens": .int(Int64(maxTokens)),
+                               "messages": [["role": "user", "content": .string(text)]]]
+        if stream { body["stream"] = true }
+        return body
     }
 
     static func chat(_ model: String = "cheap", _ text: String = "Hello there", stream: Bool = false,

@@ -67,7 +67,7 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         case .status(400), .status(422):
             return GatewayError(status: 400, type: "invalid_request_error", code: "upstream_rejected_request",
                                 message: "The provider rejected the request. \(detail)")
-        case .status(503):
+        case .status(503), .status(529):
             return GatewayError(status: 503, type: "service_unavailable", code: "upstream_unavailable",
                                 message: "The provider is unavailable. \(detail)", retryAfter: error.retryAfter)
         case .status(504), .timeout:

@@ -1,0 +1,199 @@
+import Foundation
+import Gateway
+import Providers
+import Testing
+import TollgateCore
+import TollgateTesting
+
+/// `POST /v1/messages` and translation between the OpenAI and Anthropic formats.
+@Suite struct MessagesTests {
+    static func sseEvents(_ body: String) -> [ServerSentEvent] {
+        var parser = ServerSentEventParser()
+        return parser.feed(Array(body.utf8))
+    }
+
+    @Test func anAnthropicClientReachesAnAnthropicProviderWithItsHeadersAndIsPriced() async throws {
+        try await GatewayHarness.with { harness in
+            let reply = try await harness.post("/v1/messages", json: GatewayHarness.message("claude", maxTokens: 5),
+                                               headers: [("anthropic-version", "2023-06-01"), ("anthropic-beta", "tools-2024-04-04")])
+            #expect(reply.status == 200)
+            let body = try #require(reply.json)
+            #expect(body["type"] == "message")
+            #expect(body["content"]?[0]?["type"] == "text")
+            #expect(body["stop_reason"] == "max_tokens")
+            let usage = try #require(AnthropicUsage.tokenUsage(from: body["usage"]))
+            #expect(usage.output == 5)
+            #expect(reply.headers.first(name: "x-tollgate-cost") == GatewayHarness.claudePrice.cost(of: usage).description)
+            #expect(harness.fake.observations.requests.last?["model"] == "claude-sonnet-4-5")
+            #expect(harness.fake.observations.authorizations.last == "sk-upstream")
+            #expect(harness.fake.observations.anthropicVersions.last == "2023-06-01")
+        }
+    }
+
+    @Test func promptCachingIsBilledAtCacheWriteThenCacheReadPrices() async throws {
+        try await GatewayHarness.with { harness in
+            let system = String(repeating: "You are a careful assistant. ", count: 200)
+            var body = GatewayHarness.message("claude", maxTokens: 5)
+            body["system"] = [["type": "text", "text": .string(system), "cache_control": ["type": "ephemeral"]]]
+            let first = try await harness.post("/v1/messages", json: body)
+            let second = try await harness.post("/v1/messages", json: body)
+            let written = try #require(AnthropicUsage.tokenUsage(from: first.json?["usage"]))
+            let read = try #require(AnthropicUsage.tokenUsage(from: second.json?["usage"]))
+            #expect(written.cacheWrite > 1000 && written.cachedInput == 0)
+            #expect(read.cachedInput == written.cacheWrite && read.cacheWrite == 0)
+            // 3.75 per 1M written, 0.30 per 1M read, 3.00 per 1M other input, 15.00 per 1M output.
+            let expected = Int64(read.input) * 3_000 + Int64(read.cachedInput) * 300 + 5 * 15_000
+            #expect(second.headers.first(name: "x-tollgate-cost") == Money(nanos: expected, currency: .usd).description)
+            let firstExpected = Int64(written.input) * 3_000 + Int64(written.cacheWrite) * 3_750 + 5 * 15_000
+            #expect(first.headers.first(name: "x-tollgate-cost") == Money(nanos: firstExpected, currency: .usd).description)
+        }
+    }
+
+    @Test func anAnthropicStreamIsRelayedWithTheCostInItsFinalUsage() async throws {
+        try await GatewayHarness.with { harness in
+            let reply = try await harness.post("/v1/messages", json: GatewayHarness.message("claude", stream: true, maxTokens: 6))
+            let events = Self.sseEvents(reply.body)
+            #expect(events.first?.event == "message_start")
+            #expect(events.last?.event == "message_stop")
+            let delta = try #require(events.first { $0.event == "message_delta" }.flatMap { try? JSONValue(parsing: Array($0.data.utf8)) })
+            #expect(delta["usage"]?["cost_currency"] == "USD")
+            let record = try #require(try await harness.records().first)
+            #expect(record.usage.output == 6)
+            #expect(record.usage.input > 0)
+            #expect(delta["usage"]?["cost"] == .double(try #require(record.cost).approximateUnits))
+        }
+    }
+
+    @Test func anAnthropicClientCanUseAnOpenAICompatibleModel() async throws {
+        try await GatewayHarness.with(style: .deepseek) { harness in
+            let reply = try await harness.post("/v1/messages", json: GatewayHarness.message("cheap", maxTokens: 7))
+            #expect(reply.status == 200)
+            let body = try #require(reply.json)
+            #expect(body["type"] == "message")
+            #expect(body["content"]?[0]?["text"]?.stringValue?.split(separator: " ").count == 7)
+            #expect(body["stop_reason"] == "max_tokens")
+            #expect(body["usage"]?["output_tokens"] == 7)
+            let upstream = try #require(harness.fake.observations.requests.last)
+            #expect(upstream["messages"]?[0]?["content"] == "Hello there")
+            #expect(upstream["max_tokens"] == 7)
+        }
+    }
+
+    @Test func anAnthropicStreamFromAnOpenAIProviderHasAnthropicsEventsInOrder() async throws {
+        try await GatewayHarness.with { harness in
+            let reply = try await harness.post("/v1/messages", json: GatewayHarness.message("premium", stream: true, maxTokens: 4))
+            let events = Self.sseEvents(reply.body)
+            #expect(events.map { $0.event ?? "" } == ["message_start", "content_block_start", "content_block_delta", "content_block_delta",
+                                                       "content_block_delta", "content_block_delta", "content_block_stop",
+                                                       "message_delta", "message_stop"])
+            let text = events.compactMap { try? JSONValue(parsing: Array($0.data.utf8)) }
+                .compactMap { $0["delta"]?["text"]?.stringValue }.joined()
+            #expect(text.split(separator: " ").count == 4)
+            let delta = try #require(events.first { $0.event == "message_delta" }.flatMap { try? JSONValue(parsing: Array($0.data.utf8)) })
+            #expect(delta["delta"]?["stop_reason"] == "max_tokens")
+            #expect(delta["usage"]?["output_tokens"] == 4)
+            #expect(delta["usage"]?["cost_currency"] == "USD")
+            #expect(try await harness.records().first?.usage.output == 4)
+        }
+    }
+
+    @Test func anOpenAIClientCanUseAnAnthropicModelPlainAndStreamed() async throws {
+        try await GatewayHarness.with { harness in
+            let plain = try await harness.post(json: GatewayHarness.chat("claude", maxTokens: 3))
+            #expect(plain.status == 200)
+            #expect(plain.json?["object"] == "chat.completion")
+            #expect(plain.json?["choices"]?[0]?["finish_reason"] == "length")
+            #expect(plain.json?["usage"]?["completion_tokens"] == 3)
+            #expect(harness.fake.observations.requests.last?["max_tokens"] == 3)
+            let streamed = try await harness.post(json: GatewayHarness.chat("claude", stream: true, maxTokens: 3, includeUsage: true))
+            let events = GatewayHarness.events(streamed.body)
+            #expect(events.last == "[DONE]")
+            let chunks = events.dropLast().compactMap { try? JSONValue(parsing: Array($0.utf8)) }
+            let text = chunks.compactMap { $0["choices"]?[0]?["delta"]?["content"]?.stringValue }.joined()
+            #expect(text.split(separator: " ").count == 3)
+            let usage = try #require(chunks.last?["usage"])
+            #expect(usage["completion_tokens"] == 3)
+            #expect(usage["cost_currency"] == "USD")
+        }
+    }
+
+    @Test func toolsRoundTripAcrossFormats() async throws {
+        try await GatewayHarness.with { harness in
+            let tools: JSONValue = [["type": "function", "function": [
+                "name": "get_weather", "description": "Weather for a city",
+                "parameters": ["type": "object", "properties": ["city": ["type": "string"]], "required": ["city"]]]]]
+            var ask = GatewayHarness.chat("claude", "Weather in Paris?")
+            ask["tools"] = tools
+            let first = try await harness.post(json: ask)
+            let call = try #require(first.json?["choices"]?[0]?["message"]?["tool_calls"]?[0])
+            #expect(first.json?["choices"]?[0]?["finish_reason"] == "tool_calls")
+            #expect(call["function"]?["name"] == "get_weather")
+            #expect(call["function"]?["arguments"] == #"{"city":"example"}"#)
+            #expect(harness.fake.observations.requests.last?["tools"]?[0]?["input_schema"]?["required"] == ["city"])
+            var answer = ask
+            answer["messages"] = [ask["messages"]![0]!,
+                                  ["role": "assistant", "content": nil, "tool_calls": [call]],
+                                  ["role": "tool", "tool_call_id": call["id"]!, "content": "18 degrees"]]
+            let second = try await harness.post(json: answer)
+            #expect(second.json?["choices"]?[0]?["finish_reason"] == "stop")
+            let sent = try #require(harness.fake.observations.requests.last?["messages"])
+            #expect(sent[1]?["content"]?[0]?["type"] == "tool_use")
+            #expect(sent[2]?["content"]?[0]?["type"] == "tool_result")
+            #expect(sent[2]?["content"]?[0]?["content"] == "18 degrees")
+
+            var anthropicAsk = GatewayHarness.message("cheap", "Weather in Paris?")
+            anthropicAsk["tools"] = [["name": "get_weather", "input_schema": ["type": "object", "required": ["city"]]]]
+            let viaOpenAI = try await harness.post("/v1/messages", json: anthropicAsk)
+            #expect(viaOpenAI.json?["stop_reason"] == "tool_use")
+            #expect(viaOpenAI.json?["content"]?[0]?["type"] == "tool_use")
+            #expect(viaOpenAI.json?["content"]?[0]?["input"] == ["city": "example"])
+        }
+    }
+
+    @Test func aFeatureWithNoEquivalentIsRefusedByName() async throws {
+        try await GatewayHarness.with { harness in
+            var openai = GatewayHarness.chat("claude")
+            openai["logprobs"] = true
+            let refused = try await harness.post(json: openai)
+            #expect(refused.status == 400)
+            #expect(refused.json?["error"]?["param"] == "logprobs")
+            var anthropic = GatewayHarness.message("cheap")
+            anthropic["top_k"] = 5
+            let refusedToo = try await harness.post("/v1/messages", json: anthropic)
+            #expect(refusedToo.status == 400)
+            #expect(refusedToo.json?["type"] == "error")
+            #expect(refusedToo.json?["error"]?["message"]?.stringValue?.contains("'top_k'") == true)
+            #expect(harness.fake.observations.requests.isEmpty)
+        }
+    }
+
+    @Test func messagesErrorsAreInAnthropicsFormat() async throws {
+        try await GatewayHarness.with { harness in
+            let badKey = try await harness.post("/v1/messages", json: GatewayHarness.message(), key: "tg-nope")
+            #expect(badKey.status == 401)
+            #expect(badKey.json?["type"] == "error")
+            #expect(badKey.json?["error"]?["type"] == "authentication_error")
+            var noMax = GatewayHarness.message()
+            noMax["max_tokens"] = nil
+            let missing = try await harness.post("/v1/messages", json: noMax)
+            #expect(missing.status == 400)
+            #expect(missing.json?["error"]?["type"] == "invalid_request_error")
+            harness.fake.enqueue(.fail(status: 429))
+            let limited = try await harness.post("/v1/messages", json: GatewayHarness.message())
+            #expect(limited.status == 429)
+            #expect(limited.json?["error"]?["type"] == "rate_limit_error")
+            harness.fake.enqueue(.fail(status: 529))
+            let overloaded = try await harness.post("/v1/messages", json: GatewayHarness.message())
+            #expect(overloaded.status == 503)
+            #expect(overloaded.json?["error"]?["type"] == "overloaded_error")
+            harness.fake.enqueue(.cutStream(afterChunks: 2))
+            let cut = try await harness.post("/v1/messages", json: GatewayHarness.message(stream: true))
+            let last = try #require(Self.sseEvents(cut.body).last)
+            #expect(last.event == "error")
+            #expect((try? JSONValue(parsing: Array(last.data.utf8)))?["error"]?["type"] == "api_error")
+            let unknown = try await harness.post("/v1/messages", json: GatewayHarness.message("nope"))
+            #expect(unknown.status == 404)
+            #expect(unknown.json?["error"]?["type"] == "not_found_error")
+        }
+    }
+}
