@@ -115,12 +115,7 @@ struct FakeAnthropicAnswer {
     let stopReason: String
 
     init(request: JSONValue, seenBefore: Bool, includeUsage: Bool) {
-        var limited = request
-        // Anthropic requires max_tokens, so it is a cap here, not a target length.
-        let natural = 12 + FakeCompletion.promptTokens(of: request) % 29
-        let cap = request["max_tokens"]?.intValue ?? natural
-        limited["max_tokens"] = cap < natural ? .int(Int64(cap)) : nil
-        completion = FakeCompletion(request: limited, style: .openai, seenBefore: false)
+        completion = FakeCompletion(request: request, style: .openai, seenBefore: false)
         self.includeUsage = includeUsage
         let prompt = completion.promptTokens
         let marked = request.jsonText.contains("\"cache_control\"")
@@ -128,7 +123,11 @@ struct FakeAnthropicAnswer {
         cacheRead = seenBefore ? cacheable : 0
         cacheWrite = seenBefore ? 0 : cacheable
         input = prompt - cacheable
-        stopReason = completion.toolCall != nil ? "tool_use" : cap < natural ? "max_tokens" : "end_turn"
+        stopReason = switch completion.finishReason {
+        case "tool_calls": "tool_use"
+        case "length": "max_tokens"
+        default: "end_turn"
+        }
     }
 
     func message(complete: Bool) -> JSONValue {

@@ -69,10 +69,11 @@ struct FakeCompletion: Sendable {
         self.style = style
         let promptTokens = FakeCompletion.promptTokens(of: request)
         self.promptTokens = promptTokens
-        // With a limit the answer runs to it (as a model that has more to say does) and stops for
-        // "length"; without one it is 12–40 words, chosen by the prompt so it is repeatable.
+        // The answer has a natural length of 12–40 words, chosen by the prompt so it is
+        // repeatable; `max_tokens` cuts it short (finish reason "length") as it does a model's.
+        let natural = 12 + promptTokens % 29
         let limit = request["max_completion_tokens"]?.intValue ?? request["max_tokens"]?.intValue
-        let length = limit.map { max(0, min($0, 4096)) } ?? 12 + promptTokens % 29
+        let length = min(natural, max(0, limit ?? natural))
         if let tool = FakeCompletion.toolToCall(in: request) {
             toolCall = ("call_" + String(UInt64.random(in: 1...UInt64.max), radix: 36), tool.name, tool.arguments.jsonText)
             words = []
@@ -80,7 +81,7 @@ struct FakeCompletion: Sendable {
         } else {
             toolCall = nil
             words = (0..<length).map { FakeCompletion.vocabulary[($0 * 7 + promptTokens) % FakeCompletion.vocabulary.count] }
-            finishReason = limit == nil ? "stop" : "length"
+            finishReason = length < natural ? "length" : "stop"
         }
         let unit = style == .openai ? 128 : 64
         let minimum = style == .openai ? 1024 : 64

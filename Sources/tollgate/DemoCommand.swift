@@ -23,14 +23,15 @@ struct DemoCommand: AsyncParsableCommand {
             let url = try DatabaseURL(parsing: database ?? "sqlite:\(folder.appendingPathComponent("demo.db").path)")
             let cheap = FakeProvider(style: .deepseek)
             let premium = FakeProvider(style: .openai)
+            let anthropic = FakeProvider(style: .openai)
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for fake in [cheap, premium] {
+                for fake in [cheap, premium, anthropic] {
                     let (listening, continuation) = AsyncStream<Int>.makeStream()
                     group.addTask { try await fake.run { _ in continuation.finish() } }
                     for await _ in listening {}
                 }
                 let adminToken = "tg-admin-" + KeySecret.generate().dropFirst(3).prefix(24)
-                var configuration = DemoCommand.gatewayConfiguration(cheap: cheap, premium: premium)
+                var configuration = DemoCommand.gatewayConfiguration(cheap: cheap, premium: premium, anthropic: anthropic)
                 configuration.host = host
                 configuration.port = port
                 configuration.adminToken = adminToken
@@ -52,14 +53,15 @@ struct DemoCommand: AsyncParsableCommand {
         }
     }
 
-    /// Two simulated providers: a cheap DeepSeek-style one and a premium OpenAI-style one, at
-    /// their real list prices per 1M tokens, and an `auto` route over both.
-    static func gatewayConfiguration(cheap: FakeProvider, premium: FakeProvider) -> GatewayConfiguration {
+    /// Three simulated providers at their real list prices per 1M tokens — a cheap DeepSeek-style
+    /// one, a premium OpenAI-style one and an Anthropic one — and an `auto` route.
+    static func gatewayConfiguration(cheap: FakeProvider, premium: FakeProvider, anthropic: FakeProvider) -> GatewayConfiguration {
         let deepseek = Provider(name: "sim-deepseek", kind: .openai, baseURL: cheap.baseURL, region: "cn")
         let openai = Provider(name: "sim-openai", kind: .openai, baseURL: premium.baseURL, region: "us")
+        let claude = Provider(name: "sim-anthropic", kind: .anthropic, baseURL: anthropic.baseURL, region: "us")
         let usd = { (text: String) in (try? Money(decimal: text, currency: .usd).nanos) ?? 0 }
         return GatewayConfiguration(
-            providers: [deepseek, openai],
+            providers: [deepseek, openai, claude],
             models: [
                 ModelDefinition(name: "deepseek-chat", provider: deepseek, tokenizer: "deepseek_v3", contextWindow: 128_000,
                                 capabilities: ["tools", "json"],
@@ -67,6 +69,10 @@ struct DemoCommand: AsyncParsableCommand {
                 ModelDefinition(name: "gpt-4o", provider: openai, tokenizer: "o200k_base", contextWindow: 128_000,
                                 capabilities: ["tools", "json", "vision"],
                                 price: ModelPrice(currency: .usd, input: usd("2.50"), cachedInput: usd("1.25"), output: usd("10.00"))),
+                ModelDefinition(name: "claude-sonnet-4-5", provider: claude, tokenizer: "claude_legacy", contextWindow: 200_000,
+                                capabilities: ["tools", "vision", "reasoning"],
+                                price: ModelPrice(currency: .usd, input: usd("3.00"), cachedInput: usd("0.30"), cacheWrite: usd("3.75"),
+                                                  output: usd("15.00"))),
             ],
             routes: [RouteDefinition(name: "auto", policy: .cost, candidates: ["deepseek-chat", "gpt-4o"])])
     }
@@ -76,7 +82,8 @@ struct DemoCommand: AsyncParsableCommand {
         """
 
         Tollgate demo is running on http://\(host):\(port)
-          models:      deepseek-chat (cheap, simulated DeepSeek), gpt-4o (premium, simulated OpenAI), auto
+          models:      deepseek-chat (cheap, simulated DeepSeek), gpt-4o (premium, simulated OpenAI),
+                       claude-sonnet-4-5 (premium, simulated Anthropic), auto
           demo org:    demo, 10.00 USD prepaid credit
           demo key:    \(key)
           admin token: \(adminToken)

@@ -31,7 +31,7 @@ import TollgateCore
     @Test func aStreamInFlightAtShutdownFinishesAndIsRecorded() async throws {
         try await GatewayHarness.with { harness in
             harness.fake.enqueue(.paced(.milliseconds(10)))
-            async let reply = harness.post(json: GatewayHarness.chat("premium", stream: true, maxTokens: 50))
+            async let reply = harness.post(json: GatewayHarness.chat("premium", stream: true, maxTokens: 10))
             try await eventually { !harness.fake.observations.requests.isEmpty }
             await harness.shutdown()
             let finished = try await reply
@@ -42,7 +42,7 @@ import TollgateCore
             let reopened = try await Database.open(harness.gateway.database.url, logger: Logger(label: "test"))
             let records = try await RequestRecordStore(database: reopened).recent()
             #expect(records.count == 1)
-            #expect(records.first?.usage.output == 50)
+            #expect(records.first?.usage.output == 10)
             try await reopened.close()
         }
     }

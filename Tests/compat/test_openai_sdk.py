@@ -1,4 +1,5 @@
 """The official openai SDK, pointed at Tollgate with `base_url`, works as against OpenAI."""
+import json
 import re
 
 import openai
@@ -61,7 +62,7 @@ def test_stream_without_usage_request_has_no_usage_chunk(client):
 
 def test_models_lists_demo_models(client):
     ids = [m.id for m in client.models.list()]
-    assert ids == ["deepseek-chat", "gpt-4o", "auto"]
+    assert ids == ["deepseek-chat", "gpt-4o", "claude-sonnet-4-5", "auto"]
 
 
 def test_bad_key_raises_authentication_error(demo):
@@ -82,3 +83,40 @@ def test_empty_messages_raise_bad_request(client):
     with pytest.raises(openai.BadRequestError) as raised:
         client.chat.completions.create(model="deepseek-chat", messages=[])
     assert "messages" in str(raised.value)
+
+
+TOOLS = [{"type": "function", "function": {
+    "name": "get_weather", "description": "Current weather in a city",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
+
+
+@pytest.mark.parametrize("model", ["gpt-4o", "claude-sonnet-4-5"])
+def test_tools_round_trip(client, model):
+    messages = [{"role": "user", "content": "What is the weather in Paris?"}]
+    first = client.chat.completions.create(model=model, messages=messages, tools=TOOLS)
+    assert first.choices[0].finish_reason == "tool_calls"
+    call = first.choices[0].message.tool_calls[0]
+    assert call.function.name == "get_weather"
+    assert json.loads(call.function.arguments) == {"city": "example"}
+    messages += [first.choices[0].message.model_dump(exclude_none=True),
+                 {"role": "tool", "tool_call_id": call.id, "content": "18 degrees and sunny"}]
+    second = client.chat.completions.create(model=model, messages=messages, tools=TOOLS)
+    assert second.choices[0].finish_reason == "stop"
+    assert second.choices[0].message.content
+
+
+def test_anthropic_model_through_the_openai_sdk_streams_with_usage(client):
+    stream = client.chat.completions.create(
+        model="claude-sonnet-4-5", messages=[{"role": "user", "content": "Hi"}], max_tokens=5,
+        stream=True, stream_options={"include_usage": True})
+    chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert len(text.split()) == 5
+    assert chunks[-1].usage.completion_tokens == 5
+    assert chunks[-1].usage.model_extra["cost_currency"] == "USD"
+
+
+def test_untranslatable_parameter_raises_bad_request_naming_it(client):
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.chat.completions.create(model="claude-sonnet-4-5", messages=[{"role": "user", "content": "hi"}], logprobs=True)
+    assert "logprobs" in str(raised.value)

@@ -1,0 +1,74 @@
+"""The official anthropic SDK, pointed at Tollgate with `base_url`, works as against Anthropic."""
+import re
+
+import anthropic
+import pytest
+
+COST = re.compile(r"^\d+\.\d{9} USD$")
+TOOLS = [{"name": "get_weather", "description": "Current weather in a city",
+          "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}]
+MODELS = ["claude-sonnet-4-5", "deepseek-chat"]  # native, and translated to an OpenAI-compatible provider
+
+
+@pytest.fixture()
+def client(demo):
+    return anthropic.Anthropic(base_url=demo.base_url.removesuffix("/v1"), api_key=demo.key, max_retries=0)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_messages_create(client, model):
+    raw = client.messages.with_raw_response.create(
+        model=model, max_tokens=6, messages=[{"role": "user", "content": "Say hello"}])
+    assert COST.match(raw.headers["x-tollgate-cost"])
+    assert raw.headers["x-tollgate-model"] == model
+    message = raw.parse()
+    assert message.type == "message" and message.role == "assistant"
+    assert message.content[0].type == "text" and message.content[0].text
+    assert message.stop_reason == "max_tokens"
+    assert message.usage.output_tokens == 6
+    assert message.usage.input_tokens > 0
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_messages_stream(client, model):
+    with client.messages.stream(model=model, max_tokens=5, messages=[{"role": "user", "content": "Stream"}]) as stream:
+        text = "".join(stream.text_stream)
+        final = stream.get_final_message()
+    assert len(text.split()) == 5
+    assert final.content[0].text == text
+    assert final.usage.output_tokens == 5
+    assert final.usage.input_tokens > 0
+    assert final.stop_reason == "max_tokens"
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_tools_round_trip(client, model):
+    messages = [{"role": "user", "content": "What is the weather in Paris?"}]
+    first = client.messages.create(model=model, max_tokens=200, messages=messages, tools=TOOLS)
+    assert first.stop_reason == "tool_use"
+    call = next(block for block in first.content if block.type == "tool_use")
+    assert call.name == "get_weather" and call.input == {"city": "example"}
+    messages += [{"role": "assistant", "content": [block.model_dump() for block in first.content]},
+                 {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call.id, "content": "18 degrees"}]}]
+    second = client.messages.create(model=model, max_tokens=200, messages=messages, tools=TOOLS)
+    assert second.stop_reason == "end_turn"
+    assert second.content[0].type == "text"
+
+
+def test_bad_key_raises_authentication_error(demo):
+    bad = anthropic.Anthropic(base_url=demo.base_url.removesuffix("/v1"), api_key="tg-wrong", max_retries=0)
+    with pytest.raises(anthropic.AuthenticationError) as raised:
+        bad.messages.create(model="claude-sonnet-4-5", max_tokens=5, messages=[{"role": "user", "content": "hi"}])
+    assert raised.value.status_code == 401
+    assert raised.value.body["error"]["type"] == "authentication_error"
+
+
+def test_unknown_model_raises_not_found(client):
+    with pytest.raises(anthropic.NotFoundError):
+        client.messages.create(model="claude-9", max_tokens=5, messages=[{"role": "user", "content": "hi"}])
+
+
+def test_untranslatable_parameter_raises_bad_request(client):
+    with pytest.raises(anthropic.BadRequestError) as raised:
+        client.messages.create(model="deepseek-chat", max_tokens=5, top_k=3, messages=[{"role": "user", "content": "hi"}])
+    assert "top_k" in str(raised.value)
