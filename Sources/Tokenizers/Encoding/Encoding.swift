@@ -89,7 +89,7 @@ public struct Encoding: Sendable {
         guard !range.isEmpty else { return }
         var segment = Array(bytes[range])
         if normalization == .compatibilityComposition {
-            segment = Array(String(decoding: segment, as: UTF8.self).precomposedStringWithCompatibilityMapping.utf8)
+            segment = Array(CompatibilityComposition.normalize(String(decoding: segment, as: UTF8.self)).utf8)
         }
         var position = 0
         for match in addedTokens.matches(in: segment, 0..<segment.count, normalized: true, allowSpecial: allowSpecial)
