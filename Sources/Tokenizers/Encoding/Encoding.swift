@@ -69,7 +69,7 @@ public struct Encoding: Sendable {
     }
 
     func encodeIDs(_ text: String, allowingSpecialTokens: Bool) -> [UInt32] {
-        let text = normalization == .canonicalComposition ? text.precomposedStringWithCanonicalMapping : text
+        let text = normalization == .canonicalComposition ? CanonicalComposition.normalize(text) : text
         var out: [UInt32] = []
         out.reserveCapacity(text.utf8.count / 3)
         let bytes = Array(text.utf8)

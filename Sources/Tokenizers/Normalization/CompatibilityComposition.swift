@@ -9,6 +9,11 @@ import Foundation
 /// text: only the runs between them are normalized, which is what the old tables do.
 enum CompatibilityComposition {
     static func normalize(_ text: String) -> String {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text }
+        return CanonicalComposition.fixedPoint(text, normalizeOnce)
+    }
+
+    private static func normalizeOnce(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: isNewer) else { return text.precomposedStringWithCompatibilityMapping }
         var result = ""
         var run = String.UnicodeScalarView()
