@@ -4,7 +4,12 @@ import Testing
 
 /// A multi-megabyte mixed corpus, compared token for token with the reference tokenizers through
 /// an FNV-1a hash of each 64 KiB chunk's id sequence (the ids themselves would be too large to commit).
-@Suite struct CorpusTests {
+///
+/// 20 MB of encoding takes over a minute in a debug build, so this suite runs only with
+/// `TOLLGATE_CORPUS_TEST=1`, best in release:
+/// `TOLLGATE_CORPUS_TEST=1 swift test -c release -Xswiftc -enable-testing --filter CorpusTests`.
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["TOLLGATE_CORPUS_TEST"] == "1"))
+struct CorpusTests {
     struct Expected: Decodable {
         struct Chunk: Decodable {
             let count: Int
