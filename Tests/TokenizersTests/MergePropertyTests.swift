@@ -8,11 +8,11 @@ import Testing
         .array(of: 2...160)
         .map { $0.compactMap { $0 } }
 
-    static func merged<R: MergeRule>(_ bytes: [UInt8], _ rule: R, heap: Bool) -> [UInt32] {
+    static func merged<R: MergeRule>(_ bytes: [UInt8], _ rule: R, bucketed: Bool) -> [UInt32] {
         var out: [UInt32] = []
         bytes.withUnsafeBufferPointer { buffer in
-            if heap {
-                BytePairMerge.heap(buffer, rule: rule, into: &out)
+            if bucketed {
+                BytePairMerge.bucketed(buffer, rule: rule, into: &out)
             } else {
                 BytePairMerge.naive(buffer, rule: rule, into: &out)
             }
@@ -21,22 +21,22 @@ import Testing
     }
 
     @Test(arguments: EncodingName.allCases)
-    func heapMergeEqualsTheNaiveReferenceMergeOnRandomPieces(_ name: EncodingName) async throws {
+    func bucketedMergeEqualsTheNaiveReferenceMergeOnRandomPieces(_ name: EncodingName) async throws {
         let encoding = try await GoldenVectors.store.encoding(name)
         await propertyCheck(count: 300, input: Self.pieces) { bytes in
             guard bytes.count >= 2 else { return }
             switch encoding.rule {
-            case .ranked(let rule): #expect(Self.merged(bytes, rule, heap: true) == Self.merged(bytes, rule, heap: false), "\(bytes)")
-            case .mergeList(let rule): #expect(Self.merged(bytes, rule, heap: true) == Self.merged(bytes, rule, heap: false), "\(bytes)")
+            case .ranked(let rule): #expect(Self.merged(bytes, rule, bucketed: true) == Self.merged(bytes, rule, bucketed: false), "\(bytes)")
+            case .mergeList(let rule): #expect(Self.merged(bytes, rule, bucketed: true) == Self.merged(bytes, rule, bucketed: false), "\(bytes)")
             }
         }
     }
 
-    @Test func longPiecesTakeTheHeapPathAndStillMatchTheReference() async throws {
+    @Test func longPiecesTakeTheBucketedPathAndStillMatchTheReference() async throws {
         let encoding = try await GoldenVectors.store.encoding(.o200kBase)
         guard case .ranked(let rule) = encoding.rule else { Issue.record("o200k is not rank-based"); return }
         let piece = Array(String(repeating: "abcab", count: 100).utf8)
         #expect(piece.count > BytePairMerge.heapThreshold)
-        #expect(Self.merged(piece, rule, heap: true) == Self.merged(piece, rule, heap: false))
+        #expect(Self.merged(piece, rule, bucketed: true) == Self.merged(piece, rule, bucketed: false))
     }
 }
