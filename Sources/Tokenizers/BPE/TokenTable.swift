@@ -1,3 +1,5 @@
+import Foundation
+
 /// The byte strings of a vocabulary with their ids: an open-addressing hash table looked up by
 /// byte slice (no `Array` allocated per lookup on the hot path), and the reverse map for decoding.
 struct TokenTable: Sendable {
@@ -5,8 +7,9 @@ struct TokenTable: Sendable {
     private var entryStart: [UInt32] = []
     private var entryLength: [UInt32] = []
     private var entryID: [UInt32] = []
-    /// Entry index + 1 per slot; 0 is an empty slot.
-    private var slots: [UInt32]
+    /// Per slot: the key's hash fingerprint (high 32 bits) and entry index + 1 (low 32 bits);
+    /// 0 is an empty slot. The fingerprint lets a miss skip reading the entry at all.
+    private var slots: [UInt64]
     private var mask: Int
     /// Entry index + 1 by token id; 0 where no token has the id.
     private var entryByID: [UInt32] = []
@@ -14,7 +17,7 @@ struct TokenTable: Sendable {
     init(expectedCount: Int) {
         var size = 16
         while size < expectedCount * 2 { size <<= 1 }
-        slots = [UInt32](repeating: 0, count: size)
+        slots = [UInt64](repeating: 0, count: size)
         mask = size - 1
         storage.reserveCapacity(expectedCount * 8)
     }
@@ -44,11 +47,11 @@ struct TokenTable: Sendable {
     private mutating func place(entry: Int, hash: UInt64) {
         var slot = Int(truncatingIfNeeded: hash) & mask
         while slots[slot] != 0 { slot = (slot + 1) & mask }
-        slots[slot] = UInt32(entry + 1)
+        slots[slot] = Self.fingerprint(hash) | UInt64(entry + 1)
     }
 
     private mutating func grow() {
-        slots = [UInt32](repeating: 0, count: slots.count * 2)
+        slots = [UInt64](repeating: 0, count: slots.count * 2)
         mask = slots.count - 1
         for entry in 0..<entryID.count {
             let start = Int(entryStart[entry])
@@ -71,25 +74,30 @@ struct TokenTable: Sendable {
 
     @inline(__always)
     private func find(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int? {
-        storage.withUnsafeBufferPointer { storage in
-            var slot = Int(truncatingIfNeeded: hash) & mask
-            while true {
-                let stored = Int(slots[slot])
-                if stored == 0 { return nil }
-                let entry = stored - 1
-                if Int(entryLength[entry]) == key.count {
-                    let start = Int(entryStart[entry])
-                    var equal = true
-                    for k in 0..<key.count where storage[start + k] != key[k] {
-                        equal = false
-                        break
+        let fingerprint = Self.fingerprint(hash)
+        return slots.withUnsafeBufferPointer { slots in
+            storage.withUnsafeBufferPointer { storage in
+                var slot = Int(truncatingIfNeeded: hash) & mask
+                while true {
+                    let stored = slots[slot]
+                    if stored == 0 { return nil }
+                    if stored & 0xFFFF_FFFF_0000_0000 == fingerprint {
+                        let entry = Int(truncatingIfNeeded: stored & 0xFFFF_FFFF) - 1
+                        let start = Int(entryStart[entry])
+                        if Int(entryLength[entry]) == key.count,
+                            memcmp(storage.baseAddress! + start, key.baseAddress!, key.count) == 0
+                        {
+                            return entry
+                        }
                     }
-                    if equal { return entry }
+                    slot = (slot + 1) & mask
                 }
-                slot = (slot + 1) & mask
             }
         }
     }
+
+    @inline(__always)
+    private static func fingerprint(_ hash: UInt64) -> UInt64 { hash & 0xFFFF_FFFF_0000_0000 }
 
     /// The bytes of token `id`, if the vocabulary has it.
     func bytes(of id: UInt32) -> ArraySlice<UInt8>? {
