@@ -22,22 +22,33 @@ struct AddedTokens: Sendable {
     let tokens: [Token]
     private let table: TokenTable
     private let lengths: [Int]
-    private let firstBytes: [Bool]
+    /// Bit set of the first two bytes of every token (one bit per 16-bit prefix): most positions
+    /// are rejected with one load, even where a common lead byte (0xEF for U+FFFD and `｜`) recurs.
+    private let prefixes: [UInt64]
+    /// First bytes of one-byte tokens.
+    private let singles: [Bool]
     private let byID: [UInt32: Int]
 
     init(_ tokens: [Token]) {
         self.tokens = tokens
         var table = TokenTable(expectedCount: tokens.count)
-        var firstBytes = [Bool](repeating: false, count: 256)
+        var prefixes = [UInt64](repeating: 0, count: 1024)
+        var singles = [Bool](repeating: false, count: 256)
         var byID: [UInt32: Int] = [:]
         for (index, token) in tokens.enumerated() where !token.content.isEmpty {
             table.insert(token.content, id: UInt32(index))
-            firstBytes[Int(token.content[0])] = true
+            if token.content.count == 1 {
+                singles[Int(token.content[0])] = true
+            } else {
+                let prefix = Int(token.content[0]) << 8 | Int(token.content[1])
+                prefixes[prefix >> 6] |= 1 << UInt64(prefix & 63)
+            }
             byID[token.id] = index
         }
         self.table = table
         self.lengths = Set(tokens.map(\.content.count)).filter { $0 > 0 }.sorted(by: >)
-        self.firstBytes = firstBytes
+        self.prefixes = prefixes
+        self.singles = singles
         self.byID = byID
     }
 
@@ -56,7 +67,9 @@ struct AddedTokens: Sendable {
         bytes.withUnsafeBufferPointer { buffer in
             var position = range.lowerBound
             outer: while position < range.upperBound {
-                if firstBytes[Int(buffer[position])] {
+                let first = Int(buffer[position])
+                let prefix = position + 1 < range.upperBound ? first << 8 | Int(buffer[position + 1]) : -1
+                if singles[first] || (prefix >= 0 && prefixes[prefix >> 6] & (1 << UInt64(prefix & 63)) != 0) {
                     for length in lengths where position + length <= range.upperBound {
                         let slice = UnsafeBufferPointer(rebasing: buffer[position..<position + length])
                         guard let index = table.id(of: slice) else { continue }

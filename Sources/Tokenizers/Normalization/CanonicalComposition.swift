@@ -10,7 +10,36 @@ enum CanonicalComposition {
     static func normalize(_ text: String) -> String {
         // Scalars below U+0300 are all NFC-stable and compose with nothing before them.
         if text.utf8.allSatisfy({ $0 < 0xCC }) { return text }
-        return fixedPoint(text) { $0.precomposedStringWithCanonicalMapping }
+        // An ASCII scalar has combining class 0 and is never the second of a composition, so the
+        // text normalizes piecewise: each run of non-ASCII bytes, with the ASCII scalar before it
+        // (which may compose with its marks), on its own; runs below U+0300 need nothing.
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            guard bytes[i] >= 0x80 else {
+                out.append(bytes[i])
+                i += 1
+                continue
+            }
+            var end = i
+            var needsWork = false
+            while end < bytes.count && bytes[end] >= 0x80 {
+                if bytes[end] >= 0xCC { needsWork = true }  // a lead byte of U+0300 or above
+                end += 1
+            }
+            if needsWork {
+                let start = i > 0 ? i - 1 : i
+                if start < i { out.removeLast() }
+                let run = String(decoding: bytes[start..<end], as: UTF8.self)
+                out.append(contentsOf: fixedPoint(run) { $0.precomposedStringWithCanonicalMapping }.utf8)
+            } else {
+                out.append(contentsOf: bytes[i..<end])
+            }
+            i = end
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Applies `normalize` until the scalars stop changing (at most a few rounds).
