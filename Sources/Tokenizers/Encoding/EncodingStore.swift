@@ -42,4 +42,9 @@ public actor EncodingStore {
     public func encoding(forModel model: String) async throws(TokenizerError) -> Encoding {
         try await encoding(try registry.encodingName(forModel: model))
     }
+
+    /// A chat counter for `model`: its encoding, its provider's message overhead and image rule.
+    public func chatCounter(forModel model: String) async throws(TokenizerError) -> ChatTokenCounter {
+        ChatTokenCounter(encoding: try await encoding(forModel: model), model: model)
+    }
 }
