@@ -12,7 +12,7 @@ enum CanonicalComposition {
         if text.utf8.allSatisfy({ $0 < 0xCC }) { return text }
         // An ASCII scalar has combining class 0 and is never the second of a composition, so the
         // text normalizes piecewise: each run of non-ASCII bytes, with the ASCII scalar before it
-        // (which may compose with its marks), on its own; runs below U+0300 need nothing.
+        // (which may compose with its marks), on its own; runs of scalars NFC leaves alone need nothing.
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
@@ -24,11 +24,8 @@ enum CanonicalComposition {
                 continue
             }
             var end = i
-            var needsWork = false
-            while end < bytes.count && bytes[end] >= 0x80 {
-                if bytes[end] >= 0xCC { needsWork = true }  // a lead byte of U+0300 or above
-                end += 1
-            }
+            while end < bytes.count && bytes[end] >= 0x80 { end += 1 }
+            let needsWork = String(decoding: bytes[i..<end], as: UTF8.self).unicodeScalars.contains(where: mayChange)
             if needsWork {
                 let start = i > 0 ? i - 1 : i
                 if start < i { out.removeLast() }
@@ -52,5 +49,17 @@ enum CanonicalComposition {
             current = again
         }
         return current
+    }
+
+    /// Whether NFC could change or move this scalar (its NFC_Quick_Check is not Yes), judged
+    /// conservatively from the standard library's properties: a non-zero combining class,
+    /// composition exclusion (what decomposes for good), or a block holding the composing
+    /// vowel signs and jamo of combining class 0 (Indic, Sinhala, Myanmar, Hangul, Balinese,
+    /// the Brahmic scripts of plane 1).
+    private static func mayChange(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        if v < 0x300 { return false }
+        if (0x0900...0x1DFF).contains(v) || (0x11000...0x11FFF).contains(v) || (0x16000...0x16FFF).contains(v) { return true }
+        return scalar.properties.canonicalCombiningClass.rawValue != 0 || scalar.properties.isFullCompositionExclusion
     }
 }
