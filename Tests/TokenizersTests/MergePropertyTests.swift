@@ -36,7 +36,7 @@ import Testing
         let encoding = try await GoldenVectors.store.encoding(.o200kBase)
         guard case .ranked(let rule) = encoding.rule else { Issue.record("o200k is not rank-based"); return }
         let piece = Array(String(repeating: "abcab", count: 100).utf8)
-        #expect(piece.count > BytePairMerge.heapThreshold)
+        #expect(piece.count > BytePairMerge.bucketThreshold)
         #expect(Self.merged(piece, rule, bucketed: true) == Self.merged(piece, rule, bucketed: false))
     }
 }

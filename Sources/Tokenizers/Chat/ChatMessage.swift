@@ -62,35 +62,3 @@ public struct ChatMessage: Sendable, Hashable {
         }
     }
 }
-
-/// A tool (function) the model may call.
-public struct ToolDefinition: Sendable, Hashable {
-    public var name: String
-    public var description: String?
-    /// The JSON Schema of the parameters, as JSON text.
-    public var parameters: String?
-
-    public init(name: String, description: String? = nil, parameters: String? = nil) {
-        self.name = name
-        self.description = description
-        self.parameters = parameters
-    }
-}
-
-/// An image in a message; its billed size depends on its pixel size and detail.
-public struct ImageInput: Sendable, Hashable {
-    /// OpenAI's `detail`.
-    public enum Detail: String, Sendable, Hashable {
-        case auto, low, high
-    }
-
-    public var width: Int?
-    public var height: Int?
-    public var detail: Detail
-
-    public init(width: Int?, height: Int?, detail: Detail = .auto) {
-        self.width = width
-        self.height = height
-        self.detail = detail
-    }
-}
