@@ -76,8 +76,10 @@ enum BytePairMerge {
     static func bucketed<Rule: MergeRule>(_ piece: UnsafeBufferPointer<UInt8>, rule: Rule, into out: inout [UInt32]) {
         let n = piece.count
         let entryCapacity = 3 * n  // n - 1 initial pairs, then at most 2 per merge
+        // Distinct priorities are bounded by the vocabulary too, so the map stays a few MiB however
+        // long the piece; the rest is about 52 bytes per byte of the piece.
         var slotCount = 16
-        while slotCount < 2 * entryCapacity { slotCount <<= 1 }
+        while slotCount < 2 * min(entryCapacity, rule.priorityBound) { slotCount <<= 1 }
         let mask = slotCount - 1
         // One allocation: per part (pairs, ids, next, previous), per entry (position, next entry),
         // the priority → bucket-head map, the priority heap and a scratch list.

@@ -2,6 +2,8 @@
 struct MergeList: MergeRule {
     let pairs: PairTable
     let byteIDs: [UInt32]
+    /// The length of the merge list.
+    let priorityBound: Int
 
     @inline(__always)
     func byteID(_ byte: UInt8) -> UInt32 { byteIDs[Int(byte)] }

@@ -11,4 +11,6 @@ protocol MergeRule: Sendable {
     /// The id of the whole piece when the encoding returns a piece that is itself a token as is
     /// (tiktoken does, before merging).
     func wholePiece(_ piece: UnsafeBufferPointer<UInt8>) -> UInt32?
+    /// One more than the largest priority `merge` can return.
+    var priorityBound: Int { get }
 }

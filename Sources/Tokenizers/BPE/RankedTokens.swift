@@ -14,4 +14,6 @@ struct RankedTokens: MergeRule {
 
     @inline(__always)
     func wholePiece(_ piece: UnsafeBufferPointer<UInt8>) -> UInt32? { tokens.id(of: piece) }
+
+    var priorityBound: Int { tokens.idBound }
 }

@@ -24,6 +24,9 @@ struct TokenTable: Sendable {
 
     var count: Int { entryID.count }
 
+    /// One more than the largest id.
+    var idBound: Int { entryByID.count }
+
     /// Adds a token; a byte string already present keeps its first id (tiktoken and HF vocabularies
     /// hold no duplicates, so this only guards against malformed files).
     mutating func insert(_ bytes: some Collection<UInt8>, id: UInt32) {
