@@ -10,9 +10,16 @@ enum CanonicalComposition {
     static func normalize(_ text: String) -> String {
         // Scalars below U+0300 are all NFC-stable and compose with nothing before them.
         if text.utf8.allSatisfy({ $0 < 0xCC }) { return text }
-        // An ASCII scalar has combining class 0 and is never the second of a composition, so the
-        // text normalizes piecewise: each run of non-ASCII bytes, with the ASCII scalar before it
-        // (which may compose with its marks), on its own; runs of scalars NFC leaves alone need nothing.
+        return piecewise(text, mayChange: mayChange) { run in
+            fixedPoint(run) { $0.precomposedStringWithCanonicalMapping }
+        }
+    }
+
+    /// Normalizes only where needed. An ASCII scalar has combining class 0 and is never the
+    /// second of a composition, so a text normalizes piecewise: each run of non-ASCII bytes,
+    /// with the ASCII scalar before it (which may compose with its marks), on its own; runs
+    /// without a scalar the normalization could change are copied.
+    static func piecewise(_ text: String, mayChange: (Unicode.Scalar) -> Bool, normalizeRun: (String) -> String) -> String {
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
@@ -25,12 +32,10 @@ enum CanonicalComposition {
             }
             var end = i
             while end < bytes.count && bytes[end] >= 0x80 { end += 1 }
-            let needsWork = String(decoding: bytes[i..<end], as: UTF8.self).unicodeScalars.contains(where: mayChange)
-            if needsWork {
+            if String(decoding: bytes[i..<end], as: UTF8.self).unicodeScalars.contains(where: mayChange) {
                 let start = i > 0 ? i - 1 : i
                 if start < i { out.removeLast() }
-                let run = String(decoding: bytes[start..<end], as: UTF8.self)
-                out.append(contentsOf: fixedPoint(run) { $0.precomposedStringWithCanonicalMapping }.utf8)
+                out.append(contentsOf: normalizeRun(String(decoding: bytes[start..<end], as: UTF8.self)).utf8)
             } else {
                 out.append(contentsOf: bytes[i..<end])
             }
@@ -56,7 +61,7 @@ enum CanonicalComposition {
     /// composition exclusion (what decomposes for good), or a block holding the composing
     /// vowel signs and jamo of combining class 0 (Indic, Sinhala, Myanmar, Hangul, Balinese,
     /// the Brahmic scripts of plane 1).
-    private static func mayChange(_ scalar: Unicode.Scalar) -> Bool {
+    static func mayChange(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
         if v < 0x300 { return false }
         if (0x0900...0x1DFF).contains(v) || (0x11000...0x11FFF).contains(v) || (0x16000...0x16FFF).contains(v) { return true }

@@ -10,7 +10,15 @@ import Foundation
 enum CompatibilityComposition {
     static func normalize(_ text: String) -> String {
         if text.utf8.allSatisfy({ $0 < 0x80 }) { return text }
-        return CanonicalComposition.fixedPoint(text, normalizeOnce)
+        return CanonicalComposition.piecewise(text, mayChange: mayChange) { run in
+            CanonicalComposition.fixedPoint(run, normalizeOnce)
+        }
+    }
+
+    /// Whether NFKC could change or move this scalar: what NFC could, or anything that changes
+    /// under NFKC_Casefold (a superset of the compatibility mappings).
+    private static func mayChange(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value >= 0x80 && (scalar.properties.changesWhenNFKCCaseFolded || CanonicalComposition.mayChange(scalar))
     }
 
     private static func normalizeOnce(_ text: String) -> String {
