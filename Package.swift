@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "tollgate", targets: ["tollgate"]),
         .library(name: "TollgateCore", targets: ["TollgateCore"]),
+        .library(name: "Tokenizers", targets: ["Tokenizers"]),
         .library(name: "Gateway", targets: ["Gateway"]),
         .library(name: "TollgateTesting", targets: ["TollgateTesting"]),
     ],
@@ -21,9 +22,22 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         .target(name: "TollgateCore"),
+        // Foundation only: the vocabularies are resources, decompressed by a built-in inflater.
+        .target(
+            name: "Tokenizers",
+            exclude: ["Resources/SOURCES.md", "Resources/licenses"],
+            resources: [
+                .copy("Resources/o200k_base.tiktoken.gz"),
+                .copy("Resources/cl100k_base.tiktoken.gz"),
+                .copy("Resources/qwen.tiktoken.gz"),
+                .copy("Resources/deepseek_v3.tokenizer.json.gz"),
+                .copy("Resources/claude_legacy.tokenizer.json.gz"),
+            ]
+        ),
         .target(
             name: "Storage",
             dependencies: [
@@ -48,7 +62,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "TollgateCore", "Storage", "Providers",
+                "TollgateCore", "Storage", "Providers", "Tokenizers",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -67,12 +81,20 @@ let package = Package(
         .executableTarget(
             name: "tollgate",
             dependencies: [
-                "TollgateCore", "Storage", "Providers", "Gateway", "TollgateTesting",
+                "TollgateCore", "Storage", "Providers", "Gateway", "TollgateTesting", "Tokenizers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "TollgateCoreTests", dependencies: ["TollgateCore"]),
+        .testTarget(
+            name: "TokenizersTests",
+            dependencies: [
+                "Tokenizers",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            resources: [.copy("Golden")]
+        ),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "TollgateCore"]),
         .testTarget(
             name: "GatewayTests",

@@ -1,4 +1,5 @@
 import Providers
+import Tokenizers
 import TollgateCore
 import Yams
 
@@ -188,7 +189,13 @@ struct ConfigurationReader {
             throw error(providerNode, "\(path).provider", "no provider named '\(providerName)' is defined")
         }
         let upstream = try fields["upstream"].map { node throws(ConfigurationError) in try string(node, "\(path).upstream") }
-        let tokenizer = try fields["tokenizer"].map { node throws(ConfigurationError) in try string(node, "\(path).tokenizer") }
+        let tokenizer = try fields["tokenizer"].map { node throws(ConfigurationError) in
+            let name = try string(node, "\(path).tokenizer")
+            guard EncodingName(rawValue: name) != nil else {
+                throw error(node, "\(path).tokenizer", "'\(name)' is not one of: \(EncodingName.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return name
+        }
         let contextWindow = try fields["context_window"].map { node throws(ConfigurationError) in
             try integer(node, "\(path).context_window", range: 1...100_000_000)
         }

@@ -1,4 +1,5 @@
 import Providers
+import Tokenizers
 
 /// Everything the gateway needs to run, from `tollgate.yaml` or built in code (the demo, tests).
 public struct GatewayConfiguration: Sendable {
@@ -31,6 +32,12 @@ public struct GatewayConfiguration: Sendable {
         self.providers = providers
         self.models = models
         self.routes = routes
+    }
+
+    /// The encodings the configuration sets for its models (`tokenizer:`), by model name.
+    public var tokenizerOverrides: [String: EncodingName] {
+        Dictionary(models.compactMap { model in model.tokenizer.flatMap(EncodingName.init(rawValue:)).map { (model.name, $0) } },
+                   uniquingKeysWith: { first, _ in first })
     }
 
     /// The model a client asked for, by name.

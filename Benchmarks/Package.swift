@@ -1,0 +1,33 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// A path dependency's identity is its directory's name, which differs between clones and
+// worktrees: take it from where this manifest sits.
+let tollgate = String(Context.packageDirectory.split(separator: "/").dropLast().last ?? "tollgate")
+
+// Benchmarks live apart from the main package so its builds and CI never compile them.
+let package = Package(
+    name: "TollgateBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "TokenizerBenchmarks",
+            dependencies: [
+                .product(name: "Tokenizers", package: tollgate),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/TokenizerBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        // Plain throughput numbers for bench/tokenizers.sh, compared there with tiktoken and tokenizers.
+        .executableTarget(
+            name: "TokenizerThroughput",
+            dependencies: [.product(name: "Tokenizers", package: tollgate)]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

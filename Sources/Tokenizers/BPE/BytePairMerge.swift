@@ -1,0 +1,237 @@
+/// Byte-pair merging of one pre-token: start from single bytes and repeatedly merge the adjacent
+/// pair with the lowest priority (the leftmost one on ties) until no pair merges.
+///
+/// Short pieces use the direct quadratic loop tiktoken uses; long ones buckets of candidate pairs
+/// per priority over a linked list of parts (near-linear), so a megabyte without a space costs
+/// about what prose does. Both pick the same pair at every step, so they produce the same ids.
+enum BytePairMerge {
+    /// Pieces up to this many bytes take the quadratic loop, which is faster when short.
+    static let bucketThreshold = 32
+
+    static func encode<Rule: MergeRule>(_ piece: UnsafeBufferPointer<UInt8>, rule: Rule, into out: inout [UInt32]) {
+        if piece.count == 1 {
+            out.append(rule.byteID(piece[0]))
+            return
+        }
+        if let whole = rule.wholePiece(piece) {
+            out.append(whole)
+            return
+        }
+        if piece.count <= bucketThreshold {
+            naive(piece, rule: rule, into: &out)
+        } else {
+            bucketed(piece, rule: rule, into: &out)
+        }
+    }
+
+    /// The reference algorithm: scan every pair at every step.
+    static func naive<Rule: MergeRule>(_ piece: UnsafeBufferPointer<UInt8>, rule: Rule, into out: inout [UInt32]) {
+        let n = piece.count
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: n + 1) { starts in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: n) { ids in
+                withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n) { pairs in
+                    for i in 0..<n {
+                        starts[i] = i
+                        ids[i] = rule.byteID(piece[i])
+                    }
+                    starts[n] = n
+                    var count = n
+                    func pair(_ i: Int) -> UInt64 {
+                        i + 1 < count
+                            ? rule.merge(piece, start: starts[i], mid: starts[i + 1], end: starts[i + 2], left: ids[i], right: ids[i + 1])
+                            : .max
+                    }
+                    for i in 0..<count { pairs[i] = pair(i) }
+                    while true {
+                        // Lowest priority wins; strict `<` keeps the leftmost on ties.
+                        var at = -1
+                        for i in 0..<count - 1 where pairs[i] != .max && (at < 0 || pairs[i] >> 32 < pairs[at] >> 32) {
+                            at = i
+                        }
+                        if at < 0 { break }
+                        let best = pairs[at]
+                        ids[at] = UInt32(truncatingIfNeeded: best)
+                        for i in (at + 1)..<count {
+                            starts[i] = starts[i + 1]
+                            if i + 1 < count { ids[i] = ids[i + 1]; pairs[i] = pairs[i + 1] }
+                        }
+                        starts[count - 1] = starts[count]
+                        count -= 1
+                        pairs[at] = pair(at)
+                        if at > 0 { pairs[at - 1] = pair(at - 1) }
+                    }
+                    for i in 0..<count { out.append(ids[i]) }
+                }
+            }
+        }
+    }
+
+    /// The near-linear algorithm. Candidate pairs wait in one bucket per priority; a small heap
+    /// holds the priorities that have a non-empty bucket. The lowest bucket is taken whole, sorted
+    /// by position (usually already in order) and merged left to right, which is exactly the
+    /// reference's "lowest priority, then leftmost" order as long as no merge creates a pair of
+    /// lower or equal priority; when one does, the rest of the bucket goes back and the heap
+    /// decides again. Repetitive adversarial pieces (one character 100 KB long) then cost a few
+    /// buckets instead of a heap operation per byte.
+    static func bucketed<Rule: MergeRule>(_ piece: UnsafeBufferPointer<UInt8>, rule: Rule, into out: inout [UInt32]) {
+        let n = piece.count
+        let entryCapacity = 3 * n  // n - 1 initial pairs, then at most 2 per merge
+        // Distinct priorities are bounded by the vocabulary too, so the map stays a few MiB however
+        // long the piece; the rest is about 52 bytes per byte of the piece.
+        var slotCount = 16
+        while slotCount < 2 * min(entryCapacity, rule.priorityBound) { slotCount <<= 1 }
+        let mask = slotCount - 1
+        // One allocation: per part (pairs, ids, next, previous), per entry (position, next entry),
+        // the priority → bucket-head map, the priority heap and a scratch list.
+        let bytes = n * 8 + n * 12 + entryCapacity * 8 + slotCount * 8 + entryCapacity * 4 + entryCapacity * 4
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 8)
+        defer { raw.deallocate() }
+        var offset = 0
+        func carve<T>(_ type: T.Type, _ count: Int) -> UnsafeMutablePointer<T> {
+            defer { offset += count * MemoryLayout<T>.stride }
+            return (raw + offset).bindMemory(to: T.self, capacity: count)
+        }
+        let pairs = carve(UInt64.self, n)  // priority << 32 | merged id, or .max
+        let ids = carve(UInt32.self, n)
+        let next = carve(Int32.self, n)
+        let previous = carve(Int32.self, n)
+        let entryPosition = carve(Int32.self, entryCapacity)
+        let entryNext = carve(Int32.self, entryCapacity)
+        let slotPriority = carve(UInt32.self, slotCount)
+        let slotHead = carve(Int32.self, slotCount)
+        let heap = carve(UInt32.self, entryCapacity)
+        let scratch = carve(Int32.self, entryCapacity)
+        slotPriority.initialize(repeating: .max, count: slotCount)
+        var entryCount = 0
+        var heapCount = 0
+
+        func slot(_ priority: UInt32) -> Int {
+            var s = Int(truncatingIfNeeded: UInt64(priority) &* 0x9E37_79B9_7F4A_7C15 >> 40) & mask
+            while slotPriority[s] != priority && slotPriority[s] != .max { s = (s + 1) & mask }
+            return s
+        }
+        func add(_ position: Int, _ priority: UInt32) {
+            let s = slot(priority)
+            if slotPriority[s] == .max {
+                slotPriority[s] = priority
+                slotHead[s] = -1
+            }
+            if slotHead[s] < 0 { pushPriority(heap, &heapCount, priority) }
+            entryPosition[entryCount] = Int32(position)
+            entryNext[entryCount] = slotHead[s]
+            slotHead[s] = Int32(entryCount)
+            entryCount += 1
+        }
+
+        for i in 0..<n {
+            ids[i] = rule.byteID(piece[i])
+            next[i] = Int32(i + 1)
+            previous[i] = Int32(i - 1)
+        }
+        pairs[n - 1] = .max
+        for i in 0..<n - 1 {
+            let result = rule.merge(piece, start: i, mid: i + 1, end: i + 2, left: ids[i], right: ids[i + 1])
+            pairs[i] = result
+            if result != .max { add(i, UInt32(result >> 32)) }
+        }
+        while heapCount > 0 {
+            let priority = popPriority(heap, &heapCount)
+            let s = slot(priority)
+            // Take the bucket whole; it was filled newest first, so reverse into position order.
+            var count = 0
+            var entry = slotHead[s]
+            while entry >= 0 {
+                scratch[count] = entryPosition[Int(entry)]
+                count += 1
+                entry = entryNext[Int(entry)]
+            }
+            slotHead[s] = -1
+            var positions = UnsafeMutableBufferPointer(start: scratch, count: count)
+            positions.reverse()
+            var sorted = true
+            for k in 1..<max(count, 1) where positions[k - 1] > positions[k] {
+                sorted = false
+                break
+            }
+            if !sorted { positions.sort() }
+            var k = 0
+            while k < count {
+                let i = Int(positions[k])
+                k += 1
+                let current = pairs[i]
+                guard current != .max, UInt32(current >> 32) == priority else { continue }  // stale
+                let right = Int(next[i])
+                let after = Int(next[right])
+                ids[i] = UInt32(truncatingIfNeeded: current)
+                pairs[right] = .max
+                next[i] = Int32(after)
+                var lowest = UInt32.max
+                if after < n {
+                    previous[after] = Int32(i)
+                    let result = rule.merge(piece, start: i, mid: after, end: Int(next[after]), left: ids[i], right: ids[after])
+                    pairs[i] = result
+                    if result != .max {
+                        add(i, UInt32(result >> 32))
+                        lowest = UInt32(result >> 32)
+                    }
+                } else {
+                    pairs[i] = .max
+                }
+                let left = Int(previous[i])
+                if left >= 0 {
+                    let result = rule.merge(piece, start: left, mid: i, end: after, left: ids[left], right: ids[i])
+                    pairs[left] = result
+                    if result != .max {
+                        add(left, UInt32(result >> 32))
+                        lowest = min(lowest, UInt32(result >> 32))
+                    }
+                }
+                if lowest <= priority {
+                    // A pair that must go first appeared: return the rest and let the heap choose.
+                    while k < count {
+                        add(Int(positions[k]), priority)
+                        k += 1
+                    }
+                }
+            }
+        }
+        var i = 0
+        while i < n {
+            out.append(ids[i])
+            i = Int(next[i])
+        }
+    }
+
+    @inline(__always)
+    private static func pushPriority(_ heap: UnsafeMutablePointer<UInt32>, _ count: inout Int, _ value: UInt32) {
+        var child = count
+        count += 1
+        while child > 0 {
+            let parent = (child - 1) >> 1
+            let above = heap[parent]
+            if above <= value { break }
+            heap[child] = above
+            child = parent
+        }
+        heap[child] = value
+    }
+
+    @inline(__always)
+    private static func popPriority(_ heap: UnsafeMutablePointer<UInt32>, _ count: inout Int) -> UInt32 {
+        let top = heap[0]
+        count -= 1
+        guard count > 0 else { return top }
+        let value = heap[count]
+        var parent = 0
+        while true {
+            var child = 2 * parent + 1
+            if child >= count { break }
+            if child + 1 < count && heap[child + 1] < heap[child] { child += 1 }
+            if value <= heap[child] { break }
+            heap[parent] = heap[child]
+            parent = child
+        }
+        heap[parent] = value
+        return top
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+
+/// The byte strings of a vocabulary with their ids: an open-addressing hash table looked up by
+/// byte slice (no `Array` allocated per lookup on the hot path), and the reverse map for decoding.
+struct TokenTable: Sendable {
+    private var storage: [UInt8] = []
+    private var entryStart: [UInt32] = []
+    private var entryLength: [UInt32] = []
+    private var entryID: [UInt32] = []
+    /// Per slot: the key's hash fingerprint (high 32 bits) and entry index + 1 (low 32 bits);
+    /// 0 is an empty slot. The fingerprint lets a miss skip reading the entry at all.
+    private var slots: [UInt64]
+    private var mask: Int
+    /// Entry index + 1 by token id; 0 where no token has the id.
+    private var entryByID: [UInt32] = []
+
+    init(expectedCount: Int) {
+        var size = 16
+        while size < expectedCount * 2 { size <<= 1 }
+        slots = [UInt64](repeating: 0, count: size)
+        mask = size - 1
+        storage.reserveCapacity(expectedCount * 8)
+    }
+
+    var count: Int { entryID.count }
+
+    /// One more than the largest id.
+    var idBound: Int { entryByID.count }
+
+    /// Adds a token; a byte string already present keeps its first id (tiktoken and HF vocabularies
+    /// hold no duplicates, so this only guards against malformed files).
+    mutating func insert(_ bytes: some Collection<UInt8>, id: UInt32) {
+        let start = storage.count
+        storage.append(contentsOf: bytes)
+        let length = storage.count - start
+        let hash = storage.withUnsafeBufferPointer { Self.hash(UnsafeBufferPointer(rebasing: $0[start..<start + length])) }
+        if storage.withUnsafeBufferPointer({ find(UnsafeBufferPointer(rebasing: $0[start..<start + length]), hash: hash) }) != nil {
+            storage.removeLast(length)
+            return
+        }
+        if count * 2 >= slots.count { grow() }
+        entryStart.append(UInt32(start))
+        entryLength.append(UInt32(length))
+        entryID.append(id)
+        place(entry: entryID.count - 1, hash: hash)
+        if Int(id) >= entryByID.count { entryByID.append(contentsOf: repeatElement(0, count: Int(id) + 1 - entryByID.count)) }
+        entryByID[Int(id)] = UInt32(entryID.count)
+    }
+
+    private mutating func place(entry: Int, hash: UInt64) {
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] != 0 { slot = (slot + 1) & mask }
+        slots[slot] = Self.fingerprint(hash) | UInt64(entry + 1)
+    }
+
+    private mutating func grow() {
+        slots = [UInt64](repeating: 0, count: slots.count * 2)
+        mask = slots.count - 1
+        for entry in 0..<entryID.count {
+            let start = Int(entryStart[entry])
+            let hash = storage.withUnsafeBufferPointer {
+                Self.hash(UnsafeBufferPointer(rebasing: $0[start..<start + Int(entryLength[entry])]))
+            }
+            place(entry: entry, hash: hash)
+        }
+    }
+
+    /// The id of exactly these bytes, if they are a token.
+    @inline(__always)
+    func id(of key: UnsafeBufferPointer<UInt8>) -> UInt32? {
+        find(key, hash: Self.hash(key)).map { entryID[$0] }
+    }
+
+    func id(of bytes: [UInt8]) -> UInt32? {
+        bytes.withUnsafeBufferPointer { id(of: $0) }
+    }
+
+    @inline(__always)
+    private func find(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int? {
+        let fingerprint = Self.fingerprint(hash)
+        return slots.withUnsafeBufferPointer { slots in
+            storage.withUnsafeBufferPointer { storage in
+                var slot = Int(truncatingIfNeeded: hash) & mask
+                while true {
+                    let stored = slots[slot]
+                    if stored == 0 { return nil }
+                    if stored & 0xFFFF_FFFF_0000_0000 == fingerprint {
+                        let entry = Int(truncatingIfNeeded: stored & 0xFFFF_FFFF) - 1
+                        let start = Int(entryStart[entry])
+                        if Int(entryLength[entry]) == key.count,
+                            memcmp(storage.baseAddress! + start, key.baseAddress!, key.count) == 0
+                        {
+                            return entry
+                        }
+                    }
+                    slot = (slot + 1) & mask
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func fingerprint(_ hash: UInt64) -> UInt64 { hash & 0xFFFF_FFFF_0000_0000 }
+
+    /// The bytes of token `id`, if the vocabulary has it.
+    func bytes(of id: UInt32) -> ArraySlice<UInt8>? {
+        guard Int(id) < entryByID.count, entryByID[Int(id)] != 0 else { return nil }
+        let entry = Int(entryByID[Int(id)]) - 1
+        let start = Int(entryStart[entry])
+        return storage[start..<start + Int(entryLength[entry])]
+    }
+
+    /// FNV-1a, then a final avalanche so the low bits used for the slot are well mixed.
+    @inline(__always)
+    static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in key { h = (h ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        h ^= h >> 33
+        h = h &* 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 33
+        return h
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+
+/// NFKC as Hugging Face `tokenizers` computes it for claude_legacy's normalizer.
+///
+/// Its normalization tables are Unicode 9.0 (checked against `tokenizers`: U+1E944 of 9.0 is
+/// reordered by combining class, U+1DF6 of 10.0 is not; U+32FF, U+A7F2… and U+107xx are not
+/// decomposed), while Foundation follows the current standard. To the old tables a later scalar
+/// has no decomposition and combining class 0, so such scalars are kept as they are and cut the
+/// text: only the runs between them are normalized, which is what the old tables do.
+enum CompatibilityComposition {
+    static func normalize(_ text: String) -> String {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text }
+        return CanonicalComposition.piecewise(text, mayChange: mayChange) { run in
+            CanonicalComposition.fixedPoint(run, normalizeOnce)
+        }
+    }
+
+    /// Whether NFKC could change or move this scalar: what NFC could, or anything that changes
+    /// under NFKC_Casefold (a superset of the compatibility mappings).
+    private static func mayChange(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value >= 0x80 && (scalar.properties.changesWhenNFKCCaseFolded || CanonicalComposition.mayChange(scalar))
+    }
+
+    private static func normalizeOnce(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isNewer) else { return text.precomposedStringWithCompatibilityMapping }
+        var result = ""
+        var run = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if isNewer(scalar) {
+                result += String(run).precomposedStringWithCompatibilityMapping
+                run = String.UnicodeScalarView()
+                result.unicodeScalars.append(scalar)
+            } else {
+                run.append(scalar)
+            }
+        }
+        return result + String(run).precomposedStringWithCompatibilityMapping
+    }
+
+    private static func isNewer(_ scalar: Unicode.Scalar) -> Bool {
+        // Everything below U+0530 (Latin, Greek, Cyrillic) was assigned by Unicode 7.0.
+        guard scalar.value >= 0x0530, let age = scalar.properties.age else { return false }
+        return age.major >= 10
+    }
+}

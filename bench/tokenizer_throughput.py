@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Tokenizer throughput, single-threaded, in one run on the same inputs:
+Tollgate (release build of Benchmarks' TokenizerThroughput) vs tiktoken (o200k_base, cl100k_base,
+qwen) and Hugging Face tokenizers (deepseek_v3, claude_legacy). Prints a Markdown table.
+
+Inputs (written to a temporary folder, deterministic):
+  code+prose  CPython's standard library sources (code, comments, English docstrings), 4 MB
+  mixed       the golden corpus: prose, code, 12 scripts, emoji, random Unicode, 4 MB
+  adversarial 100 KB of one character, 100 KB of random bytes, 100 KB of digits, 1 MB of letters
+              without a space (Tollgate only: tiktoken's merge is quadratic on such pieces)
+"""
+import gzip
+import json
+import os
+import random
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+import unicodedata
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import importlib.util
+
+spec = importlib.util.spec_from_file_location("golden", os.path.join(ROOT, "scripts", "tokenizer-golden.py"))
+golden = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(golden)
+
+THROUGHPUT = os.path.join(ROOT, "Benchmarks", ".build", "release", "TokenizerThroughput")
+REPEAT = 3
+
+
+def inputs(folder):
+    lib = sysconfig.get_paths()["stdlib"]
+    parts, size = [], 0
+    for name in sorted(os.listdir(lib)):
+        if name.endswith(".py"):
+            with open(os.path.join(lib, name), encoding="utf-8", errors="replace") as f:
+                text = f.read()
+            parts.append(text)
+            size += len(text.encode())
+            if size >= 4_000_000:
+                break
+    rng = random.Random(42)
+    texts = {
+        "code+prose": "".join(parts),
+        "mixed": gzip.open(os.path.join(ROOT, "Tests", "TokenizersTests", "Golden", "corpus.txt.gz")).read().decode(),
+        "one-char-100KB": "a" * 100_000,
+        "random-bytes-100KB": bytes(rng.randrange(256) for _ in range(100_000)).decode("utf-8", errors="replace"),
+        "digits-100KB": "".join(rng.choice("0123456789") for _ in range(100_000)),
+        "no-spaces-1MB": "".join(rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJ") for _ in range(1_000_000)),
+    }
+    paths = {}
+    for label, text in texts.items():
+        path = os.path.join(folder, label + ".txt")
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        paths[label] = path
+    return paths
+
+
+def reference(name, encoder, path):
+    with open(path, encoding="utf-8", newline="") as f:
+        chunks = golden.chunks(f.read())
+    size = os.path.getsize(path)
+    if isinstance(encoder, golden.Tiktoken):
+        enc = encoder.enc
+        nfc = encoder.nfc
+
+        def run():
+            n = 0
+            for c in chunks:
+                n += len(enc.encode_ordinary(unicodedata.normalize("NFC", c) if nfc else c))
+            return n
+    else:
+        tok = encoder.tok
+        tok.encode_special_tokens = True
+
+        def run():
+            n = 0
+            for c in chunks:
+                n += len(tok.encode(c, add_special_tokens=False).ids)
+            return n
+    best, tokens = 1e9, 0
+    for _ in range(REPEAT):
+        start = time.perf_counter()
+        tokens = run()
+        best = min(best, time.perf_counter() - start)
+    return {"bytes": size, "seconds": best, "tokens": tokens}
+
+
+def tollgate(name, label, path):
+    out = subprocess.run([THROUGHPUT, name, label, path, str(REPEAT)], check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def main():
+    os.environ["RAYON_NUM_THREADS"] = "1"
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"
+    encoders = golden.encoders()
+    impl = {"o200k_base": "tiktoken", "cl100k_base": "tiktoken", "qwen": "tiktoken", "deepseek_v3": "tokenizers", "claude_legacy": "tokenizers"}
+    with tempfile.TemporaryDirectory() as folder:
+        paths = inputs(folder)
+        print("| encoding | input | Tollgate MB/s | reference | reference MB/s | ratio | tokens equal |")
+        print("| --- | --- | ---: | --- | ---: | ---: | --- |")
+        prose_rate = {}
+        adversarial = []
+        for name in encoders:
+            for label in ["code+prose", "mixed"]:
+                ours = tollgate(name, label, paths[label])
+                ref = reference(name, encoders[name], paths[label])
+                mbs = ours["bytes"] / ours["seconds"] / 1e6
+                ref_mbs = ref["bytes"] / ref["seconds"] / 1e6
+                if label == "code+prose":
+                    prose_rate[name] = ours["seconds"] / ours["bytes"]
+                print(f"| {name} | {label} | {mbs:.1f} | {impl[name]} | {ref_mbs:.1f} | {mbs / ref_mbs:.2f}x | {ours['tokens'] == ref['tokens']} |", flush=True)
+            for label in ["one-char-100KB", "random-bytes-100KB", "digits-100KB", "no-spaces-1MB"]:
+                ours = tollgate(name, label, paths[label])
+                per_byte = ours["seconds"] / ours["bytes"]
+                adversarial.append((name, label, ours["bytes"] / ours["seconds"] / 1e6, per_byte / prose_rate[name]))
+        print()
+        print("| encoding | adversarial input | Tollgate MB/s | time per byte vs code+prose |")
+        print("| --- | --- | ---: | ---: |")
+        for name, label, mbs, ratio in adversarial:
+            print(f"| {name} | {label} | {mbs:.1f} | {ratio:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Tokenizer throughput: Tollgate vs tiktoken and Hugging Face tokenizers, single-threaded, one run.
+# (bpe-openai, a Rust crate, is not reachable from this environment's registries and is left out.)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x .venv-golden/bin/python ]; then
+    python3 -m venv .venv-golden
+    .venv-golden/bin/pip install --quiet tiktoken tokenizers
+fi
+(cd Benchmarks && swift build -c release --product TokenizerThroughput)
+exec .venv-golden/bin/python bench/tokenizer_throughput.py "$@"
