@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "TollgateTesting", "Providers", "Storage", "TollgateCore",
+                "Gateway", "TollgateTesting", "Providers", "Storage", "TollgateCore", "Tokenizers",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

@@ -46,6 +46,20 @@ extension FakeProvider {
                         body: .init(byteBuffer: ByteBuffer(bytes: answer.message(complete: true).encodedBytes())))
     }
 
+    /// Anthropic's `count_tokens`: the prompt's tokens as the fake counts them.
+    func countTokens(_ request: Request) async throws -> Response {
+        let bytes = try await request.body.collect(upTo: 64 << 20)
+        guard let body = try? JSONValue(parsing: bytes.readableBytesView), body["model"]?.stringValue != nil else {
+            return anthropicError(400, "invalid_request_error", "model: Field required")
+        }
+        state.withLock { $0.observations.requests.append(body) }
+        if let apiKey, request.headers[HTTPField.Name("x-api-key")!] != apiKey {
+            return anthropicError(401, "authentication_error", "invalid x-api-key")
+        }
+        let reply: JSONValue = ["input_tokens": .int(Int64(FakeCompletion.promptTokens(of: body)))]
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: reply.encodedBytes())))
+    }
+
     private func anthropicStream(_ answer: FakeAnthropicAnswer, behavior: FakeBehavior) -> Response {
         let body = ResponseBody { writer in
             func send(_ name: String, _ value: JSONValue) async throws {

@@ -62,6 +62,9 @@ public final class FakeProvider: Sendable {
         return "http://127.0.0.1:\(port)/v1"
     }
 
+    /// The fake's token count of a request's prompt (what its usage and `count_tokens` report).
+    public static func promptTokens(of request: JSONValue) -> Int { FakeCompletion.promptTokens(of: request) }
+
     /// The next requests get these behaviours, one each, before the default applies again.
     public func enqueue(_ behaviors: FakeBehavior...) {
         state.withLock { $0.script.append(contentsOf: behaviors) }
@@ -80,6 +83,7 @@ public final class FakeProvider: Sendable {
         let router = Router()
         router.post("/v1/chat/completions") { request, _ in try await self.chatCompletions(request) }
         router.post("/v1/messages") { request, _ in try await self.messages(request) }
+        router.post("/v1/messages/count_tokens") { request, _ in try await self.countTokens(request) }
         router.get("/v1/models") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(data: (["object": "list", "data": []] as JSONValue).encoded())))

@@ -10,6 +10,7 @@ import ServiceLifecycle
 import Storage
 import TollgateCore
 import TollgateTesting
+import Tokenizers
 
 /// A real gateway on a loopback port, in front of a real fake provider, with a fresh SQLite file,
 /// a funded organization and a key — for tests that go through sockets end to end.
@@ -22,6 +23,9 @@ struct GatewayHarness: Sendable {
     let client: HTTPClient
     /// Shuts the gateway down gracefully, as SIGTERM does, and returns once every service stopped.
     let shutdown: @Sendable () async -> Void
+
+    /// One tokenizer store for every test gateway: vocabularies load once per test run.
+    static let sharedEncodings = EncodingStore()
 
     static let cheapPrice = ModelPrice(currency: .usd, input: 280_000_000, cachedInput: 28_000_000, output: 420_000_000)
     static let premiumPrice = ModelPrice(currency: .usd, input: 2_500_000_000, cachedInput: 1_250_000_000, output: 10_000_000_000)
@@ -43,8 +47,8 @@ struct GatewayHarness: Sendable {
                 port: 0, upstream: .init(connectTimeout: .seconds(2), readTimeout: .seconds(2)),
                 providers: [provider, anthropic],
                 models: [
-                    ModelDefinition(name: "cheap", provider: provider, upstream: "fake-cheap-v1", price: cheapPrice),
-                    ModelDefinition(name: "premium", provider: provider, price: premiumPrice),
+                    ModelDefinition(name: "cheap", provider: provider, upstream: "fake-cheap-v1", tokenizer: "deepseek_v3", price: cheapPrice),
+                    ModelDefinition(name: "premium", provider: provider, tokenizer: "o200k_base", price: premiumPrice),
                     ModelDefinition(name: "claude", provider: anthropic, upstream: "claude-sonnet-4-5", price: claudePrice),
                 ],
                 routes: [RouteDefinition(name: "auto", policy: .cost, candidates: ["premium", "cheap"])])
@@ -80,7 +84,8 @@ struct GatewayHarness: Sendable {
         fake: FakeProvider, key: String,
         organization: Organization, logger: Logger, _ body: @Sendable (GatewayHarness) async throws -> R
     ) async throws -> R {
-            let gateway = Gateway(configuration: configuration, database: database, httpClient: upstreamClient, logger: logger)
+            let gateway = Gateway(configuration: configuration, database: database, httpClient: upstreamClient, logger: logger,
+                                  encodings: sharedEncodings)
             let (ports, portContinuation) = AsyncStream<Int>.makeStream()
             let group = ServiceGroup(configuration: .init(
                 services: gateway.services { channel in

@@ -4,6 +4,7 @@ import Providers
 import Testing
 import TollgateCore
 import TollgateTesting
+import Tokenizers
 
 /// `POST /v1/messages` and translation between the OpenAI and Anthropic formats.
 @Suite struct MessagesTests {
@@ -164,6 +165,23 @@ import TollgateTesting
             #expect(refusedToo.json?["type"] == "error")
             #expect(refusedToo.json?["error"]?["message"]?.stringValue?.contains("'top_k'") == true)
             #expect(harness.fake.observations.requests.isEmpty)
+        }
+    }
+
+    @Test func countTokensAsksAnAnthropicProviderAndCountsOtherModelsWithTheirTokenizer() async throws {
+        try await GatewayHarness.with { harness in
+            let body: JSONValue = ["model": "premium", "system": "Be brief.", "messages": [["role": "user", "content": "Count me, please."]]]
+            let local = try await harness.post("/v1/messages/count_tokens", json: body)
+            #expect(local.status == 200)
+            let o200k = try await harness.gateway.encodings.encoding(.o200kBase)
+            let expected = 3 + (3 + o200k.count("system") + o200k.count("Be brief.")) + (3 + o200k.count("user") + o200k.count("Count me, please."))
+            #expect(local.json?["input_tokens"] == .int(Int64(expected)))
+            var remote = body
+            remote["model"] = "claude"
+            let counted = try await harness.post("/v1/messages/count_tokens", json: remote)
+            #expect(counted.status == 200)
+            #expect(counted.json?["input_tokens"]?.intValue == FakeProvider.promptTokens(of: remote))
+            #expect(harness.fake.observations.requests.last?["model"] == "claude-sonnet-4-5")
         }
     }
 

@@ -36,14 +36,19 @@ import TollgateTesting
         }
     }
 
-    @Test func aProviderThatOmitsUsageIsAnsweredButNotPricedFromNothing() async throws {
+    @Test func aProviderThatOmitsUsageIsBilledByTollgatesOwnCount() async throws {
         try await GatewayHarness.with { harness in
             harness.fake.enqueue(.omitUsage)
-            let reply = try await harness.post(json: GatewayHarness.chat("premium"))
+            let reply = try await harness.post(json: GatewayHarness.chat("premium", "Count me, please."))
             #expect(reply.status == 200)
-            #expect(reply.headers.first(name: "x-tollgate-cost") == nil)
+            let text = try #require(reply.json?["choices"]?[0]?["message"]?["content"]?.stringValue)
+            let o200k = try await harness.gateway.encodings.encoding(.o200kBase)
             let record = try #require(try await harness.records().first)
-            #expect(record.usageSource == .none)
+            #expect(record.usageSource == .counted)
+            #expect(record.usage.output == o200k.count(text))
+            // OpenAI's rule: 3 to prime the reply, 3 per message, the role and the content.
+            #expect(record.usage.input == 3 + 3 + o200k.count("user") + o200k.count("Count me, please."))
+            #expect(reply.headers.first(name: "x-tollgate-cost") == GatewayHarness.premiumPrice.cost(of: record.usage).description)
         }
     }
 

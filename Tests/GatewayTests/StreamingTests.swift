@@ -6,6 +6,7 @@ import Providers
 import Testing
 import TollgateCore
 import TollgateTesting
+import Tokenizers
 
 @Suite struct StreamingTests {
     @Test func usageIsAskedForUpstreamAndStrippedWhenTheClientDidNotAsk() async throws {
@@ -112,7 +113,15 @@ import TollgateTesting
             #expect(last["error"]?["type"] == "upstream_error")
             let record = try #require(try await harness.records().first)
             #expect(record.error != nil)
-            #expect(record.usageSource == .none)
+            // What was sent is billed by Tollgate's own count with the model's tokenizer.
+            let sent = events.compactMap { try? JSONValue(parsing: Array($0.utf8)) }
+                .compactMap { $0["choices"]?[0]?["delta"]?["content"]?.stringValue }.joined()
+            let o200k = try await harness.gateway.encodings.encoding(.o200kBase)
+            #expect(record.usageSource == .counted)
+            #expect(record.usage.output == o200k.count(sent))
+            #expect(record.usage.output == 3)
+            #expect(record.usage.input > 0)
+            #expect(record.cost == GatewayHarness.premiumPrice.cost(of: record.usage))
         }
     }
 
@@ -142,7 +151,7 @@ import TollgateTesting
 
 /// Polls `condition` until it holds, failing after a few seconds.
 func eventually(_ condition: () async throws -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-    for _ in 0..<300 {
+    for _ in 0..<1000 {
         if try await condition() { return }
         try await Task.sleep(for: .milliseconds(10))
     }

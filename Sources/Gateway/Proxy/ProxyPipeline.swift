@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import Providers
+import Tokenizers
 import TollgateCore
 
 #if canImport(FoundationEssentials)
@@ -19,6 +20,7 @@ struct ProxyPipeline: Sendable {
     let accounts: AccountStore
     let creditGuard: CreditGuard
     let upstream: UpstreamClient
+    let counter: TokenCounter
     let records: RequestRecordWriter
     let logger: Logger
 
@@ -50,8 +52,10 @@ struct ProxyPipeline: Sendable {
             if call.streamed {
                 headers[.contentType] = "text/event-stream"
                 headers[.cacheControl] = "no-cache"
+                let counter = counter
                 let relay = StreamRelay(model: model, client: format, clientWantsUsage: call.clientWantsUsage,
-                                        records: records, logger: logger)
+                                        records: records, logger: logger,
+                                        countUsage: { output in await counter.usage(of: body, format: format, output: output, model: model) })
                 let streamRecord = record
                 return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                     await relay.relay(response, to: &writer, record: streamRecord, started: started)
@@ -63,11 +67,16 @@ struct ProxyPipeline: Sendable {
                 throw UpstreamError(.malformed, provider: response.provider, detail: "the response body is not a JSON object")
             }
             var reply = call.clientBody(for: answer)
-            if let usage = call.usage(of: answer) {
+            var usage = call.usage(of: answer)
+            record.usageSource = usage == nil ? .none : .provider
+            if usage == nil, let counted = await counter.usage(of: body, format: format, output: call.outputText(of: answer), model: model) {
+                usage = counted
+                record.usageSource = .counted
+            }
+            if let usage {
                 let cost = model.price.cost(of: usage)
                 record.usage = usage
                 record.cost = cost
-                record.usageSource = .provider
                 reply["usage"]?["cost"] = .double(cost.approximateUnits)
                 reply["usage"]?["cost_currency"] = .string(cost.currency.code)
                 headers[.tollgateCost] = cost.description
@@ -85,6 +94,46 @@ struct ProxyPipeline: Sendable {
                 logger.warning("request failed", metadata: ["request": "\(record.id)", "error": "\(failure)"])
             }
             return format.response(for: failure, headers: headers)
+        }
+    }
+
+    /// `POST /v1/messages/count_tokens`: an Anthropic provider counts for itself (exactly); other
+    /// models are counted with their tokenizer.
+    func countTokens(_ request: Request) async -> Response {
+        let format = ClientFormat.anthropic
+        do {
+            let (key, _) = try await authenticate(request)
+            var body = try await RequestBodyReader.json(request, limit: configuration.maxRequestBodyBytes)
+            guard let modelName = body["model"]?.stringValue, !modelName.isEmpty else {
+                throw GatewayError.badRequest("'model' is required and must be a string.", param: "model")
+            }
+            guard body["messages"]?.arrayValue != nil else { throw GatewayError.badRequest("'messages' must be an array.", param: "messages") }
+            let model = try ModelResolver(configuration: configuration).resolve(modelName, allowed: key.allows(model:)).model
+            let tokens: Int
+            if model.provider.kind == .anthropic {
+                body["model"] = .string(model.upstream)
+                let call = try UpstreamCall(client: format, body: body, model: model, clientHeaders: request.headers)
+                let response = try await upstream.post("/messages/count_tokens", json: Data(body.encodedBytes()), to: model.provider,
+                                                       headers: call.headers)
+                guard response.isSuccess else { throw await response.error() }
+                let answer = try JSONValue(parsing: try await response.collect().readableBytesView)
+                guard let count = answer["input_tokens"]?.intValue else {
+                    throw UpstreamError(.malformed, provider: model.provider.name, detail: "no input_tokens in the count")
+                }
+                tokens = count
+            } else {
+                let chat = try AnthropicMessagesFormat.request(from: body, strict: false)
+                guard let count = try await counter.input(of: chat, model: model) else {
+                    throw GatewayError(status: 400, type: "invalid_request_error", code: "no_tokenizer",
+                                       message: "No tokenizer is known for '\(model.name)': set its tokenizer in the configuration.")
+                }
+                tokens = count
+            }
+            let reply: JSONValue = ["input_tokens": .int(Int64(tokens))]
+            return Response(status: .ok, headers: [.contentType: "application/json", .tollgateModel: model.name],
+                            body: .init(byteBuffer: ByteBuffer(bytes: reply.encodedBytes())))
+        } catch {
+            return format.response(for: Self.gatewayError(for: error))
         }
     }
 
@@ -115,6 +164,8 @@ struct ProxyPipeline: Sendable {
         switch error {
         case let error as GatewayError: error
         case let error as UpstreamError: .upstream(error)
+        case let error as TokenizerError:
+            GatewayError(status: 400, type: "invalid_request_error", code: "cannot_count", message: "The request cannot be counted: \(error)")
         case let error as TranslationError:
             .badRequest("\(error.description). The request cannot be translated for this model's provider.", param: error.parameter)
         default: GatewayError(status: 500, type: "server_error", message: "Internal error: \(error)")

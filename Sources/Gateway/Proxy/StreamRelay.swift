@@ -25,6 +25,8 @@ struct StreamRelay: Sendable {
     let clientWantsUsage: Bool
     let records: RequestRecordWriter
     let logger: Logger
+    /// Tollgate's own count, from the text sent, for a stream that ends without the provider's usage.
+    let countUsage: @Sendable (String) async -> TokenUsage?
 
     private enum Outcome {
         case completed
@@ -59,6 +61,7 @@ struct StreamRelay: Sendable {
         }
         var parser = ServerSentEventParser()
         var usage: TokenUsage?
+        var generated = ""
         var ended = false
         var outcome = Outcome.completed
         do {
@@ -89,7 +92,11 @@ struct StreamRelay: Sendable {
                             record.usage = usage ?? .zero
                             record.cost = model.price.cost(of: record.usage)
                             record.usageSource = .provider
-                        case .text, .thinking, .toolCallStart:
+                        case .text(let text), .thinking(let text), .toolCallArguments(_, let text):
+                            generated += text
+                            if record.timeToFirstTokenMilliseconds == nil { record.timeToFirstTokenMilliseconds = started.millisecondsUntilNow }
+                        case .toolCallStart(_, _, let name):
+                            generated += name
                             if record.timeToFirstTokenMilliseconds == nil { record.timeToFirstTokenMilliseconds = started.millisecondsUntilNow }
                         case .end:
                             ended = true
@@ -121,6 +128,12 @@ struct StreamRelay: Sendable {
             record.status = 499
         case .upstreamFailed(let failure):
             record.error = failure.description
+        }
+        if usage == nil, let counted = await countUsage(generated) {
+            // What was sent is billed, by Tollgate's count, when the provider never said.
+            record.usage = counted
+            record.cost = model.price.cost(of: counted)
+            record.usageSource = .counted
         }
         record.latencyMilliseconds = started.millisecondsUntilNow
         // Recorded before the stream ends, so a client that has read the whole answer finds its record.

@@ -72,6 +72,21 @@ struct UpstreamCall: Sendable {
         }
     }
 
+    /// The generated text of the provider's complete answer (text, reasoning, tool arguments).
+    func outputText(of answer: JSONValue) -> String {
+        let response = switch kind {
+        case .openai: OpenAIChatFormat.response(from: answer)
+        case .anthropic: AnthropicMessagesFormat.response(from: answer)
+        }
+        return response.content.map { part -> String in
+            switch part {
+            case .text(let text), .thinking(let text, _): text
+            case .toolCall(let call): call.name + call.arguments
+            case .image, .toolResult: ""
+            }
+        }.joined()
+    }
+
     /// The provider's complete answer in the client's format.
     func clientBody(for answer: JSONValue) -> JSONValue {
         guard translated else { return answer }

@@ -6,6 +6,7 @@ import NIOFoundationCompat
 import Providers
 import ServiceLifecycle
 import Storage
+import Tokenizers
 
 /// The gateway assembled: its stores, its upstream client, its routes and its services.
 ///
@@ -20,15 +21,20 @@ public struct Gateway: Sendable {
     public let requestRecords: RequestRecordStore
     public let recordWriter: RequestRecordWriter
     public let upstream: UpstreamClient
+    /// Every tokenizer, loaded once on first use, shared by all requests.
+    public let encodings: EncodingStore
     let logger: Logger
 
-    public init(configuration: GatewayConfiguration, database: Database, httpClient: HTTPClient, logger: Logger) {
+    /// - Parameter encodings: the tokenizers to share (default: a new store for this gateway).
+    public init(configuration: GatewayConfiguration, database: Database, httpClient: HTTPClient, logger: Logger,
+                encodings: EncodingStore? = nil) {
         self.configuration = configuration
         self.database = database
         self.accounts = AccountStore(database: database)
         self.requestRecords = RequestRecordStore(database: database)
         self.recordWriter = RequestRecordWriter(store: requestRecords, batchSize: configuration.recordBatchSize, logger: logger)
         self.upstream = UpstreamClient(httpClient: httpClient, configuration: configuration.upstream)
+        self.encodings = encodings ?? EncodingStore(registry: EncodingRegistry(overrides: configuration.tokenizerOverrides))
         self.logger = logger
     }
 
@@ -37,9 +43,10 @@ public struct Gateway: Sendable {
         let router = Router()
         let proxy = ProxyPipeline(configuration: configuration, accounts: accounts,
                                   creditGuard: CreditGuard(accounts: accounts), upstream: upstream,
-                                  records: recordWriter, logger: logger)
+                                  counter: TokenCounter(store: encodings), records: recordWriter, logger: logger)
         router.post("/v1/chat/completions") { request, _ in await proxy.handle(request, format: .openai) }
         router.post("/v1/messages") { request, _ in await proxy.handle(request, format: .anthropic) }
+        router.post("/v1/messages/count_tokens") { request, _ in await proxy.countTokens(request) }
         router.get("/v1/models") { request, _ in await self.models(request) }
         router.get("/health") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],

@@ -6,9 +6,11 @@ public enum AnthropicMessagesFormat {
     public static let defaultMaxTokens = 4096
 
     /// Reads a client's request for translation to another format.
+    /// - Parameter strict: refuse parameters that cannot be carried over (off when the request is
+    ///   only read, e.g. to count its tokens).
     /// - Throws: `TranslationError` naming a parameter that cannot be carried over.
-    public static func request(from body: JSONValue) throws(TranslationError) -> ChatRequest {
-        for name in ["top_k", "thinking", "container", "mcp_servers", "service_tier"] where body[name] != nil && body[name] != .null {
+    public static func request(from body: JSONValue, strict: Bool = true) throws(TranslationError) -> ChatRequest {
+        for name in ["top_k", "thinking", "container", "mcp_servers", "service_tier"] where strict && body[name] != nil && body[name] != .null {
             throw TranslationError(parameter: name, detail: "has no equivalent in the provider's API")
         }
         var request = ChatRequest(model: body["model"]?.stringValue ?? "", messages: [])
@@ -26,7 +28,7 @@ public enum AnthropicMessagesFormat {
             }
         }
         for (index, tool) in (body["tools"]?.arrayValue ?? []).enumerated() {
-            if let type = tool["type"]?.stringValue, type != "custom" {
+            if strict, let type = tool["type"]?.stringValue, type != "custom" {
                 throw TranslationError(parameter: "tools[\(index)]", detail: "is Anthropic's server tool '\(type)', which the provider does not have")
             }
             guard let name = tool["name"]?.stringValue else {

@@ -8,9 +8,11 @@ public enum OpenAIChatFormat {
                                  "reasoning_effort", "web_search_options"]
 
     /// Reads a client's request for translation to another format.
+    /// - Parameter strict: refuse parameters that cannot be carried over (off when the request is
+    ///   only read, e.g. to count its tokens).
     /// - Throws: `TranslationError` naming a parameter that cannot be carried over.
-    public static func request(from body: JSONValue) throws(TranslationError) -> ChatRequest {
-        for name in untranslatable where body[name] != nil && body[name] != .null {
+    public static func request(from body: JSONValue, strict: Bool = true) throws(TranslationError) -> ChatRequest {
+        for name in untranslatable where strict && body[name] != nil && body[name] != .null {
             if name == "n", body["n"]?.intValue == 1 { continue }
             throw TranslationError(parameter: name, detail: "has no equivalent in the provider's API")
         }
