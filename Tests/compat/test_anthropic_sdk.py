@@ -72,3 +72,12 @@ def test_untranslatable_parameter_raises_bad_request(client):
     with pytest.raises(anthropic.BadRequestError) as raised:
         client.messages.create(model="deepseek-chat", max_tokens=5, top_k=3, messages=[{"role": "user", "content": "hi"}])
     assert "top_k" in str(raised.value)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_count_tokens(client, model):
+    short = client.messages.count_tokens(model=model, messages=[{"role": "user", "content": "Hi"}])
+    longer = client.messages.count_tokens(
+        model=model, system="You are terse.", tools=TOOLS,
+        messages=[{"role": "user", "content": "What is the weather in Paris and in Lyon today?"}])
+    assert 0 < short.input_tokens < longer.input_tokens
