@@ -1,3 +1,5 @@
+import Providers
+
 /// What a fake provider does with a request, so tests can make it misbehave as real providers do.
 public enum FakeBehavior: Sendable, Hashable {
     /// Answer normally.
@@ -27,4 +29,31 @@ public enum FakeUsageStyle: Sendable, Hashable {
     /// `prompt_cache_hit_tokens` + `prompt_cache_miss_tokens` = `prompt_tokens`; caching in
     /// units of 64 tokens.
     case deepseek
+}
+
+extension FakeBehavior {
+    /// Reads a behaviour from its JSON form, for the fake's control endpoint: `"normal"`,
+    /// `"omit_usage"`, `"malformed_json"`, `{"fail": 429}`, `{"delay_first_byte_ms": 500}`,
+    /// `{"stall_after": 3}`, `{"cut_after": 3}`, `{"paced_ms": 20}`.
+    public init?(json: JSONValue) {
+        switch json.stringValue {
+        case "normal": self = .normal
+        case "omit_usage": self = .omitUsage
+        case "malformed_json": self = .malformedJSON
+        default:
+            if let status = json["fail"]?.intValue {
+                self = .fail(status: status)
+            } else if let ms = json["delay_first_byte_ms"]?.intValue {
+                self = .delayFirstByte(.milliseconds(ms))
+            } else if let after = json["stall_after"]?.intValue {
+                self = .stall(afterChunks: after)
+            } else if let after = json["cut_after"]?.intValue {
+                self = .cutStream(afterChunks: after)
+            } else if let ms = json["paced_ms"]?.intValue {
+                self = .paced(.milliseconds(ms))
+            } else {
+                return nil
+            }
+        }
+    }
 }

@@ -84,6 +84,18 @@ public final class FakeProvider: Sendable {
         router.post("/v1/chat/completions") { request, _ in try await self.chatCompletions(request) }
         router.post("/v1/messages") { request, _ in try await self.messages(request) }
         router.post("/v1/messages/count_tokens") { request, _ in try await self.countTokens(request) }
+        // Test control from outside the process (the compatibility suite drives `tollgate demo`):
+        // {"enqueue": [{"fail": 429}, "omit_usage", ...]}.
+        router.post("/v1/_fake/enqueue") { request, _ in
+            let bytes = try await request.body.collect(upTo: 1 << 20)
+            let body = try? JSONValue(parsing: bytes.readableBytesView)
+            let behaviors = (body?["enqueue"]?.arrayValue ?? []).compactMap(FakeBehavior.init(json:))
+            guard !behaviors.isEmpty, behaviors.count == body?["enqueue"]?.arrayValue?.count else {
+                return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: "unknown behaviour")))
+            }
+            self.state.withLock { $0.script.append(contentsOf: behaviors) }
+            return Response(status: .noContent)
+        }
         router.get("/v1/models") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(data: (["object": "list", "data": []] as JSONValue).encoded())))

@@ -1,5 +1,7 @@
 """Starts `tollgate demo` on a free loopback port for the compatibility suite."""
+import json
 import os
+import urllib.request
 import queue
 import re
 import signal
@@ -11,10 +13,19 @@ import pytest
 
 
 class Demo:
-    def __init__(self, base_url: str, key: str, admin_token: str):
+    def __init__(self, base_url: str, key: str, admin_token: str, providers: dict):
         self.base_url = base_url
         self.key = key
         self.admin_token = admin_token
+        self.providers = providers  # simulated provider name -> its API root
+
+    def enqueue(self, provider: str, *behaviors):
+        """Makes the simulated provider misbehave on its next requests (see FakeBehavior)."""
+        request = urllib.request.Request(self.providers[provider] + "/_fake/enqueue", method="POST",
+                                         data=json.dumps({"enqueue": list(behaviors)}).encode(),
+                                         headers={"content-type": "application/json"})
+        with urllib.request.urlopen(request) as response:
+            assert response.status == 204
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +50,9 @@ def demo():
         key = re.search(r"demo key:\s+(tg-\S+)", text)
         admin = re.search(r"admin token:\s+(\S+)", text)
         assert url and key and admin, f"tollgate demo did not start:\n{text}"
-        yield Demo(url.group(1) + "/v1", key.group(1), admin.group(1))
+        providers = dict(re.findall(r"(sim-[a-z]+) at (http://[^ ,\n]+)", text))
+        assert len(providers) == 3, text
+        yield Demo(url.group(1) + "/v1", key.group(1), admin.group(1), providers)
     finally:
         process.send_signal(signal.SIGTERM)
         try:

@@ -81,3 +81,19 @@ def test_count_tokens(client, model):
         model=model, system="You are terse.", tools=TOOLS,
         messages=[{"role": "user", "content": "What is the weather in Paris and in Lyon today?"}])
     assert 0 < short.input_tokens < longer.input_tokens
+
+
+@pytest.mark.parametrize("model,provider", [("claude-sonnet-4-5", "sim-anthropic"), ("deepseek-chat", "sim-deepseek")])
+def test_provider_rate_limit_raises_rate_limit_error(client, demo, model, provider):
+    demo.enqueue(provider, {"fail": 429})
+    with pytest.raises(anthropic.RateLimitError) as raised:
+        client.messages.create(model=model, max_tokens=5, messages=[{"role": "user", "content": "hi"}])
+    assert raised.value.body["error"]["type"] == "rate_limit_error"
+
+
+def test_stream_cut_by_provider_raises_in_the_sdk(client, demo):
+    demo.enqueue("sim-anthropic", {"cut_after": 2})
+    with pytest.raises(anthropic.APIError):
+        with client.messages.stream(model="claude-sonnet-4-5", max_tokens=20,
+                                    messages=[{"role": "user", "content": "Stream"}]) as stream:
+            "".join(stream.text_stream)

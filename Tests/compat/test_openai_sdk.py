@@ -120,3 +120,18 @@ def test_untranslatable_parameter_raises_bad_request_naming_it(client):
     with pytest.raises(openai.BadRequestError) as raised:
         client.chat.completions.create(model="claude-sonnet-4-5", messages=[{"role": "user", "content": "hi"}], logprobs=True)
     assert "logprobs" in str(raised.value)
+
+
+def test_provider_rate_limit_raises_rate_limit_error_with_retry_after(client, demo):
+    demo.enqueue("sim-openai", {"fail": 429})
+    with pytest.raises(openai.RateLimitError) as raised:
+        client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
+    assert raised.value.status_code == 429
+    assert raised.value.response.headers["retry-after"] == "1"
+
+
+def test_provider_outage_raises_server_error(client, demo):
+    demo.enqueue("sim-deepseek", {"fail": 500})
+    with pytest.raises(openai.InternalServerError) as raised:
+        client.chat.completions.create(model="deepseek-chat", messages=[{"role": "user", "content": "hi"}])
+    assert raised.value.status_code == 502
