@@ -1,0 +1,71 @@
+import AsyncHTTPClient
+import Foundation
+import Gateway
+import NIOCore
+import NIOHTTP1
+import Providers
+import Testing
+import TollgateCore
+
+@Suite struct AdminAPITests {
+    static let token = "admin-secret-token"
+
+    func call(_ harness: GatewayHarness, _ method: HTTPMethod, _ path: String, json: JSONValue? = nil,
+              token: String? = AdminAPITests.token) async throws -> GatewayHarness.Reply {
+        var request = HTTPClientRequest(url: harness.baseURL + path)
+        request.method = method
+        if let token { request.headers.add(name: "authorization", value: "Bearer \(token)") }
+        if let json { request.body = .bytes(ByteBuffer(bytes: json.encodedBytes())) }
+        let response = try await harness.client.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return GatewayHarness.Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: body))
+    }
+
+    @Test func organizationsKeysCreditAndRecordsAreManagedOverHTTP() async throws {
+        try await GatewayHarness.with(adjust: { $0.adminToken = Self.token }) { harness in
+            let created = try await call(harness, .POST, "/admin/orgs", json: ["name": "globex", "currency": "CNY"])
+            #expect(created.status == 201)
+            #expect(created.json?["currency"] == "CNY")
+            #expect(try await call(harness, .POST, "/admin/orgs", json: ["name": "globex"]).status == 409)
+            let credit = try await call(harness, .POST, "/admin/orgs/globex/credits", json: ["amount": "12.5"])
+            #expect(credit.json?["amount"] == "12.500000000")
+            #expect(credit.json?["currency"] == "CNY")
+            #expect(try await call(harness, .POST, "/admin/orgs/globex/credits", json: ["amount": "ten"]).status == 400)
+
+            let key = try await call(harness, .POST, "/admin/orgs/globex/keys", json: ["name": "bot", "team": "search", "models": ["cheap"]])
+            #expect(key.status == 201)
+            let secret = try #require(key.json?["key"]?.stringValue)
+            let id = try #require(key.json?["id"]?.stringValue)
+            #expect(secret.hasPrefix("tg-"))
+            let listed = try await call(harness, .GET, "/admin/orgs/globex/keys")
+            #expect(!listed.body.contains(secret))
+            #expect(listed.json?[0]?["allowed_models"] == ["cheap"])
+
+            #expect(try await harness.post(json: GatewayHarness.chat("cheap"), key: secret).status == 200)
+            let records = try await call(harness, .GET, "/admin/requests?org=globex")
+            #expect(records.json?.arrayValue?.count == 1)
+            let recordID = try #require(records.json?[0]?["id"]?.stringValue)
+            #expect(try await call(harness, .GET, "/admin/requests/\(recordID)").json?["model_used"] == "cheap")
+
+            #expect(try await call(harness, .DELETE, "/admin/keys/\(id)").status == 200)
+            #expect(try await call(harness, .DELETE, "/admin/keys/\(id)").status == 404)
+            #expect(try await harness.post(json: GatewayHarness.chat("cheap"), key: secret).status == 401)
+        }
+    }
+
+    @Test func theAdminAPIWantsTheAdminTokenAndIsOffWithoutOne() async throws {
+        try await GatewayHarness.with(adjust: { $0.adminToken = Self.token }) { harness in
+            let anonymous = try await call(harness, .GET, "/admin/orgs", token: nil)
+            let clientKey = try await call(harness, .GET, "/admin/orgs", token: harness.key)
+            let admin = try await call(harness, .GET, "/admin/orgs")
+            #expect(anonymous.status == 401)
+            #expect(clientKey.status == 401)
+            #expect(admin.status == 200)
+        }
+        try await GatewayHarness.with { harness in
+            let off = try await call(harness, .GET, "/admin/orgs", token: "anything")
+            #expect(off.status == 404)
+            #expect(off.json?["error"]?["code"] == "admin_disabled")
+        }
+    }
+}
