@@ -2,11 +2,12 @@ import Foundation
 
 /// Decoding a usage object out of a whole response or a streamed chunk.
 enum UsageDecoding {
-    /// A response or chunk that may carry `usage` (OpenAI style) or `message.usage`
-    /// (Anthropic's `message_start`).
+    /// A response or chunk that may carry `usage` (OpenAI style), `message.usage`
+    /// (Anthropic's `message_start`) or `response.usage` (OpenAI Responses stream events).
     struct Envelope<Usage: Decodable>: Decodable {
         var usage: Usage?
         var message: Inner?
+        var response: Inner?
 
         struct Inner: Decodable { var usage: Usage? }
     }
@@ -17,7 +18,7 @@ enum UsageDecoding {
                                                     family: String) throws(PricingError) -> Usage {
         let decoder = JSONDecoder()
         if let envelope = try? decoder.decode(Envelope<Usage>.self, from: data),
-           let usage = envelope.usage ?? envelope.message?.usage {
+           let usage = envelope.usage ?? envelope.message?.usage ?? envelope.response?.usage {
             return usage
         }
         do {
