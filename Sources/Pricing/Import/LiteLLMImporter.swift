@@ -69,7 +69,13 @@ public struct LiteLLMImporter: Sendable {
         let tiers = try tieredPricing(reader: &reader)
         guard let input = try reader.rate("input_cost_per_token") ?? tiers?.first?.input else { return nil }
         guard let output = try reader.rate("output_cost_per_token") ?? tiers?.first?.output else { return nil }
-        var rates = TokenRates(input: input, output: output, cachedInput: try reader.rate("cache_read_input_token_cost"),
+        var cachedInput = try reader.rate("cache_read_input_token_cost")
+        if provider == "fireworks_ai", cachedInput == nil, tiers == nil {
+            // Fireworks bills cached prompt tokens at half the input price unless it lists a
+            // cache price of its own.
+            cachedInput = RatePerMillion(nanos: input.nanos / 2)
+        }
+        var rates = TokenRates(input: input, output: output, cachedInput: cachedInput,
                                cacheWrite: try reader.rate("cache_creation_input_token_cost"),
                                cacheWriteLongLived: try reader.rate("cache_creation_input_token_cost_above_1hr"),
                                reasoning: try reader.rate("output_cost_per_reasoning_token"))
@@ -99,7 +105,9 @@ public struct LiteLLMImporter: Sendable {
                                source: PriceSource(url: fields["source"]?.stringValue ?? sourceName,
                                                    note: "imported from \(sourceName)"))
         if let fee = try reader.rate("input_cost_per_request", perToken: false) { price.requestFee = RequestFee(nanos: fee.nanos) }
-        price.batch = try reader.suffixedRates("_batches").map { .rates($0) }
+        if let batchRates = try reader.suffixedRates("_batches") {
+            price.batch = LiteLLMImporter.batchAdjustment(batchRates, base: rates)
+        }
         for tier in ["flex", "priority"] {
             if let tierRates = try reader.suffixedRates("_\(tier)") { price.serviceTiers[tier] = .rates(tierRates) }
         }
@@ -107,6 +115,30 @@ public struct LiteLLMImporter: Sendable {
         return PricedModel(id: name, provider: provider, contextWindow: fields["max_input_tokens"]?.intValue,
                            maxOutputTokens: fields["max_output_tokens"]?.intValue,
                            capabilities: capabilities(fields), versions: [price])
+    }
+
+    /// OpenAI's and Anthropic's batch prices are one discount on every token price, cache reads
+    /// and writes included; LiteLLM lists only some of them (often just input and output).
+    /// When the listed ones are all the same fraction of the standard prices, that fraction is
+    /// the batch price; otherwise the listed prices stand and the rest scale by the input's.
+    static func batchAdjustment(_ batch: PartialTokenRates, base: TokenRates) -> RateAdjustment {
+        guard let batchInput = batch.input, base.input.nanos > 0 else { return .rates(batch) }
+        let ratio = Ratio(batchInput.nanos, base.input.nanos)
+        func scaled(_ rate: RatePerMillion) -> RatePerMillion? {
+            let product = Int128(rate.nanos) * Int128(ratio.numerator)
+            guard product % Int128(ratio.denominator) == 0 else { return nil }
+            return RatePerMillion(nanos: Int64(product / Int128(ratio.denominator)))
+        }
+        let pairs: [(RatePerMillion?, BillableKind)] = [(batch.output, .output), (batch.cachedInput, .cachedInput),
+                                                        (batch.cacheWrite, .cacheWrite),
+                                                        (batch.cacheWriteLongLived, .cacheWriteLongLived)]
+        let consistent = pairs.allSatisfy { listed, kind in listed == nil || listed == scaled(base.rate(for: kind)) }
+        if consistent { return .multiplier(ratio) }
+        var filled = batch
+        filled.cachedInput = batch.cachedInput ?? scaled(base.rate(for: .cachedInput))
+        filled.cacheWrite = batch.cacheWrite ?? scaled(base.rate(for: .cacheWrite))
+        filled.cacheWriteLongLived = batch.cacheWriteLongLived ?? scaled(base.rate(for: .cacheWriteLongLived))
+        return .rates(filled)
     }
 
     private struct Tier {

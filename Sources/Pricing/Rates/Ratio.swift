@@ -30,6 +30,14 @@ public struct Ratio: Hashable, Sendable, Codable, CustomStringConvertible {
         }
     }
 
+    /// Reads `n/d`, the form `description` gives a fraction with no finite decimal.
+    public init?(fraction text: String) {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let numerator = Int64(parts[0]), let denominator = Int64(parts[1]),
+              numerator >= 0, denominator > 0 else { return nil }
+        self.init(numerator, denominator)
+    }
+
     /// The product of two ratios, in lowest terms.
     public static func * (lhs: Ratio, rhs: Ratio) -> Ratio {
         let a = gcd(lhs.numerator, rhs.denominator), b = gcd(rhs.numerator, lhs.denominator)
@@ -49,7 +57,7 @@ public struct Ratio: Hashable, Sendable, Codable, CustomStringConvertible {
 
     public init(from decoder: any Decoder) throws {
         let text = try DecimalField.decodeText(from: decoder)
-        guard let ratio = Ratio(decimal: text) else {
+        guard let ratio = Ratio(decimal: text) ?? Ratio(fraction: text) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
                                                     debugDescription: "'\(text)' is not a non-negative decimal multiplier"))
         }
