@@ -126,3 +126,29 @@ import TollgateCore
         #expect(reread.models == catalog.models)
     }
 }
+
+@Suite struct LiteLLMProviderRuleTests {
+    @Test func aBatchPriceListingOnlyInputAndOutputAlsoHalvesCachePrices() throws {
+        let file = Data("""
+        {"o3": {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 2e-06,
+                "output_cost_per_token": 8e-06, "cache_read_input_token_cost": 5e-07,
+                "input_cost_per_token_batches": 1e-06, "output_cost_per_token_batches": 4e-06}}
+        """.utf8)
+        let book = try LiteLLMImporter().importCatalog(json: file).catalog.priceBook
+        #expect(book.model(named: "o3")?.versions.first?.batch == .multiplier(Ratio(1, 2)))
+        // 4,205 × 1 + 5,136 × 0.25 + 572 × 4 per 1M.
+        let cost = try book.cost(of: TokenUsage(input: 4205, cachedInput: 5136, output: 152, reasoning: 420), for: "o3",
+                                 at: Fixtures.anyDate, options: CostOptions(batch: true))
+        #expect(cost.total.nanos == 7_777_000)
+    }
+
+    @Test func fireworksCachedTokensDefaultToHalfTheInputPrice() throws {
+        let file = Data("""
+        {"fireworks_ai/accounts/fireworks/models/x": {"litellm_provider": "fireworks_ai", "mode": "chat",
+          "input_cost_per_token": 9e-07, "output_cost_per_token": 9e-07}}
+        """.utf8)
+        let book = try LiteLLMImporter().importCatalog(json: file).catalog.priceBook
+        let rates = try #require(book.model(named: "fireworks_ai/accounts/fireworks/models/x")?.versions.first).rates
+        #expect(rates.rate(for: .cachedInput).nanos == 450_000_000)
+    }
+}
