@@ -2,7 +2,7 @@
 # Prices random usage shapes with Tollgate and with LiteLLM's own cost calculator, from the same
 # price file, and lists every disagreement. Needs PyPI (for litellm) and a Swift toolchain.
 #
-#   scripts/pricing-crosscheck.sh [SHAPES] [MODELS]     (defaults: 600 shapes over 60 models)
+#   scripts/pricing-crosscheck.sh [SHAPES] [MODELS] [SEED]     (defaults: 600 shapes over 60 models, seed 2026)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,4 +25,4 @@ trap 'rm -rf "$work"' EXIT
 "$binary" prices import litellm "$prices" --output "$work/catalog.json"
 
 "$venv/bin/python" scripts/pricing-crosscheck.py --tollgate "$binary" --catalog "$work/catalog.json" \
-    --prices "$prices" --shapes "${1:-600}" --models "${2:-60}"
+    --prices "$prices" --shapes "${1:-600}" --models "${2:-60}" --seed "${3:-2026}"

@@ -152,3 +152,21 @@ import TollgateCore
         #expect(rates.rate(for: .cachedInput).nanos == 450_000_000)
     }
 }
+
+@Suite struct LiteLLMServiceTierTests {
+    @Test func aPriorityTierKeepsTheLongContextPriceAboveItsThreshold() throws {
+        let file = Data("""
+        {"gpt-5.6": {"litellm_provider": "openai", "mode": "chat",
+          "input_cost_per_token": 4e-06, "output_cost_per_token": 2e-05, "cache_read_input_token_cost": 4e-07,
+          "input_cost_per_token_above_272k_tokens": 8e-06, "output_cost_per_token_above_272k_tokens": 3e-05,
+          "input_cost_per_token_priority": 8e-06, "output_cost_per_token_priority": 4e-05,
+          "cache_read_input_token_cost_priority": 8e-07,
+          "input_cost_per_token_above_272k_tokens_priority": 1.6e-05}}
+        """.utf8)
+        let book = try LiteLLMImporter().importCatalog(json: file).catalog.priceBook
+        let usage = TokenUsage(input: 300_000, output: 1000)
+        // Above 272K the priority price is twice the long-context price: 300,000 × 16 + 1,000 × 60 per 1M.
+        let cost = try book.cost(of: usage, for: "gpt-5.6", at: Fixtures.anyDate, options: CostOptions(serviceTier: "priority"))
+        #expect(cost.total.description == "4.860000000 USD")
+    }
+}

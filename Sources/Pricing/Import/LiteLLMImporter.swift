@@ -106,10 +106,12 @@ public struct LiteLLMImporter: Sendable {
                                                    note: "imported from \(sourceName)"))
         if let fee = try reader.rate("input_cost_per_request", perToken: false) { price.requestFee = RequestFee(nanos: fee.nanos) }
         if let batchRates = try reader.suffixedRates("_batches") {
-            price.batch = LiteLLMImporter.batchAdjustment(batchRates, base: rates)
+            price.batch = LiteLLMImporter.uniformAdjustment(batchRates, base: rates)
         }
         for tier in ["flex", "priority"] {
-            if let tierRates = try reader.suffixedRates("_\(tier)") { price.serviceTiers[tier] = .rates(tierRates) }
+            if let tierRates = try reader.suffixedRates("_\(tier)") {
+                price.serviceTiers[tier] = LiteLLMImporter.uniformAdjustment(tierRates, base: rates)
+            }
         }
         price.timeWindows = try offPeakWindows(reader: &reader)
         return PricedModel(id: name, provider: provider, contextWindow: fields["max_input_tokens"]?.intValue,
@@ -117,11 +119,13 @@ public struct LiteLLMImporter: Sendable {
                            capabilities: capabilities(fields), versions: [price])
     }
 
-    /// OpenAI's and Anthropic's batch prices are one discount on every token price, cache reads
-    /// and writes included; LiteLLM lists only some of them (often just input and output).
-    /// When the listed ones are all the same fraction of the standard prices, that fraction is
-    /// the batch price; otherwise the listed prices stand and the rest scale by the input's.
-    static func batchAdjustment(_ batch: PartialTokenRates, base: TokenRates) -> RateAdjustment {
+    /// Batch and service-tier prices are one factor on every token price — cache reads and
+    /// writes and long-context tiers included (OpenAI's flex and batch are half, priority
+    /// double; Anthropic's batch is half) — but LiteLLM lists only some of them, often just
+    /// input and output. When the listed ones are all the same fraction of the standard prices,
+    /// that fraction is the adjustment, so it also scales the unlisted prices and every tier;
+    /// otherwise the listed prices stand and the unlisted cache prices scale by the input's.
+    static func uniformAdjustment(_ batch: PartialTokenRates, base: TokenRates) -> RateAdjustment {
         guard let batchInput = batch.input, base.input.nanos > 0 else { return .rates(batch) }
         let ratio = Ratio(batchInput.nanos, base.input.nanos)
         func scaled(_ rate: RatePerMillion) -> RatePerMillion? {
