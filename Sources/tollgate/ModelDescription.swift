@@ -55,6 +55,9 @@ struct ModelDescription {
     private func adjustmentText(_ adjustment: RateAdjustment) -> String {
         switch adjustment {
         case .multiplier(let ratio): "× \(ratio)"
+        case .factors(let factors):
+            BillableKind.allCases.compactMap { kind in factors[kind].map { "\(kind.rawValue) × \($0)" } }
+                .joined(separator: ", ")
         case .rates(let rates): partialText(rates)
         }
     }

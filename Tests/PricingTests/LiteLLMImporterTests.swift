@@ -170,3 +170,50 @@ import TollgateCore
         #expect(cost.total.description == "4.860000000 USD")
     }
 }
+
+@Suite struct LiteLLMPartialDiscountTests {
+    /// Gemini 2.5 Pro's flex prices in LiteLLM's file: input and output at half, cache reads not
+    /// discounted, and no flex prices above 200K.
+    let file = Data("""
+    {"gemini-2.5-pro": {"litellm_provider": "vertex_ai-language-models", "mode": "chat",
+      "input_cost_per_token": 1.25e-06, "output_cost_per_token": 1e-05, "cache_read_input_token_cost": 1.25e-07,
+      "input_cost_per_token_above_200k_tokens": 2.5e-06, "output_cost_per_token_above_200k_tokens": 1.5e-05,
+      "cache_read_input_token_cost_above_200k_tokens": 2.5e-07,
+      "input_cost_per_token_flex": 6.25e-07, "output_cost_per_token_flex": 5e-06,
+      "cache_read_input_token_cost_flex": 1.25e-07}}
+    """.utf8)
+
+    @Test func aTierDiscountingSomeKindsOnlyGetsAFactorPerKind() throws {
+        let result = try LiteLLMImporter().importCatalog(json: file)
+        let flex = try #require(result.catalog.priceBook.model(named: "gemini-2.5-pro")?.versions.first?.serviceTiers["flex"])
+        guard case .factors(let factors) = flex else {
+            Issue.record("expected per-kind factors, got \(flex)")
+            return
+        }
+        #expect(factors[.input] == Ratio(1, 2))
+        #expect(factors[.output] == Ratio(1, 2))
+        #expect(factors[.cachedInput] == .one)
+        // The file form keeps the factors.
+        #expect(try PriceCatalog(json: result.catalog.json()).models == result.catalog.models)
+    }
+
+    @Test func perKindFactorsApplyOnTopOfTheLongContextTier() throws {
+        let book = try LiteLLMImporter().importCatalog(json: file).catalog.priceBook
+        let usage = TokenUsage(input: 50_000, cachedInput: 160_000, output: 1_000)
+        // Above 200K: 50,000 × 2.5 × ½ + 160,000 × 0.25 × 1 + 1,000 × 15 × ½ per 1M.
+        let cost = try book.cost(of: usage, for: "gemini-2.5-pro", at: Fixtures.anyDate,
+                                 options: CostOptions(serviceTier: "flex"))
+        #expect(cost.total.nanos == 62_500_000 + 40_000_000 + 7_500_000)
+    }
+
+    @Test func factorsWithDifferentDenominatorsStayExact() throws {
+        let price = ModelPrice(currency: .usd, rates: TokenRates(input: Fixtures.rate("1"), output: Fixtures.rate("1")),
+                               serviceTiers: ["odd": .factors([.input: Ratio(1, 3), .output: Ratio(2, 7)])])
+        let book = Fixtures.book(Fixtures.model("m", price))
+        // 21M tokens each at 1 per 1M: input 21 × 1/3 = 7, output 21 × 2/7 = 6.
+        let cost = try book.cost(of: TokenUsage(input: 21_000_000, output: 21_000_000), for: "m", at: Fixtures.anyDate,
+                                 options: CostOptions(serviceTier: "odd"))
+        #expect(cost.total.description == "13.000000000 USD")
+        #expect(cost[.input].description == "7.000000000 USD")
+    }
+}

@@ -10,10 +10,13 @@ extension ModelPrice {
         }
         let adjustments = try self.adjustments(at: date, options: options, model: model)
         var multiplier = Ratio.one
+        var kindFactors: [BillableKind: Ratio] = [:]
         var overrides: [PartialTokenRates] = []
         for adjustment in adjustments.list {
             switch adjustment {
             case .multiplier(let ratio): multiplier = multiplier * ratio
+            case .factors(let factors):
+                for (kind, ratio) in factors { kindFactors[kind] = (kindFactors[kind] ?? .one) * ratio }
             case .rates(let partial): overrides.append(partial)
             }
         }
@@ -22,7 +25,7 @@ extension ModelPrice {
         }
 
         let inputTotal = usage.tokens.totalInput
-        var pieces: [(component: CostComponent, tokens: Int, rate: RatePerMillion)] = []
+        var pieces: [(kind: BillableKind, tokens: Int, rate: RatePerMillion)] = []
         var reachedBand: Int?
         if let tiers, tiers.kind == .graduated {
             reachedBand = tiers.bands.last { inputTotal > $0.aboveInputTokens }?.aboveInputTokens
@@ -37,34 +40,39 @@ extension ModelPrice {
                     let bandEnd = band + 1 < thresholds.count ? thresholds[band + 1] : Int.max
                     let span = min(remaining, bandEnd - position)
                     let rates = adjusted(tiers.rates(base: self.rates, throughInputTokens: thresholds[band] + 1))
-                    pieces.append((CostComponent(kind), span, rates.rate(for: kind)))
+                    pieces.append((kind, span, rates.rate(for: kind)))
                     position += span
                     remaining -= span
                 }
             }
             let outputRates = adjusted(tiers.rates(base: self.rates, throughInputTokens: inputTotal))
             for kind in [BillableKind.output, .reasoning] {
-                pieces.append((CostComponent(kind), usage[kind], outputRates.rate(for: kind)))
+                pieces.append((kind, usage[kind], outputRates.rate(for: kind)))
             }
         } else {
             reachedBand = tiers?.bands.last { inputTotal > $0.aboveInputTokens }?.aboveInputTokens
             let rates = adjusted(tiers?.rates(base: self.rates, throughInputTokens: inputTotal) ?? self.rates)
             for kind in BillableKind.allCases {
-                pieces.append((CostComponent(kind), usage[kind], rates.rate(for: kind)))
+                pieces.append((kind, usage[kind], rates.rate(for: kind)))
             }
         }
 
-        // Every piece is tokens × rate × multiplier / (1M × multiplier's denominator); one
-        // common denominator keeps the sum exact until the single rounding.
-        let denominator = Int128(1_000_000) * Int128(multiplier.denominator)
+        // Every piece is tokens × rate × its multiplier / 1M. Over one common denominator
+        // (1M × the least common multiple of the multipliers' denominators) the sum stays
+        // exact until the single rounding.
+        func ratio(_ kind: BillableKind) -> Ratio { multiplier * (kindFactors[kind] ?? .one) }
+        let commonScale = BillableKind.allCases.reduce(Int128(1)) { lcm($0, Int128(ratio($1).denominator)) }
+        let denominator = Int128(1_000_000) * commonScale
         var numerators: [CostComponent: Int128] = [:]
         var tokens: [CostComponent: Int] = [:]
         for piece in pieces {
+            let pieceRatio = ratio(piece.kind)
             let (product, o1) = Int128(piece.tokens).multipliedReportingOverflow(by: Int128(piece.rate.nanos))
-            let (scaled, o2) = product.multipliedReportingOverflow(by: Int128(multiplier.numerator))
+            let (scaled, o2) = product.multipliedReportingOverflow(
+                by: Int128(pieceRatio.numerator) * (commonScale / Int128(pieceRatio.denominator)))
             guard !o1, !o2 else { throw PricingError(.overflow(model)) }
-            numerators[piece.component, default: 0] += scaled
-            tokens[piece.component, default: 0] += piece.tokens
+            numerators[CostComponent(piece.kind), default: 0] += scaled
+            tokens[CostComponent(piece.kind), default: 0] += piece.tokens
         }
         if let requestFee {
             numerators[.requestFee] = Int128(requestFee.nanos) * denominator
@@ -110,4 +118,10 @@ extension ModelPrice {
         }
         return (list, window?.name)
     }
+}
+
+private func lcm(_ a: Int128, _ b: Int128) -> Int128 {
+    var (x, y) = (a, b)
+    while y != 0 { (x, y) = (y, x % y) }
+    return a / x * b
 }

@@ -119,30 +119,31 @@ public struct LiteLLMImporter: Sendable {
                            capabilities: capabilities(fields), versions: [price])
     }
 
-    /// Batch and service-tier prices are one factor on every token price — cache reads and
-    /// writes and long-context tiers included (OpenAI's flex and batch are half, priority
-    /// double; Anthropic's batch is half) — but LiteLLM lists only some of them, often just
-    /// input and output. When the listed ones are all the same fraction of the standard prices,
-    /// that fraction is the adjustment, so it also scales the unlisted prices and every tier;
-    /// otherwise the listed prices stand and the unlisted cache prices scale by the input's.
-    static func uniformAdjustment(_ batch: PartialTokenRates, base: TokenRates) -> RateAdjustment {
-        guard let batchInput = batch.input, base.input.nanos > 0 else { return .rates(batch) }
-        let ratio = Ratio(batchInput.nanos, base.input.nanos)
-        func scaled(_ rate: RatePerMillion) -> RatePerMillion? {
-            let product = Int128(rate.nanos) * Int128(ratio.numerator)
-            guard product % Int128(ratio.denominator) == 0 else { return nil }
-            return RatePerMillion(nanos: Int64(product / Int128(ratio.denominator)))
+    /// Batch and service-tier prices are a factor on each token price — cache reads and writes
+    /// and long-context tiers included (OpenAI's flex and batch are half, priority double;
+    /// Anthropic's batch is half) — but LiteLLM lists only some of them, often just input and
+    /// output. When the listed prices are all the same fraction of the standard ones, that
+    /// fraction is the adjustment; otherwise each listed kind gets its own fraction and an
+    /// unlisted kind the input's. Either way tiers keep their long-context prices. A list whose
+    /// fractions cannot be taken (a free standard price) stands as a price list.
+    static func uniformAdjustment(_ listed: PartialTokenRates, base: TokenRates) -> RateAdjustment {
+        guard let listedInput = listed.input, base.input.nanos > 0 else { return .rates(listed) }
+        let inputRatio = Ratio(listedInput.nanos, base.input.nanos)
+        let pairs: [(RatePerMillion?, BillableKind)] = [(listed.output, .output), (listed.cachedInput, .cachedInput),
+                                                        (listed.cacheWrite, .cacheWrite),
+                                                        (listed.cacheWriteLongLived, .cacheWriteLongLived)]
+        var factors: [BillableKind: Ratio] = [.input: inputRatio]
+        for (rate, kind) in pairs {
+            guard let rate else { continue }
+            let standard = base.rate(for: kind)
+            guard standard.nanos > 0 else { return .rates(listed) }
+            factors[kind] = Ratio(rate.nanos, standard.nanos)
         }
-        let pairs: [(RatePerMillion?, BillableKind)] = [(batch.output, .output), (batch.cachedInput, .cachedInput),
-                                                        (batch.cacheWrite, .cacheWrite),
-                                                        (batch.cacheWriteLongLived, .cacheWriteLongLived)]
-        let consistent = pairs.allSatisfy { listed, kind in listed == nil || listed == scaled(base.rate(for: kind)) }
-        if consistent { return .multiplier(ratio) }
-        var filled = batch
-        filled.cachedInput = batch.cachedInput ?? scaled(base.rate(for: .cachedInput))
-        filled.cacheWrite = batch.cacheWrite ?? scaled(base.rate(for: .cacheWrite))
-        filled.cacheWriteLongLived = batch.cacheWriteLongLived ?? scaled(base.rate(for: .cacheWriteLongLived))
-        return .rates(filled)
+        if factors.values.allSatisfy({ $0 == inputRatio }) { return .multiplier(inputRatio) }
+        for kind in BillableKind.allCases where factors[kind] == nil {
+            factors[kind] = kind == .reasoning ? factors[.output] ?? inputRatio : inputRatio
+        }
+        return .factors(factors)
     }
 
     private struct Tier {

@@ -80,7 +80,7 @@ public struct PartialTokenRates: Hashable, Sendable, Codable {
 
 /// The kinds of token a price distinguishes: Tollgate's five `TokenKind`s, with cache writes
 /// split by cache lifetime because Anthropic prices 1-hour writes higher than 5-minute ones.
-public enum BillableKind: String, CaseIterable, Sendable, Codable, Hashable {
+public enum BillableKind: String, CaseIterable, Sendable, Codable, Hashable, CodingKeyRepresentable {
     case input
     case cachedInput = "cached_input"
     case cacheWrite = "cache_write"
