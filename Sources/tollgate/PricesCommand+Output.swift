@@ -34,14 +34,6 @@ extension PricesCommand {
         FileHandle.standardOutput.write(Data("\n".utf8))
     }
 
-    /// Reads `2026-01-01`, `2026-01-01T09:30:00Z` or with an offset; no offset means UTC.
-    static func instant(_ text: String) -> Date? {
-        if text.count == 10, let date = try? Date(text + "T00:00:00Z", strategy: .iso8601) { return date }
-        if let date = try? Date(text, strategy: .iso8601) { return date }
-        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
-        return try? Date(text + "Z", strategy: .iso8601)
-    }
-
     /// Left-aligned columns separated by two spaces.
     static func table(_ rows: [[String]]) -> String {
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }

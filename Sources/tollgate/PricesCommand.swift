@@ -98,7 +98,7 @@ struct PricesCommand: AsyncParsableCommand {
                                   ("--reasoning", reasoning)] where value < 0 {
                 throw ValidationError("\(name) must not be negative")
             }
-            if let at, PricesCommand.instant(at) == nil {
+            if let at, InstantText.parse(at) == nil {
                 throw ValidationError("--at '\(at)' is not an ISO 8601 date or instant")
             }
         }
@@ -109,7 +109,7 @@ struct PricesCommand: AsyncParsableCommand {
                     tokens: TokenUsage(input: input, cachedInput: cachedInput, cacheWrite: cacheWrite + cacheWriteLongLived,
                                        output: output, reasoning: reasoning),
                     longLivedCacheWrite: cacheWriteLongLived)
-                let date = at.flatMap(PricesCommand.instant) ?? Date()
+                let date = at.flatMap(InstantText.parse) ?? Date()
                 let cost = try source.priceBook().cost(of: usage, for: model, at: date,
                                                        options: CostOptions(batch: batch, serviceTier: serviceTier))
                 if json {

@@ -74,3 +74,12 @@ import TollgateCore
         #expect(try book.cost(of: TokenUsage(output: 10), for: "local-llama", at: Fixtures.anyDate).total.nanos == 2000)
     }
 }
+
+@Suite struct InstantTextTests {
+    @Test func datesAndInstantsWithoutAnOffsetAreUTC() {
+        #expect(InstantText.parse("2026-06-01") == Fixtures.instant("2026-06-01T00:00:00Z"))
+        #expect(InstantText.parse("2026-06-01T09:30:00") == Fixtures.instant("2026-06-01T09:30:00Z"))
+        #expect(InstantText.parse("2026-06-01T17:30:00+08:00") == Fixtures.instant("2026-06-01T09:30:00Z"))
+        #expect(InstantText.parse("June first") == nil)
+    }
+}

@@ -86,7 +86,7 @@ public struct ConfigPrice: Hashable, Sendable, Decodable {
         var effectiveFrom: Date?
         if container.contains(Key(stringValue: "effective_from")) {
             let value = (try? container.decode(String.self, forKey: Key(stringValue: "effective_from"))) ?? ""
-            guard let date = ISO8601.parse(value) else {
+            guard let date = InstantText.parse(value) else {
                 throw PricingError(.invalidPrice(field: name("effective_from"),
                                                  reason: "'\(value)' is not an ISO 8601 date or instant"))
             }

@@ -17,7 +17,7 @@ public struct PriceCatalog: Sendable, Codable {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
-            guard let date = ISO8601.parse(text) else {
+            guard let date = InstantText.parse(text) else {
                 throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
                                                         debugDescription: "'\(text)' is not an ISO 8601 instant"))
             }
