@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "tollgate", targets: ["tollgate"]),
         .library(name: "TollgateCore", targets: ["TollgateCore"]),
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
+        .library(name: "Pricing", targets: ["Pricing"]),
         .library(name: "Gateway", targets: ["Gateway"]),
         .library(name: "TollgateTesting", targets: ["TollgateTesting"]),
     ],
@@ -39,6 +40,11 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Pricing",
+            dependencies: ["TollgateCore"],
+            resources: [.copy("Resources/catalog.json")]
+        ),
+        .target(
             name: "Storage",
             dependencies: [
                 "TollgateCore",
@@ -62,7 +68,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "TollgateCore", "Storage", "Providers", "Tokenizers",
+                "TollgateCore", "Storage", "Providers", "Tokenizers", "Pricing",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -81,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "tollgate",
             dependencies: [
-                "TollgateCore", "Storage", "Providers", "Gateway", "TollgateTesting", "Tokenizers",
+                "TollgateCore", "Storage", "Providers", "Gateway", "TollgateTesting", "Tokenizers", "Pricing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -95,11 +101,12 @@ let package = Package(
             ],
             resources: [.copy("Golden")]
         ),
+        .testTarget(name: "PricingTests", dependencies: ["Pricing", "TollgateCore"]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "TollgateCore"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "TollgateTesting", "Providers", "Storage", "TollgateCore", "Tokenizers",
+                "Gateway", "TollgateTesting", "Providers", "Storage", "TollgateCore", "Tokenizers", "Pricing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gateway
+import Pricing
 import Providers
 import Storage
 import TollgateCore
@@ -31,7 +32,7 @@ struct DemoCommand: AsyncParsableCommand {
                     for await _ in listening {}
                 }
                 let adminToken = "tg-admin-" + KeySecret.generate().dropFirst(3).prefix(24)
-                var configuration = DemoCommand.gatewayConfiguration(cheap: cheap, premium: premium, anthropic: anthropic)
+                var configuration = try DemoCommand.gatewayConfiguration(cheap: cheap, premium: premium, anthropic: anthropic)
                 configuration.host = host
                 configuration.port = port
                 configuration.adminToken = adminToken
@@ -55,26 +56,28 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// Three simulated providers at their real list prices per 1M tokens — a cheap DeepSeek-style
     /// one, a premium OpenAI-style one and an Anthropic one — and an `auto` route.
-    static func gatewayConfiguration(cheap: FakeProvider, premium: FakeProvider, anthropic: FakeProvider) -> GatewayConfiguration {
+    static func gatewayConfiguration(cheap: FakeProvider, premium: FakeProvider, anthropic: FakeProvider) throws -> GatewayConfiguration {
         let deepseek = Provider(name: "sim-deepseek", kind: .openai, baseURL: cheap.baseURL, region: "cn")
         let openai = Provider(name: "sim-openai", kind: .openai, baseURL: premium.baseURL, region: "us")
         let claude = Provider(name: "sim-anthropic", kind: .anthropic, baseURL: anthropic.baseURL, region: "us")
-        let usd = { (text: String) in (try? Money(decimal: text, currency: .usd).nanos) ?? 0 }
-        return GatewayConfiguration(
-            providers: [deepseek, openai, claude],
-            models: [
-                ModelDefinition(name: "deepseek-chat", provider: deepseek, tokenizer: "deepseek_v3", contextWindow: 128_000,
-                                capabilities: ["tools", "json"],
-                                price: ModelPrice(currency: .usd, input: usd("0.28"), cachedInput: usd("0.028"), output: usd("0.42"))),
-                ModelDefinition(name: "gpt-4o", provider: openai, tokenizer: "o200k_base", contextWindow: 128_000,
-                                capabilities: ["tools", "json", "vision"],
-                                price: ModelPrice(currency: .usd, input: usd("2.50"), cachedInput: usd("1.25"), output: usd("10.00"))),
-                ModelDefinition(name: "claude-sonnet-4-5", provider: claude, tokenizer: "claude_legacy", contextWindow: 200_000,
-                                capabilities: ["tools", "vision", "reasoning"],
-                                price: ModelPrice(currency: .usd, input: usd("3.00"), cachedInput: usd("0.30"), cacheWrite: usd("3.75"),
-                                                  output: usd("15.00"))),
-            ],
-            routes: [RouteDefinition(name: "auto", policy: .cost, candidates: ["deepseek-chat", "gpt-4o"])])
+        let models = [
+            ModelDefinition(name: "deepseek-chat", provider: deepseek, tokenizer: "deepseek_v3", contextWindow: 128_000,
+                            capabilities: ["tools", "json"]),
+            ModelDefinition(name: "gpt-4o", provider: openai, tokenizer: "o200k_base", contextWindow: 128_000,
+                            capabilities: ["tools", "json", "vision"]),
+            ModelDefinition(name: "claude-sonnet-4-5", provider: claude, tokenizer: "claude_legacy", contextWindow: 200_000,
+                            capabilities: ["tools", "vision", "reasoning"]),
+        ]
+        var configuration = GatewayConfiguration(
+            providers: [deepseek, openai, claude], models: models,
+            routes: [RouteDefinition(name: "auto", policy: .cost, candidates: ["deepseek-chat", "gpt-4o"])],
+            prices: try PriceBook.builtIn())
+        // Fixed list prices rather than the catalog's, so the demo's figures stay the same.
+        configuration.setPrice(try ConfigPrice(currency: .usd, input: "0.28", output: "0.42", cachedInput: "0.028"), for: models[0])
+        configuration.setPrice(try ConfigPrice(currency: .usd, input: "2.50", output: "10.00", cachedInput: "1.25"), for: models[1])
+        configuration.setPrice(try ConfigPrice(currency: .usd, input: "3.00", output: "15.00", cachedInput: "0.30", cacheWrite: "3.75"),
+                               for: models[2])
+        return configuration
     }
 
     static func banner(host: String, port: Int, key: String, adminToken: String, database: DatabaseURL,

@@ -9,7 +9,7 @@ struct Tollgate: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, DemoCommand.self, MigrateCommand.self,
             OrgsCommand.self, CreditsCommand.self, KeysCommand.self,
-            TokenizeCommand.self, CountCommand.self,
+            TokenizeCommand.self, CountCommand.self, PricesCommand.self,
         ]
     )
 

@@ -1,3 +1,4 @@
+import Foundation
 import Gateway
 import Testing
 import TollgateCore
@@ -34,10 +35,9 @@ import TollgateCore
         #expect(configuration.port == 9090)
         #expect(configuration.providers.first?.apiKey == "sk-1")
         let model = try #require(configuration.model(named: "deepseek-chat"))
-        #expect(model.price.input == 280_000_000)
-        #expect(model.price.cachedInput == 28_000_000)
-        #expect(model.price.output == 420_000_000)
-        #expect(model.price.reasoning == 420_000_000)
+        // 0.28 per 1M input, 0.028 cached, 0.42 output; reasoning defaults to the output price.
+        let usage = TokenUsage(input: 1_000_000, cachedInput: 1_000_000, output: 1_000_000, reasoning: 1_000_000)
+        #expect(try configuration.cost(of: usage, for: model, at: Date()).description == "1.148000000 USD")
         #expect(model.capabilities == ["tools", "json"])
         #expect(configuration.routes.first?.candidates == ["deepseek-chat"])
     }
@@ -51,10 +51,10 @@ import TollgateCore
         ("base_url: https://api.deepseek.com/v1", "base_url: api.deepseek.com",
          "tollgate.yaml:6: providers[0].base_url: 'api.deepseek.com' is not an http(s) URL"),
         ("input: 0.28,", "input: 0.2.8,",
-         "tollgate.yaml:16: models[0].price.input: '0.2.8' is not a decimal number (a price per 1M tokens such as 0.28)"),
-        ("output: 0.42}", "output: -0.42}", "tollgate.yaml:16: models[0].price.output: '-0.42' is negative"),
+         "tollgate.yaml:16: models[0].price.input: '0.2.8' is not a price per 1M tokens (a non-negative decimal with at most 9 fractional digits)"),
+        ("output: 0.42}", "output: -0.42}", "tollgate.yaml:16: models[0].price.output: '-0.42' is not a price per 1M tokens (a non-negative decimal with at most 9 fractional digits)"),
         ("currency: USD", "currency: XYZ",
-         "tollgate.yaml:16: models[0].price.currency: 'XYZ' is not a known currency (CNY, EUR, JPY, USD)"),
+         "tollgate.yaml:16: models[0].price.currency: unknown currency 'XYZ'; known: CNY, EUR, JPY, USD"),
         ("kind: openai", "kind: gemini", "tollgate.yaml:5: providers[0].kind: 'gemini' is not one of: openai, anthropic"),
         ("candidates: [deepseek-chat]", "candidates: [gpt-9]", "tollgate.yaml:18: routes.auto.candidates[0]: no model named 'gpt-9' is defined"),
     ])
@@ -71,9 +71,16 @@ import TollgateCore
         #expect(error?.description == "tollgate.yaml:7: providers[0].api_key: environment variable DEEPSEEK_API_KEY is not set")
     }
 
-    @Test func aModelWithoutAPriceIsRefused() {
-        let text = Self.valid.replacingOccurrences(of: "    price: {currency: USD, input: 0.28, cached_input: 0.028, output: 0.42}\n", with: "")
-        let error = #expect(throws: ConfigurationError.self) { try load(text) }
-        #expect(error?.description.contains("models[0]: missing required key 'price'") == true)
+    @Test func aModelWithoutAPriceTakesTheCatalogsOrIsRefused() throws {
+        let unpriced = Self.valid.replacingOccurrences(of: "    price: {currency: USD, input: 0.28, cached_input: 0.028, output: 0.42}\n", with: "")
+        let configuration = try load(unpriced)
+        let model = try #require(configuration.model(named: "deepseek-chat"))
+        #expect(model.priceName == "deepseek-chat")
+        #expect(configuration.prices.model(named: model.priceName)?.provider == "deepseek")
+        let unknown = unpriced.replacingOccurrences(of: "upstream: deepseek-chat", with: "upstream: house-model-7b")
+            .replacingOccurrences(of: "- name: deepseek-chat", with: "- name: house")
+            .replacingOccurrences(of: "candidates: [deepseek-chat]", with: "candidates: [house]")
+        let error = #expect(throws: ConfigurationError.self) { try load(unknown) }
+        #expect(error?.description.hasPrefix("tollgate.yaml:10: models[0]: the built-in catalog has no price for 'house-model-7b'") == true)
     }
 }

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import Pricing
 import Providers
 import ServiceLifecycle
 import Storage
@@ -27,10 +28,9 @@ struct GatewayHarness: Sendable {
     /// One tokenizer store for every test gateway: vocabularies load once per test run.
     static let sharedEncodings = EncodingStore()
 
-    static let cheapPrice = ModelPrice(currency: .usd, input: 280_000_000, cachedInput: 28_000_000, output: 420_000_000)
-    static let premiumPrice = ModelPrice(currency: .usd, input: 2_500_000_000, cachedInput: 1_250_000_000, output: 10_000_000_000)
-    static let claudePrice = ModelPrice(currency: .usd, input: 3_000_000_000, cachedInput: 300_000_000, cacheWrite: 3_750_000_000,
-                                        output: 15_000_000_000)
+    static let cheapPrice = TestPrice(input: 280, cachedInput: 28, output: 420)
+    static let premiumPrice = TestPrice(input: 2_500, cachedInput: 1_250, output: 10_000)
+    static let claudePrice = TestPrice(input: 3_000, cachedInput: 300, cacheWrite: 3_750, output: 15_000)
 
     /// Runs `body` against a gateway whose models are `cheap` (DeepSeek-style usage) and
     /// `premium` (OpenAI-style usage), both served by one fake of `style`.
@@ -47,11 +47,14 @@ struct GatewayHarness: Sendable {
                 port: 0, upstream: .init(connectTimeout: .seconds(2), readTimeout: .seconds(2)),
                 providers: [provider, anthropic],
                 models: [
-                    ModelDefinition(name: "cheap", provider: provider, upstream: "fake-cheap-v1", tokenizer: "deepseek_v3", price: cheapPrice),
-                    ModelDefinition(name: "premium", provider: provider, tokenizer: "o200k_base", price: premiumPrice),
-                    ModelDefinition(name: "claude", provider: anthropic, upstream: "claude-sonnet-4-5", price: claudePrice),
+                    ModelDefinition(name: "cheap", provider: provider, upstream: "fake-cheap-v1", tokenizer: "deepseek_v3"),
+                    ModelDefinition(name: "premium", provider: provider, tokenizer: "o200k_base"),
+                    ModelDefinition(name: "claude", provider: anthropic, upstream: "claude-sonnet-4-5"),
                 ],
                 routes: [RouteDefinition(name: "auto", policy: .cost, candidates: ["premium", "cheap"])])
+            for (model, price) in zip(configuration.models, [cheapPrice, premiumPrice, claudePrice]) {
+                configuration.setPrice(price.config, for: model)
+            }
             adjust(&configuration)
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-test-\(UUID().uuidString).db").path
             defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
@@ -180,5 +183,34 @@ struct GatewayHarness: Sendable {
         if let maxTokens { body["max_tokens"] = .int(Int64(maxTokens)) }
         if let includeUsage { body["stream_options"] = ["include_usage": .bool(includeUsage)] }
         return body
+    }
+}
+
+/// A test's own price, in whole nano-units per token, so expected costs are plain products —
+/// computed apart from the price book they check.
+struct TestPrice: Sendable {
+    let input: Int64
+    let cachedInput: Int64
+    var cacheWrite: Int64? = nil
+    let output: Int64
+
+    init(input: Int64, cachedInput: Int64, cacheWrite: Int64? = nil, output: Int64) {
+        self.input = input
+        self.cachedInput = cachedInput
+        self.cacheWrite = cacheWrite
+        self.output = output
+    }
+
+    func cost(of usage: TokenUsage) -> Money {
+        Money(nanos: Int64(usage.input) * input + Int64(usage.cachedInput) * cachedInput
+                  + Int64(usage.cacheWrite) * (cacheWrite ?? input) + Int64(usage.output + usage.reasoning) * output,
+              currency: .usd)
+    }
+
+    /// The same price as a configuration writes it: per 1M tokens.
+    var config: ConfigPrice {
+        func perMillion(_ nanosPerToken: Int64) -> String { Money(nanos: nanosPerToken * 1_000_000, currency: .usd).decimalString }
+        return try! ConfigPrice(currency: .usd, input: perMillion(input), output: perMillion(output), cachedInput: perMillion(cachedInput),
+                                cacheWrite: cacheWrite.map(perMillion))
     }
 }

@@ -28,7 +28,7 @@ def test_each_bad_config_line_stops_serve_with_one_line(tmp_path):
         (GOOD.replace("base_url: https://api.deepseek.com/v1", "base_url: ftp://x"),
          "4: providers[0].base_url: 'ftp://x' is not an http(s) URL"),
         (GOOD.replace("provider: deepseek", "provider: qwen"), "7: models[0].provider: no provider named 'qwen' is defined"),
-        (GOOD.replace("input: 0.28", "input: cheap"), "8: models[0].price.input: 'cheap' is not a decimal number"),
+        (GOOD.replace("input: 0.28", "input: cheap"), "8: models[0].price.input: 'cheap' is not a price per 1M tokens"),
         (GOOD + "cache: {ttl: 5}\n", "9: cache: unknown key"),
     ]
     for text, expected in cases:

@@ -1,3 +1,4 @@
+import Pricing
 import Providers
 import Tokenizers
 import TollgateCore
@@ -37,9 +38,18 @@ public struct ConfigurationLoader: Sendable {
         } catch {
             throw ConfigurationError(file: file, line: nil, path: "", problem: "is not valid YAML: \(error)")
         }
+        let catalog: PriceBook
+        do {
+            catalog = try PriceBook.builtIn()
+        } catch {
+            throw ConfigurationError(file: file, line: nil, path: "", problem: "the built-in price catalog cannot be read: \(error)")
+        }
         var reader = ConfigurationReader(file: file, environment: environment)
-        guard let root else { return GatewayConfiguration() }
-        return try reader.configuration(root)
+        guard let root else { return GatewayConfiguration(prices: catalog) }
+        var configuration = try reader.configuration(root, catalog: catalog)
+        configuration.prices = catalog
+        for (model, price) in reader.prices { configuration.setPrice(price, for: model) }
+        return configuration
     }
 }
 
@@ -47,6 +57,8 @@ public struct ConfigurationLoader: Sendable {
 struct ConfigurationReader {
     let file: String
     let environment: [String: String]
+    /// The configured prices, to lay over the catalog once every model is read.
+    var prices: [(ModelDefinition, ConfigPrice)] = []
 
     func error(_ node: Node?, _ path: String, _ problem: String) -> ConfigurationError {
         ConfigurationError(file: file, line: node?.mark?.line, path: path, problem: problem)
@@ -114,7 +126,7 @@ struct ConfigurationReader {
         return result + rest
     }
 
-    mutating func configuration(_ root: Node) throws(ConfigurationError) -> GatewayConfiguration {
+    mutating func configuration(_ root: Node, catalog: PriceBook) throws(ConfigurationError) -> GatewayConfiguration {
         let fields = try mapping(root, "", allowed: ["admin_token", "server", "upstream", "providers", "models", "routes"])
         var configuration = GatewayConfiguration()
         if let node = fields["admin_token"] { configuration.adminToken = try string(node, "admin_token") }
@@ -130,7 +142,7 @@ struct ConfigurationReader {
         }
         let modelNodes = try fields["models"].map { node throws(ConfigurationError) in try sequence(node, "models") } ?? []
         for (index, node) in modelNodes.enumerated() {
-            let model = try model(node, "models[\(index)]", providers: configuration.providers)
+            let model = try model(node, "models[\(index)]", providers: configuration.providers, catalog: catalog)
             if configuration.models.contains(where: { $0.name == model.name }) {
                 throw error(node, "models[\(index)].name", "'\(model.name)' is defined twice")
             }
@@ -180,7 +192,7 @@ struct ConfigurationReader {
         return Provider(name: name, kind: kind, baseURL: baseURL, apiKey: apiKey, region: region)
     }
 
-    func model(_ node: Node, _ path: String, providers: [Provider]) throws(ConfigurationError) -> ModelDefinition {
+    mutating func model(_ node: Node, _ path: String, providers: [Provider], catalog: PriceBook) throws(ConfigurationError) -> ModelDefinition {
         let fields = try mapping(node, path, allowed: ["name", "provider", "upstream", "tokenizer", "context_window", "capabilities", "price"])
         let name = try string(try required(fields, "name", path, in: node), "\(path).name")
         let providerNode = try required(fields, "provider", path, in: node)
@@ -205,35 +217,42 @@ struct ConfigurationReader {
                 capabilities.append(try string(item, "\(path).capabilities[\(index)]"))
             }
         }
-        guard let priceNode = fields["price"] else { throw error(node, path, "missing required key 'price'") }
-        let price = try price(priceNode, "\(path).price")
-        return ModelDefinition(name: name, provider: provider, upstream: upstream, tokenizer: tokenizer,
-                               contextWindow: contextWindow, capabilities: capabilities, price: price)
+        var model = ModelDefinition(name: name, provider: provider, upstream: upstream, tokenizer: tokenizer,
+                                    contextWindow: contextWindow, capabilities: capabilities)
+        if let priceNode = fields["price"] {
+            prices.append((model, try price(priceNode, "\(path).price")))
+        } else if let listed = catalog.model(named: model.upstream) ?? catalog.model(named: name) {
+            model.priceName = listed.id
+        } else {
+            throw error(node, path, "the built-in catalog has no price for '\(model.upstream)': add price: {currency: USD, input: …, output: …} (per 1M tokens)")
+        }
+        return model
     }
 
-    func price(_ node: Node, _ path: String) throws(ConfigurationError) -> ModelPrice {
-        let fields = try mapping(node, path, allowed: ["currency", "input", "cached_input", "cache_write", "output", "reasoning"])
-        let currencyNode = try required(fields, "currency", path, in: node)
-        let code = try string(currencyNode, "\(path).currency")
-        guard let currency = Currency(knownCode: code) else {
-            throw error(currencyNode, "\(path).currency", "'\(code)' is not a known currency (\(Currency.known.keys.sorted().joined(separator: ", ")))")
+    /// Reads `price:` through the price book's own parser, so the configuration and the
+    /// catalog accept the same figures; its errors are given the key path.
+    func price(_ node: Node, _ path: String) throws(ConfigurationError) -> ConfigPrice {
+        let json = try jsonValue(node, path)
+        do {
+            return try JSONDecoder().decode(ConfigPrice.self, from: Data(json.encodedBytes()))
+        } catch let failure as PricingError {
+            let field = failure.field.map { String($0.dropFirst("price".count)) } ?? ""
+            let reason = failure.description.components(separatedBy: ": ").dropFirst(failure.field == nil ? 0 : 1).joined(separator: ": ")
+            throw error(node, path + field, reason)
+        } catch {
+            throw self.error(node, path, "\(error)")
         }
-        func amount(_ key: String) throws(ConfigurationError) -> Int64? {
-            guard let node = fields[key] else { return nil }
-            let text = try string(node, "\(path).\(key)")
-            let money: Money
-            do {
-                money = try Money(decimal: text, currency: currency)
-            } catch {
-                throw self.error(node, "\(path).\(key)", "\(error) (a price per 1M tokens such as 0.28)")
-            }
-            guard money.nanos >= 0 else { throw self.error(node, "\(path).\(key)", "'\(text)' is negative") }
-            return money.nanos
+    }
+
+    /// A YAML mapping of scalars as JSON, with `${…}` substituted; figures stay text.
+    func jsonValue(_ node: Node, _ path: String) throws(ConfigurationError) -> JSONValue {
+        guard let mapping = node.mapping else { throw error(node, path, "must be a mapping") }
+        var object: [String: JSONValue] = [:]
+        for (key, value) in mapping {
+            guard let name = key.string else { throw error(key, path, "has a key that is not a string") }
+            object[name] = .string(try string(value, "\(path).\(name)"))
         }
-        guard let input = try amount("input") else { throw error(node, path, "missing required key 'input'") }
-        guard let output = try amount("output") else { throw error(node, path, "missing required key 'output'") }
-        return ModelPrice(currency: currency, input: input, cachedInput: try amount("cached_input"),
-                          cacheWrite: try amount("cache_write"), output: output, reasoning: try amount("reasoning"))
+        return .object(object)
     }
 
     func routes(_ node: Node, models: [ModelDefinition]) throws(ConfigurationError) -> [RouteDefinition] {

@@ -1,5 +1,13 @@
+import Pricing
 import Providers
 import Tokenizers
+import TollgateCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// Everything the gateway needs to run, from `tollgate.yaml` or built in code (the demo, tests).
 public struct GatewayConfiguration: Sendable {
@@ -19,10 +27,15 @@ public struct GatewayConfiguration: Sendable {
     public var models: [ModelDefinition]
     /// Names that stand for several models, such as `auto`.
     public var routes: [RouteDefinition]
+    /// Every model's prices: the built-in catalog with the configuration's prices laid over it.
+    public var prices: PriceBook
+    /// The prices the configuration sets itself, by model.
+    public private(set) var configuredPrices: [(model: ModelDefinition, price: ConfigPrice)] = []
 
     public init(adminToken: String? = nil, host: String = "127.0.0.1", port: Int = 8080,
                 maxRequestBodyBytes: Int = 32 << 20, upstream: UpstreamClient.Configuration = .init(),
-                recordBatchSize: Int = 256, providers: [Provider] = [], models: [ModelDefinition] = [], routes: [RouteDefinition] = []) {
+                recordBatchSize: Int = 256, providers: [Provider] = [], models: [ModelDefinition] = [], routes: [RouteDefinition] = [],
+                prices: PriceBook = PriceBook()) {
         self.adminToken = adminToken
         self.host = host
         self.port = port
@@ -32,6 +45,23 @@ public struct GatewayConfiguration: Sendable {
         self.providers = providers
         self.models = models
         self.routes = routes
+        self.prices = prices
+    }
+
+    /// Prices `model` at `price`, over whatever the book had for it.
+    public mutating func setPrice(_ price: ConfigPrice, for model: ModelDefinition) {
+        prices = prices.applying(price, to: model.priceName, provider: model.provider.name)
+        configuredPrices.append((model, price))
+    }
+
+    /// What `usage` on `model` costs for a request that started at `date`, rounded once.
+    public func cost(of usage: TokenUsage, for model: ModelDefinition, at date: Date) throws(PricingError) -> Money {
+        try prices.cost(of: usage, for: model.priceName, at: date).total
+    }
+
+    /// The list price of 1M input plus 1M output tokens now, for comparing models.
+    func listPrice(of model: ModelDefinition, at date: Date = Date()) -> Money? {
+        try? prices.cost(of: TokenUsage(input: 1_000_000, output: 1_000_000), for: model.priceName, at: date).total
     }
 
     /// The encodings the configuration sets for its models (`tokenizer:`), by model name.

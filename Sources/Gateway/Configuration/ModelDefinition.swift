@@ -12,16 +12,18 @@ public struct ModelDefinition: Hashable, Sendable {
     public var tokenizer: String?
     public var contextWindow: Int?
     public var capabilities: [String]
-    public var price: ModelPrice
+    /// The model's entry in the configuration's price book (its own name when the configuration
+    /// prices it, else the catalog's id for it).
+    public var priceName: String
 
     public init(name: String, provider: Provider, upstream: String? = nil, tokenizer: String? = nil,
-                contextWindow: Int? = nil, capabilities: [String] = [], price: ModelPrice) {
+                contextWindow: Int? = nil, capabilities: [String] = [], priceName: String? = nil) {
         self.name = name
         self.provider = provider
         self.upstream = upstream ?? name
         self.tokenizer = tokenizer
         self.contextWindow = contextWindow
         self.capabilities = capabilities
-        self.price = price
+        self.priceName = priceName ?? name
     }
 }

@@ -18,14 +18,13 @@ struct ModelResolver: Sendable {
         let candidates = route.candidates.compactMap(configuration.model(named:)).filter { allowed(route.name) || allowed($0.name) }
         switch route.policy {
         case .cost:
-            // A list price per 1M input plus 1M output tokens; candidates in other currencies than
-            // the cheapest are compared only among themselves, never converted silently.
-            guard let cheapest = candidates.min(by: { listPrice($0) < listPrice($1) }) else { throw .modelNotAllowed(name) }
+            // The list price of 1M input plus 1M output tokens. Prices in different currencies are
+            // not converted silently: candidates are compared within the first candidate's currency.
+            let currency = candidates.lazy.compactMap { configuration.listPrice(of: $0)?.currency }.first
+            let comparable = candidates.filter { configuration.listPrice(of: $0)?.currency == currency }
+            guard let cheapest = comparable.min(by: { configuration.listPrice(of: $0)!.nanos < configuration.listPrice(of: $1)!.nanos })
+            else { throw .modelNotAllowed(name) }
             return Resolution(model: cheapest, reason: "\(route.name): cost policy chose the cheapest of \(candidates.count) candidates")
         }
-    }
-
-    private func listPrice(_ model: ModelDefinition) -> Int64 {
-        model.price.input + model.price.output
     }
 }

@@ -26,7 +26,8 @@ struct ProxyPipeline: Sendable {
 
     func handle(_ request: Request, format: ClientFormat) async -> Response {
         let started = ContinuousClock.now
-        var record = RequestRecord(id: "req_" + TimeOrderedID().description, status: 0)
+        let startDate = Date()
+        var record = RequestRecord(id: "req_" + TimeOrderedID().description, status: 0, createdAt: startDate)
         var headers: HTTPFields = [.tollgateRequestID: record.id]
         do {
             let (key, organization) = try await authenticate(request)
@@ -44,6 +45,17 @@ struct ProxyPipeline: Sendable {
             headers[.tollgateRoute] = resolution.reason
             try await creditGuard.check(organization)
 
+            // Priced by the version in force when the request started, whenever it is settled.
+            let configuration = configuration
+            let logger = logger
+            let price: @Sendable (TokenUsage) -> Money? = { usage in
+                do {
+                    return try configuration.cost(of: usage, for: model, at: startDate)
+                } catch {
+                    logger.error("cannot price a request", metadata: ["model": "\(model.name)", "error": "\(error)"])
+                    return nil
+                }
+            }
             let call = try UpstreamCall(client: format, body: body, model: model, clientHeaders: request.headers)
             record.streamed = call.streamed
             let response = try await upstream.post(call.path, json: Data(call.body.encodedBytes()), to: model.provider,
@@ -54,7 +66,7 @@ struct ProxyPipeline: Sendable {
                 headers[.cacheControl] = "no-cache"
                 let counter = counter
                 let relay = StreamRelay(model: model, client: format, clientWantsUsage: call.clientWantsUsage,
-                                        records: records, logger: logger,
+                                        records: records, logger: logger, price: price,
                                         countUsage: { output in await counter.usage(of: body, format: format, output: output, model: model) })
                 let streamRecord = record
                 return Response(status: .ok, headers: headers, body: ResponseBody { writer in
@@ -73,8 +85,7 @@ struct ProxyPipeline: Sendable {
                 usage = counted
                 record.usageSource = .counted
             }
-            if let usage {
-                let cost = model.price.cost(of: usage)
+            if let usage, let cost = price(usage) {
                 record.usage = usage
                 record.cost = cost
                 reply["usage"]?["cost"] = .double(cost.approximateUnits)

@@ -25,6 +25,8 @@ struct StreamRelay: Sendable {
     let clientWantsUsage: Bool
     let records: RequestRecordWriter
     let logger: Logger
+    /// The cost of usage, at the price in force when the request started.
+    let price: @Sendable (TokenUsage) -> Money?
     /// Tollgate's own count, from the text sent, for a stream that ends without the provider's usage.
     let countUsage: @Sendable (String) async -> TokenUsage?
 
@@ -90,7 +92,7 @@ struct StreamRelay: Sendable {
                         case .usage(let reported):
                             usage = merged(usage, reported)
                             record.usage = usage ?? .zero
-                            record.cost = model.price.cost(of: record.usage)
+                            record.cost = price(record.usage)
                             record.usageSource = .provider
                         case .text(let text), .thinking(let text), .toolCallArguments(_, let text):
                             generated += text
@@ -132,7 +134,7 @@ struct StreamRelay: Sendable {
         if usage == nil, let counted = await countUsage(generated) {
             // What was sent is billed, by Tollgate's count, when the provider never said.
             record.usage = counted
-            record.cost = model.price.cost(of: counted)
+            record.cost = price(counted)
             record.usageSource = .counted
         }
         record.latencyMilliseconds = started.millisecondsUntilNow
@@ -146,7 +148,7 @@ struct StreamRelay: Sendable {
     private func output(for event: ServerSentEvent, value: JSONValue?, events: [ChatStreamEvent], mode: inout Mode,
                         usage: TokenUsage?) -> [ServerSentEvent] {
         let costFields: (TokenUsage) -> [String: JSONValue] = { usage in
-            let cost = model.price.cost(of: usage)
+            guard let cost = price(usage) else { return [:] }
             return ["cost": .double(cost.approximateUnits), "cost_currency": .string(cost.currency.code)]
         }
         switch mode {
