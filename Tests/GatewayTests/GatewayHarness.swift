@@ -214,3 +214,15 @@ struct TestPrice: Sendable {
                                 cacheWrite: cacheWrite.map(perMillion))
     }
 }
+
+/// A usage object's counts, read by the price book's normalizers (what the gateway bills by).
+func anthropicTokens(_ usage: JSONValue?) -> TokenUsage? {
+    guard let usage else { return nil }
+    return try? AnthropicUsage(json: Data(usage.encodedBytes())).billable().tokens
+}
+
+func openAITokens(_ usage: JSONValue?) -> TokenUsage? {
+    guard let usage else { return nil }
+    if usage["prompt_cache_hit_tokens"] != nil { return try? DeepSeekUsage(json: Data(usage.encodedBytes())).billable().tokens }
+    return try? OpenAIUsage(json: Data(usage.encodedBytes())).billable().tokens
+}

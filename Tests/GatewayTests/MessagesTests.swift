@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import Pricing
 import Providers
 import Testing
 import TollgateCore
@@ -22,7 +23,7 @@ import Tokenizers
             #expect(body["type"] == "message")
             #expect(body["content"]?[0]?["type"] == "text")
             #expect(body["stop_reason"] == "max_tokens")
-            let usage = try #require(AnthropicUsage.tokenUsage(from: body["usage"]))
+            let usage = try #require(anthropicTokens(body["usage"]))
             #expect(usage.output == 5)
             #expect(reply.headers.first(name: "x-tollgate-cost") == GatewayHarness.claudePrice.cost(of: usage).description)
             #expect(harness.fake.observations.requests.last?["model"] == "claude-sonnet-4-5")
@@ -38,8 +39,8 @@ import Tokenizers
             body["system"] = [["type": "text", "text": .string(system), "cache_control": ["type": "ephemeral"]]]
             let first = try await harness.post("/v1/messages", json: body)
             let second = try await harness.post("/v1/messages", json: body)
-            let written = try #require(AnthropicUsage.tokenUsage(from: first.json?["usage"]))
-            let read = try #require(AnthropicUsage.tokenUsage(from: second.json?["usage"]))
+            let written = try #require(anthropicTokens(first.json?["usage"]))
+            let read = try #require(anthropicTokens(second.json?["usage"]))
             #expect(written.cacheWrite > 1000 && written.cachedInput == 0)
             #expect(read.cachedInput == written.cacheWrite && read.cacheWrite == 0)
             // 3.75 per 1M written, 0.30 per 1M read, 3.00 per 1M other input, 15.00 per 1M output.

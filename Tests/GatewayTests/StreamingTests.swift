@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Gateway
 import NIOCore
+import Pricing
 import Providers
 import Testing
 import TollgateCore
@@ -41,7 +42,7 @@ import Tokenizers
             let usageChunk = try #require(chunks.last)
             #expect(usageChunk["choices"]?.arrayValue?.isEmpty == true)
             let usage = try #require(usageChunk["usage"])
-            let tokens = try #require(OpenAIUsage.tokenUsage(from: usage))
+            let tokens = try #require(openAITokens(usage))
             let cost = GatewayHarness.cheapPrice.cost(of: tokens)
             #expect(usage["cost_currency"] == "USD")
             #expect(usage["cost"] == .double(cost.approximateUnits))

@@ -55,8 +55,13 @@ public struct GatewayConfiguration: Sendable {
     }
 
     /// What `usage` on `model` costs for a request that started at `date`, rounded once.
-    public func cost(of usage: TokenUsage, for model: ModelDefinition, at date: Date) throws(PricingError) -> Money {
+    public func cost(of usage: BillableUsage, for model: ModelDefinition, at date: Date) throws(PricingError) -> Money {
         try prices.cost(of: usage, for: model.priceName, at: date).total
+    }
+
+    /// What `usage` (all cache writes of the default lifetime) costs.
+    public func cost(of usage: TokenUsage, for model: ModelDefinition, at date: Date) throws(PricingError) -> Money {
+        try cost(of: BillableUsage(tokens: usage), for: model, at: date)
     }
 
     /// The list price of 1M input plus 1M output tokens now, for comparing models.

@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOFoundationCompat
+import Pricing
 import Providers
 import Tokenizers
 import TollgateCore
@@ -48,7 +49,7 @@ struct ProxyPipeline: Sendable {
             // Priced by the version in force when the request started, whenever it is settled.
             let configuration = configuration
             let logger = logger
-            let price: @Sendable (TokenUsage) -> Money? = { usage in
+            let price: @Sendable (BillableUsage) -> Money? = { usage in
                 do {
                     return try configuration.cost(of: usage, for: model, at: startDate)
                 } catch {
@@ -78,15 +79,20 @@ struct ProxyPipeline: Sendable {
             guard let answer = try? JSONValue(parsing: buffer.readableBytesView), answer.objectValue != nil else {
                 throw UpstreamError(.malformed, provider: response.provider, detail: "the response body is not a JSON object")
             }
-            var reply = call.clientBody(for: answer)
-            var usage = call.usage(of: answer)
+            var usage: BillableUsage?
+            do {
+                usage = try UsageReading.billable(call.usage(of: answer))
+            } catch {
+                logger.warning("unreadable usage from the provider", metadata: ["request": "\(record.id)", "error": "\(error)"])
+            }
             record.usageSource = usage == nil ? .none : .provider
             if usage == nil, let counted = await counter.usage(of: body, format: format, output: call.outputText(of: answer), model: model) {
-                usage = counted
+                usage = BillableUsage(tokens: counted)
                 record.usageSource = .counted
             }
+            var reply = call.clientBody(for: answer, usage: usage?.tokens)
             if let usage, let cost = price(usage) {
-                record.usage = usage
+                record.usage = usage.tokens
                 record.cost = cost
                 reply["usage"]?["cost"] = .double(cost.approximateUnits)
                 reply["usage"]?["cost_currency"] = .string(cost.currency.code)

@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import Pricing
 import Providers
 import TollgateCore
 
@@ -26,7 +27,7 @@ struct StreamRelay: Sendable {
     let records: RequestRecordWriter
     let logger: Logger
     /// The cost of usage, at the price in force when the request started.
-    let price: @Sendable (TokenUsage) -> Money?
+    let price: @Sendable (BillableUsage) -> Money?
     /// Tollgate's own count, from the text sent, for a stream that ends without the provider's usage.
     let countUsage: @Sendable (String) async -> TokenUsage?
 
@@ -62,7 +63,7 @@ struct StreamRelay: Sendable {
         case (.anthropic, .openai): .toAnthropic(AnthropicStreamEncoder())
         }
         var parser = ServerSentEventParser()
-        var usage: TokenUsage?
+        var usage = UsageReading()
         var generated = ""
         var ended = false
         var outcome = Outcome.completed
@@ -89,11 +90,17 @@ struct StreamRelay: Sendable {
                     }
                     for step in events {
                         switch step {
-                        case .usage(let reported):
-                            usage = merged(usage, reported)
-                            record.usage = usage ?? .zero
-                            record.cost = price(record.usage)
-                            record.usageSource = .provider
+                        case .usage(let report):
+                            do {
+                                try usage.add(report)
+                            } catch {
+                                logger.warning("unreadable usage from the provider", metadata: ["request": "\(record.id)", "error": "\(error)"])
+                            }
+                            if let billable = usage.billable {
+                                record.usage = billable.tokens
+                                record.cost = price(billable)
+                                record.usageSource = .provider
+                            }
                         case .text(let text), .thinking(let text), .toolCallArguments(_, let text):
                             generated += text
                             if record.timeToFirstTokenMilliseconds == nil { record.timeToFirstTokenMilliseconds = started.millisecondsUntilNow }
@@ -106,7 +113,7 @@ struct StreamRelay: Sendable {
                             break
                         }
                     }
-                    let out = output(for: event, value: value, events: events, mode: &mode, usage: usage)
+                    let out = output(for: event, value: value, events: events, mode: &mode, usage: usage.billable)
                     for item in out {
                         guard await send(item, to: &writer, outcome: &outcome) else { break upstream }
                     }
@@ -131,10 +138,10 @@ struct StreamRelay: Sendable {
         case .upstreamFailed(let failure):
             record.error = failure.description
         }
-        if usage == nil, let counted = await countUsage(generated) {
+        if usage.billable == nil, let counted = await countUsage(generated) {
             // What was sent is billed, by Tollgate's count, when the provider never said.
             record.usage = counted
-            record.cost = price(counted)
+            record.cost = price(BillableUsage(tokens: counted))
             record.usageSource = .counted
         }
         record.latencyMilliseconds = started.millisecondsUntilNow
@@ -146,9 +153,9 @@ struct StreamRelay: Sendable {
 
     /// The client events for one provider event.
     private func output(for event: ServerSentEvent, value: JSONValue?, events: [ChatStreamEvent], mode: inout Mode,
-                        usage: TokenUsage?) -> [ServerSentEvent] {
-        let costFields: (TokenUsage) -> [String: JSONValue] = { usage in
-            guard let cost = price(usage) else { return [:] }
+                        usage: BillableUsage?) -> [ServerSentEvent] {
+        let costFields: (TokenUsage) -> [String: JSONValue] = { _ in
+            guard let usage, let cost = price(usage) else { return [:] }
             return ["cost": .double(cost.approximateUnits), "cost_currency": .string(cost.currency.code)]
         }
         switch mode {
@@ -156,7 +163,7 @@ struct StreamRelay: Sendable {
             guard var value, value["usage"] != nil else { return [event] }
             if clientWantsUsage {
                 if let usage, value["usage"] != .null {
-                    for (key, field) in costFields(usage) { value["usage"]?[key] = field }
+                    for (key, field) in costFields(usage.tokens) { value["usage"]?[key] = field }
                 }
             } else {
                 // The usage-only chunk exists because Tollgate asked for it: drop it.
@@ -166,18 +173,18 @@ struct StreamRelay: Sendable {
             return [ServerSentEvent(event: event.event, data: value.jsonText)]
         case .anthropicPassthrough:
             guard var value, value["type"] == "message_delta", let usage else { return [event] }
-            for (key, field) in costFields(usage) { value["usage"]?[key] = field }
+            for (key, field) in costFields(usage.tokens) { value["usage"]?[key] = field }
             return [ServerSentEvent(event: event.event, data: value.jsonText)]
         case .toOpenAI(var encoder):
-            let out = events.flatMap { encoder.encode($0, extraUsage: costFields) }.map { ServerSentEvent(data: $0) }
+            let out = events.flatMap { encoder.encode($0, usage: usage?.tokens, extraUsage: costFields) }.map { ServerSentEvent(data: $0) }
             mode = .toOpenAI(encoder)
             return out
         case .toAnthropic(var encoder):
-            var out = events.flatMap { encoder.encode($0) }
+            var out = events.flatMap { encoder.encode($0, usage: usage?.tokens) }
             mode = .toAnthropic(encoder)
             if let usage, let index = out.firstIndex(where: { $0.event == "message_delta" }),
                var delta = try? JSONValue(parsing: out[index].data.utf8) {
-                for (key, field) in costFields(usage) { delta["usage"]?[key] = field }
+                for (key, field) in costFields(usage.tokens) { delta["usage"]?[key] = field }
                 out[index].data = delta.jsonText
             }
             return out

@@ -64,12 +64,10 @@ struct UpstreamCall: Sendable {
         self.body = body
     }
 
-    /// The provider's usage, in Tollgate's counts.
-    func usage(of answer: JSONValue) -> TokenUsage? {
-        switch kind {
-        case .openai: OpenAIUsage.tokenUsage(from: answer["usage"])
-        case .anthropic: AnthropicUsage.tokenUsage(from: answer["usage"])
-        }
+    /// The provider's usage report in its answer.
+    func usage(of answer: JSONValue) -> UsageReport? {
+        guard let object = answer["usage"], object.objectValue != nil else { return nil }
+        return UsageReport(shape: kind == .openai ? .openai : .anthropic, object: object)
     }
 
     /// The generated text of the provider's complete answer (text, reasoning, tool arguments).
@@ -87,16 +85,16 @@ struct UpstreamCall: Sendable {
         }.joined()
     }
 
-    /// The provider's complete answer in the client's format.
-    func clientBody(for answer: JSONValue) -> JSONValue {
+    /// The provider's complete answer in the client's format, its usage as the price book read it.
+    func clientBody(for answer: JSONValue, usage: TokenUsage?) -> JSONValue {
         guard translated else { return answer }
         let response = switch kind {
         case .openai: OpenAIChatFormat.response(from: answer)
         case .anthropic: AnthropicMessagesFormat.response(from: answer)
         }
         return switch client {
-        case .openai: OpenAIChatFormat.body(for: response, created: Int64(Date().timeIntervalSince1970))
-        case .anthropic: AnthropicMessagesFormat.body(for: response)
+        case .openai: OpenAIChatFormat.body(for: response, usage: usage, created: Int64(Date().timeIntervalSince1970))
+        case .anthropic: AnthropicMessagesFormat.body(for: response, usage: usage)
         }
     }
 }

@@ -185,11 +185,17 @@ public enum AnthropicMessagesFormat {
         }
         return ChatResponse(id: body["id"]?.stringValue ?? "", model: body["model"]?.stringValue ?? "", content: content,
                             finishReason: finishReason(body["stop_reason"]?.stringValue),
-                            usage: AnthropicUsage.tokenUsage(from: body["usage"]))
+                            usage: UsageReport.find(in: body, shape: .anthropic))
     }
 
-    /// A complete answer as an Anthropic client expects it.
-    public static func body(for response: ChatResponse) -> JSONValue {
+    /// Anthropic's usage object from Tollgate's counts (thinking is part of `output_tokens`).
+    public static func usageObject(_ usage: TokenUsage) -> JSONValue {
+        ["input_tokens": .int(Int64(usage.input)), "cache_read_input_tokens": .int(Int64(usage.cachedInput)),
+         "cache_creation_input_tokens": .int(Int64(usage.cacheWrite)), "output_tokens": .int(Int64(usage.totalOutput))]
+    }
+
+    /// A complete answer as an Anthropic client expects it, with `usage` read by the price book.
+    public static func body(for response: ChatResponse, usage: TokenUsage?) -> JSONValue {
         let blocks: [JSONValue] = response.content.compactMap { part in
             switch part {
             case .text(let text): ["type": "text", "text": .string(text)]
@@ -204,6 +210,6 @@ public enum AnthropicMessagesFormat {
         return ["id": .string(response.id.hasPrefix("msg_") ? response.id : "msg_\(response.id)"), "type": "message",
                 "role": "assistant", "model": .string(response.model), "content": .array(blocks),
                 "stop_reason": response.finishReason.map { .string(stopReasonText($0)) } ?? nil, "stop_sequence": nil,
-                "usage": AnthropicUsage.usageObject(response.usage ?? .zero)]
+                "usage": usageObject(usage ?? .zero)]
     }
 }

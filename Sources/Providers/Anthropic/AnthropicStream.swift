@@ -13,9 +13,8 @@ public struct AnthropicStreamDecoder: Sendable {
         switch event["type"]?.stringValue {
         case "message_start":
             let message = event["message"]
-            var events: [ChatStreamEvent] = [.start(id: message?["id"]?.stringValue ?? "", model: message?["model"]?.stringValue ?? "",
-                                                    usage: AnthropicUsage.tokenUsage(from: message?["usage"]))]
-            if let usage = AnthropicUsage.tokenUsage(from: message?["usage"]) { events.append(.usage(usage)) }
+            var events: [ChatStreamEvent] = [.start(id: message?["id"]?.stringValue ?? "", model: message?["model"]?.stringValue ?? "")]
+            if let usage = UsageReport.find(in: message, shape: .anthropic) { events.append(.usage(usage)) }
             return events
         case "content_block_start":
             let block = event["content_block"]
@@ -44,7 +43,7 @@ public struct AnthropicStreamDecoder: Sendable {
         case "message_delta":
             var events: [ChatStreamEvent] = []
             if let reason = AnthropicMessagesFormat.finishReason(event["delta"]?["stop_reason"]?.stringValue) { events.append(.finish(reason)) }
-            if let usage = AnthropicUsage.tokenUsage(from: event["usage"]) { events.append(.usage(usage)) }
+            if let usage = UsageReport.find(in: event, shape: .anthropic) { events.append(.usage(usage)) }
             return events
         case "message_stop":
             return [.end]
@@ -63,20 +62,19 @@ public struct AnthropicStreamEncoder: Sendable {
     private var open: Block?
     private var blockIndex = -1
     private var finishReason: FinishReason?
-    private var usage: TokenUsage?
-    private var model = ""
 
     public init() {}
 
-    public mutating func encode(_ event: ChatStreamEvent) -> [ServerSentEvent] {
+    /// The events for one chat event.
+    /// - Parameter usage: the answer's usage as the price book read it, for `message_delta`.
+    public mutating func encode(_ event: ChatStreamEvent, usage: TokenUsage?) -> [ServerSentEvent] {
         switch event {
-        case .start(let id, let model, let usage):
-            self.model = model
-            if let usage { self.usage = usage }
+        case .start(let id, let model):
+            // An OpenAI-compatible provider reports usage only at the end: message_delta has it.
             let message: JSONValue = [
                 "id": .string(id.hasPrefix("msg_") ? id : "msg_\(id)"), "type": "message", "role": "assistant", "content": [],
                 "model": .string(model), "stop_reason": nil, "stop_sequence": nil,
-                "usage": AnthropicUsage.usageObject(usage ?? .zero),
+                "usage": AnthropicMessagesFormat.usageObject(.zero),
             ]
             return [sse("message_start", ["type": "message_start", "message": message])]
         case .text(let text):
@@ -98,13 +96,13 @@ public struct AnthropicStreamEncoder: Sendable {
         case .finish(let reason):
             finishReason = reason
             return []
-        case .usage(let usage):
-            self.usage = merged(self.usage, usage)
+        case .usage:
             return []
         case .end:
             var events = closeBlock()
             let delta: JSONValue = ["stop_reason": .string(AnthropicMessagesFormat.stopReasonText(finishReason ?? .stop)), "stop_sequence": nil]
-            events.append(sse("message_delta", ["type": "message_delta", "delta": delta, "usage": AnthropicUsage.usageObject(usage ?? .zero)]))
+            events.append(sse("message_delta", ["type": "message_delta", "delta": delta,
+                                                "usage": AnthropicMessagesFormat.usageObject(usage ?? .zero)]))
             events.append(sse("message_stop", ["type": "message_stop"]))
             return events
         }

@@ -6,9 +6,9 @@ public struct ChatResponse: Hashable, Sendable {
     public var model: String
     public var content: [ContentPart]
     public var finishReason: FinishReason?
-    public var usage: TokenUsage?
+    public var usage: UsageReport?
 
-    public init(id: String, model: String, content: [ContentPart], finishReason: FinishReason?, usage: TokenUsage?) {
+    public init(id: String, model: String, content: [ContentPart], finishReason: FinishReason?, usage: UsageReport?) {
         self.id = id
         self.model = model
         self.content = content
@@ -20,16 +20,16 @@ public struct ChatResponse: Hashable, Sendable {
 /// One step of a streamed answer in Tollgate's own terms; each wire format's stream is decoded
 /// into these and encoded from them.
 public enum ChatStreamEvent: Hashable, Sendable {
-    /// The answer begins. `usage` is what the provider knows at the start (Anthropic: input).
-    case start(id: String, model: String, usage: TokenUsage?)
+    /// The answer begins.
+    case start(id: String, model: String)
     case text(String)
     case thinking(String)
     /// A tool call begins: `index` numbers the calls of this answer from 0.
     case toolCallStart(index: Int, id: String, name: String)
     case toolCallArguments(index: Int, fragment: String)
     case finish(FinishReason)
-    /// The usage so far; later events replace what earlier ones said for the counts they carry.
-    case usage(TokenUsage)
+    /// The provider reported usage (Anthropic: at the start, then running totals).
+    case usage(UsageReport)
     /// The answer is complete.
     case end
 }

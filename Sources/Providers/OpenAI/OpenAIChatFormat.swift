@@ -213,7 +213,7 @@ public enum OpenAIChatFormat {
         }
         return ChatResponse(id: body["id"]?.stringValue ?? "", model: body["model"]?.stringValue ?? "", content: content,
                             finishReason: finishReason(choice?["finish_reason"]?.stringValue),
-                            usage: OpenAIUsage.tokenUsage(from: body["usage"]))
+                            usage: UsageReport.find(in: body, shape: .openai))
     }
 
     /// The usage object OpenAI clients read, from Tollgate's five counts.
@@ -228,8 +228,8 @@ public enum OpenAIChatFormat {
         ]
     }
 
-    /// A complete answer as an OpenAI client expects it.
-    public static func body(for response: ChatResponse, created: Int64) -> JSONValue {
+    /// A complete answer as an OpenAI client expects it, with `usage` read by the price book.
+    public static func body(for response: ChatResponse, usage: TokenUsage?, created: Int64) -> JSONValue {
         var text = ""
         var reasoning = ""
         var calls: [JSONValue] = []
@@ -251,7 +251,7 @@ public enum OpenAIChatFormat {
             "choices": [["index": 0, "message": message, "logprobs": nil,
                          "finish_reason": response.finishReason.map { .string(finishReasonText($0)) } ?? nil]],
         ]
-        if let usage = response.usage { body["usage"] = usageObject(usage) }
+        if let usage { body["usage"] = usageObject(usage) }
         return body
     }
 }

@@ -13,7 +13,7 @@ public struct OpenAIStreamDecoder: Sendable {
         var events: [ChatStreamEvent] = []
         if !started {
             started = true
-            events.append(.start(id: chunk["id"]?.stringValue ?? "", model: chunk["model"]?.stringValue ?? "", usage: nil))
+            events.append(.start(id: chunk["id"]?.stringValue ?? "", model: chunk["model"]?.stringValue ?? ""))
         }
         if let choice = chunk["choices"]?[0] {
             let delta = choice["delta"]
@@ -32,7 +32,7 @@ public struct OpenAIStreamDecoder: Sendable {
             }
             if let reason = OpenAIChatFormat.finishReason(choice["finish_reason"]?.stringValue) { events.append(.finish(reason)) }
         }
-        if let usage = OpenAIUsage.tokenUsage(from: chunk["usage"]) { events.append(.usage(usage)) }
+        if let usage = UsageReport.find(in: chunk, shape: .openai) { events.append(.usage(usage)) }
         return events
     }
 }
@@ -43,7 +43,6 @@ public struct OpenAIStreamEncoder: Sendable {
     private let created: Int64
     private var id = ""
     private var model = ""
-    private var usage: TokenUsage?
     private var finished = false
 
     /// - Parameter includeUsage: whether the client asked for the final usage chunk.
@@ -53,13 +52,15 @@ public struct OpenAIStreamEncoder: Sendable {
     }
 
     /// The `data:` payloads for an event, in order; `[DONE]` at the end.
-    /// - Parameter extraUsage: fields to add to the usage object (Tollgate's `cost`).
-    public mutating func encode(_ event: ChatStreamEvent, extraUsage: (TokenUsage) -> [String: JSONValue] = { _ in [:] }) -> [String] {
+    /// - Parameters:
+    ///   - usage: the answer's usage as the price book read it, for the final usage chunk.
+    ///   - extraUsage: fields to add to the usage object (Tollgate's `cost`).
+    public mutating func encode(_ event: ChatStreamEvent, usage: TokenUsage?,
+                                extraUsage: (TokenUsage) -> [String: JSONValue] = { _ in [:] }) -> [String] {
         switch event {
-        case .start(let id, let model, let usage):
+        case .start(let id, let model):
             self.id = id.hasPrefix("chatcmpl") ? id : "chatcmpl-\(id)"
             self.model = model
-            if let usage { self.usage = usage }
             return [chunk(delta: ["role": "assistant", "content": ""])]
         case .text(let text):
             return [chunk(delta: ["content": .string(text)])]
@@ -73,8 +74,7 @@ public struct OpenAIStreamEncoder: Sendable {
         case .finish(let reason):
             finished = true
             return [chunk(delta: [:], finishReason: OpenAIChatFormat.finishReasonText(reason))]
-        case .usage(let usage):
-            self.usage = merged(self.usage, usage)
+        case .usage:
             return []
         case .end:
             var out: [String] = []
@@ -98,12 +98,4 @@ public struct OpenAIStreamEncoder: Sendable {
         ]
         return body.jsonText
     }
-}
-
-/// Later usage reports replace earlier ones count by count, keeping counts they leave at zero
-/// (Anthropic reports input at the start and output at the end).
-public func merged(_ earlier: TokenUsage?, _ later: TokenUsage) -> TokenUsage {
-    guard var result = earlier else { return later }
-    for kind in TokenKind.allCases where later[kind] != 0 { result[kind] = later[kind] }
-    return result
 }
