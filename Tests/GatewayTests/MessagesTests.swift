@@ -152,6 +152,43 @@ import Tokenizers
         }
     }
 
+    @Test func streamedToolCallsAreTranslatedBothWays() async throws {
+        try await GatewayHarness.with { harness in
+            var openai = GatewayHarness.chat("claude", "Weather in Paris?", stream: true)
+            openai["tools"] = [["type": "function", "function": ["name": "get_weather",
+                                                                 "parameters": ["type": "object", "required": ["city"]]]]]
+            let chunks = GatewayHarness.events(try await harness.post(json: openai).body).dropLast()
+                .compactMap { try? JSONValue(parsing: Array($0.utf8)) }
+            let calls = chunks.compactMap { $0["choices"]?[0]?["delta"]?["tool_calls"]?[0] }
+            #expect(calls.first?["function"]?["name"] == "get_weather")
+            #expect(calls.first?["id"]?.stringValue?.isEmpty == false)
+            #expect(calls.compactMap { $0["function"]?["arguments"]?.stringValue }.joined() == #"{"city":"example"}"#)
+            #expect(chunks.contains { $0["choices"]?[0]?["finish_reason"] == "tool_calls" })
+
+            var anthropic = GatewayHarness.message("cheap", "Weather in Paris?", stream: true)
+            anthropic["tools"] = [["name": "get_weather", "input_schema": ["type": "object", "required": ["city"]]]]
+            let events = Self.sseEvents(try await harness.post("/v1/messages", json: anthropic).body)
+            let values = events.compactMap { try? JSONValue(parsing: Array($0.data.utf8)) }
+            let start = try #require(values.first { $0["content_block"]?["type"] == "tool_use" })
+            #expect(start["content_block"]?["name"] == "get_weather")
+            let json = values.compactMap { $0["delta"]?["partial_json"]?.stringValue }.joined()
+            #expect(json == #"{"city":"example"}"#)
+            #expect(values.first { $0["type"] == "message_delta" }?["delta"]?["stop_reason"] == "tool_use")
+        }
+    }
+
+    @Test func imagesCrossFormatsAsDataURLsAndBase64Sources() throws {
+        let openai: JSONValue = ["model": "m", "messages": [["role": "user", "content": [
+            ["type": "text", "text": "What is this?"],
+            ["type": "image_url", "image_url": ["url": "data:image/png;base64,iVBORw0KGgo="]]]]]]
+        let request = try OpenAIChatFormat.request(from: openai)
+        let anthropic = try AnthropicMessagesFormat.body(for: request, model: "claude")
+        let source = try #require(anthropic["messages"]?[0]?["content"]?[1]?["source"])
+        #expect(source == ["type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="])
+        let back = OpenAIChatFormat.body(for: try AnthropicMessagesFormat.request(from: anthropic), model: "gpt", includeUsage: false)
+        #expect(back["messages"]?[0]?["content"]?[1]?["image_url"]?["url"] == "data:image/png;base64,iVBORw0KGgo=")
+    }
+
     @Test func aFeatureWithNoEquivalentIsRefusedByName() async throws {
         try await GatewayHarness.with { harness in
             var openai = GatewayHarness.chat("claude")
