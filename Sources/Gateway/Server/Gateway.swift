@@ -42,7 +42,7 @@ public struct Gateway: Sendable {
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
         let proxy = ProxyPipeline(configuration: configuration, accounts: accounts,
-                                  creditGuard: CreditGuard(accounts: accounts), upstream: upstream,
+                                  creditGuard: CreditGuard(accounts: accounts, logger: logger), upstream: upstream,
                                   counter: TokenCounter(store: encodings), records: recordWriter, logger: logger)
         router.post("/v1/chat/completions") { request, _ in await proxy.handle(request, format: .openai) }
         router.post("/v1/messages") { request, _ in await proxy.handle(request, format: .anthropic) }
