@@ -155,7 +155,7 @@ def rand_bytes_text(rng, n):
 
 
 def gen_text(rng, i):
-    kind = i % 17
+    kind = i % 18
     if kind == 0:
         return " ".join(rng.choice(PROSE) for _ in range(rng.randint(1, 3)))
     if kind == 1:
@@ -194,6 +194,16 @@ def gen_text(rng, i):
         return "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 50)))
     if kind == 15:
         return rand_unicode(rng, rng.randint(1, 20)) + " " + rng.choice(PROSE)
+    if kind == 17:
+        # Unicode normalization edge cases (Qwen's NFC, claude_legacy's NFKC): composing marks in
+        # any order, Hangul jamo, Indic vowel signs of class 0, singletons, exclusions,
+        # compatibility forms, characters newer than some engines' tables.
+        alphabet = ["a", "e", "A", " ", "\u0301", "\u0316", "\u0323", "\u0302", "\u0307", "\u1100", "\u1161", "\u11a8",
+                    "\uac00", "\u0b47", "\u0b3e", "\u0b57", "\u09c7", "\u09be", "\u0dd9", "\u0dcf", "\u1025", "\u102e",
+                    "\u212b", "\u2126", "\uf900", "\u0f73", "\u0344", "\u0958", "\ufb01", "\uff21", "\u2460", "\u00b2",
+                    "\u3300", "\u1e9b", "\u0387", "\u037e", "\u1fbf", "\u00a8", "\u32ff", "\ua7f2", "\U00010781", "\u1df6",
+                    "\u3099", "\u304b", "\u05b8", "\u059e", "\u0301\u0301", "\u0963", "\u1b05\u1b35", "\U000110a5\U000110ba"]
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 25)))
     # contractions in every case after every kind of prefix, against each pattern's alternatives
     alphabet = ["'", "'", "s", "S", "\u017f", "t", "T", "re", "RE", "rE", "ve", "VE", "ll", "LL", "lL", "d", "D", "m", "M",
                 "x", "X", " ", "!", "\n", "\u0301", "\u02b0", "\u01c5", "\u00e9", "1", "\t", "\u3000", "\u5b57"]
