@@ -150,12 +150,26 @@ def rand_unicode(rng, n):
     return "".join(out)
 
 
+_CATEGORIES = {}
+
+
+def categories():
+    """Assigned characters of planes 0-2 by general category (Python's Unicode version)."""
+    if not _CATEGORIES:
+        for cp in range(0x30000):
+            c = chr(cp)
+            cat = unicodedata.category(c)
+            if cat not in ("Cn", "Cs", "Co"):
+                _CATEGORIES.setdefault(cat, []).append(c)
+    return _CATEGORIES
+
+
 def rand_bytes_text(rng, n):
     return bytes(rng.randrange(256) for _ in range(n)).decode("utf-8", errors="replace")
 
 
 def gen_text(rng, i):
-    kind = i % 17
+    kind = i % 19
     if kind == 0:
         return " ".join(rng.choice(PROSE) for _ in range(rng.randint(1, 3)))
     if kind == 1:
@@ -194,6 +208,21 @@ def gen_text(rng, i):
         return "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 50)))
     if kind == 15:
         return rand_unicode(rng, rng.randint(1, 20)) + " " + rng.choice(PROSE)
+    if kind == 18:
+        # every general category equally often, mixed with the patterns' literal characters
+        cats = categories()
+        extra = [" ", "\n", "\r", "\t", "'", "s", "S", "t", "ll", "re", "1", "a", "A", "<|endoftext|>", "<｜User｜>"]
+        return "".join(rng.choice(extra) if rng.random() < 0.3 else rng.choice(cats[rng.choice(sorted(cats))]) for _ in range(rng.randint(1, 30)))
+    if kind == 17:
+        # Unicode normalization edge cases (Qwen's NFC, claude_legacy's NFKC): composing marks in
+        # any order, Hangul jamo, Indic vowel signs of class 0, singletons, exclusions,
+        # compatibility forms, characters newer than some engines' tables.
+        alphabet = ["a", "e", "A", " ", "\u0301", "\u0316", "\u0323", "\u0302", "\u0307", "\u1100", "\u1161", "\u11a8",
+                    "\uac00", "\u0b47", "\u0b3e", "\u0b57", "\u09c7", "\u09be", "\u0dd9", "\u0dcf", "\u1025", "\u102e",
+                    "\u212b", "\u2126", "\uf900", "\u0f73", "\u0344", "\u0958", "\ufb01", "\uff21", "\u2460", "\u00b2",
+                    "\u3300", "\u1e9b", "\u0387", "\u037e", "\u1fbf", "\u00a8", "\u32ff", "\ua7f2", "\U00010781", "\u1df6",
+                    "\u3099", "\u304b", "\u05b8", "\u059e", "\u0301\u0301", "\u0963", "\u1b05\u1b35", "\U000110a5\U000110ba"]
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 25)))
     # contractions in every case after every kind of prefix, against each pattern's alternatives
     alphabet = ["'", "'", "s", "S", "\u017f", "t", "T", "re", "RE", "rE", "ve", "VE", "ll", "LL", "lL", "d", "D", "m", "M",
                 "x", "X", " ", "!", "\n", "\u0301", "\u02b0", "\u01c5", "\u00e9", "1", "\t", "\u3000", "\u5b57"]
@@ -233,7 +262,7 @@ def chunks(text):
 
 
 def main():
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 2600
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 2700
     corpus_bytes = int(sys.argv[2]) if len(sys.argv) > 2 else 4 * 1024 * 1024
     os.makedirs(OUT, exist_ok=True)
     rng = random.Random(20261124)
@@ -247,9 +276,9 @@ def main():
         buf = io.BytesIO()
         with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as f:
             for t in texts:
-                f.write((json.dumps({"text": t, "ids": enc.encode(t, False), "allowed": False}, ensure_ascii=False) + "\n").encode("utf-8"))
+                f.write((json.dumps({"text": t, "ids": enc.encode(t, False), "allowed": False}) + "\n").encode("utf-8"))  # ASCII JSON: Foundation on Linux drops a raw U+FEFF after an escape
             for t in special_texts:
-                f.write((json.dumps({"text": t, "ids": enc.encode(t, True), "allowed": True}, ensure_ascii=False) + "\n").encode("utf-8"))
+                f.write((json.dumps({"text": t, "ids": enc.encode(t, True), "allowed": True}) + "\n").encode("utf-8"))  # ASCII JSON: Foundation on Linux drops a raw U+FEFF after an escape
         with open(os.path.join(OUT, f"{name}.jsonl.gz"), "wb") as f:
             f.write(buf.getvalue())
         expected = []

@@ -31,6 +31,7 @@ public struct TokenizerError: Error, Sendable, Hashable, CustomStringConvertible
     /// A token id outside the vocabulary was given to decode.
     public static func invalidTokenID(_ id: Int) -> TokenizerError { .init(.invalidTokenID, "token id \(id) is not in the vocabulary") }
 
+    /// The one-line reason.
     public var description: String { detail }
 
     /// True for errors that mean "this model or content cannot be counted" rather than a broken install.

@@ -13,6 +13,10 @@ struct TokenizeCommand: AsyncParsableCommand {
     @Option(help: "The encoding: \(EncodingName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var encoding: String
 
+    private struct Line: Decodable {
+        let text: String
+    }
+
     @Flag(help: "Read one JSON object {\"text\": ...} per line and write one {\"ids\": [...]} per line.")
     var jsonl = false
 
@@ -33,9 +37,10 @@ struct TokenizeCommand: AsyncParsableCommand {
             var output = ""
             if jsonl {
                 for (number, line) in input.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).enumerated() {
-                    guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
-                        let text = object["text"] as? String
-                    else { throw CommandFailure("line \(number + 1) is not a JSON object with a string \"text\"") }
+                    // JSONDecoder, not JSONSerialization: the latter drops a raw U+FEFF after an escape.
+                    guard let text = try? JSONDecoder().decode(Line.self, from: Data(line)).text else {
+                        throw CommandFailure("line \(number + 1) is not a JSON object with a string \"text\"")
+                    }
                     output += "{\"ids\":[" + tokenizer.encode(text).map(String.init).joined(separator: ",") + "]}\n"
                 }
             } else {

@@ -6,7 +6,7 @@
 /// about what prose does. Both pick the same pair at every step, so they produce the same ids.
 enum BytePairMerge {
     /// Pieces up to this many bytes take the quadratic loop, which is faster when short.
-    static let bucketThreshold = 32
+    static let bucketThreshold = 24
 
     static func encode<Rule: MergeRule>(_ piece: UnsafeBufferPointer<UInt8>, rule: Rule, into out: inout [UInt32]) {
         if piece.count == 1 {

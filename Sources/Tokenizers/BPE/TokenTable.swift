@@ -87,9 +87,7 @@ struct TokenTable: Sendable {
                     if stored & 0xFFFF_FFFF_0000_0000 == fingerprint {
                         let entry = Int(truncatingIfNeeded: stored & 0xFFFF_FFFF) - 1
                         let start = Int(entryStart[entry])
-                        if Int(entryLength[entry]) == key.count,
-                            memcmp(storage.baseAddress! + start, key.baseAddress!, key.count) == 0
-                        {
+                        if Int(entryLength[entry]) == key.count, Self.equal(storage.baseAddress! + start, key) {
                             return entry
                         }
                     }
@@ -97,6 +95,14 @@ struct TokenTable: Sendable {
                 }
             }
         }
+    }
+
+    /// Byte comparison; short keys (almost every token) without a call into libc.
+    @inline(__always)
+    private static func equal(_ stored: UnsafePointer<UInt8>, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard key.count <= 16 else { return memcmp(stored, key.baseAddress!, key.count) == 0 }
+        for k in 0..<key.count where stored[k] != key[k] { return false }
+        return true
     }
 
     @inline(__always)

@@ -14,11 +14,14 @@ public struct ChatMessage: Sendable, Hashable {
 
     /// A function call the assistant made.
     public struct ToolCall: Sendable, Hashable {
+        /// The call id the tool result refers to.
         public var id: String
+        /// The function called.
         public var name: String
         /// The arguments as the model wrote them: JSON text.
         public var arguments: String
 
+        /// A call of `name` with JSON `arguments`.
         public init(id: String = "", name: String, arguments: String) {
             self.id = id
             self.name = name
@@ -26,14 +29,18 @@ public struct ChatMessage: Sendable, Hashable {
         }
     }
 
+    /// Who speaks.
     public var role: Role
+    /// Text and images, in order.
     public var content: [Part]
     /// OpenAI's optional participant name.
     public var name: String?
+    /// Function calls an assistant message made.
     public var toolCalls: [ToolCall]
     /// For `tool` messages: the call this is the result of.
     public var toolCallID: String?
 
+    /// A message with any content.
     public init(role: Role, content: [Part], name: String? = nil, toolCalls: [ToolCall] = [], toolCallID: String? = nil) {
         self.role = role
         self.content = content

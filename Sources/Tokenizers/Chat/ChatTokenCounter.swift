@@ -12,7 +12,9 @@
 /// Rendered templates are encoded with special tokens allowed, as the serving stack encodes the
 /// rendered prompt. Images are billed by ``ImageTokenRule`` or refused.
 public struct ChatTokenCounter: Sendable {
+    /// The model's encoding.
     public let encoding: Encoding
+    /// How images are billed.
     public let imageRule: ImageTokenRule
 
     /// - Parameters:
@@ -27,6 +29,7 @@ public struct ChatTokenCounter: Sendable {
         }
     }
 
+    /// A counter with an explicit image rule (e.g. from the model configuration).
     public init(encoding: Encoding, imageRule: ImageTokenRule) {
         self.encoding = encoding
         self.imageRule = imageRule

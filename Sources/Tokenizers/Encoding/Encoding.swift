@@ -74,10 +74,10 @@ public struct Encoding: Sendable {
         out.reserveCapacity(text.utf8.count / 3)
         let bytes = Array(text.utf8)
         var position = 0
-        for match in addedTokens.matches(in: bytes, 0..<bytes.count, normalized: false, allowSpecial: allowingSpecialTokens)
-        where match.id != nil {
+        for match in addedTokens.matches(in: bytes, 0..<bytes.count, normalized: false, allowSpecial: allowingSpecialTokens) {
+            guard let id = match.id else { continue }  // a disallowed special token stays text
             encodeBetweenAddedTokens(bytes, position..<match.range.lowerBound, allowingSpecialTokens, into: &out)
-            out.append(match.id!)
+            out.append(id)
             position = match.range.upperBound
         }
         encodeBetweenAddedTokens(bytes, position..<bytes.count, allowingSpecialTokens, into: &out)
@@ -92,10 +92,10 @@ public struct Encoding: Sendable {
             segment = Array(CompatibilityComposition.normalize(String(decoding: segment, as: UTF8.self)).utf8)
         }
         var position = 0
-        for match in addedTokens.matches(in: segment, 0..<segment.count, normalized: true, allowSpecial: allowSpecial)
-        where match.id != nil {
+        for match in addedTokens.matches(in: segment, 0..<segment.count, normalized: true, allowSpecial: allowSpecial) {
+            guard let id = match.id else { continue }
             encodeOrdinary(segment, position..<match.range.lowerBound, into: &out)
-            out.append(match.id!)
+            out.append(id)
             position = match.range.upperBound
         }
         encodeOrdinary(segment, position..<segment.count, into: &out)

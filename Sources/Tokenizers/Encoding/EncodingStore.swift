@@ -8,6 +8,7 @@ public actor EncodingStore {
     /// How model names map to encodings.
     public nonisolated let registry: EncodingRegistry
 
+    /// A store that maps model names with `registry`.
     public init(registry: EncodingRegistry = EncodingRegistry()) {
         self.registry = registry
     }

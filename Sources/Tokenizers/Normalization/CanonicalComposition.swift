@@ -11,7 +11,7 @@ enum CanonicalComposition {
         // Scalars below U+0300 are all NFC-stable and compose with nothing before them.
         if text.utf8.allSatisfy({ $0 < 0xCC }) { return text }
         return piecewise(text, mayChange: mayChange) { run in
-            fixedPoint(run) { $0.precomposedStringWithCanonicalMapping }
+            fixedPoint(run) { composingHangulLVT($0.precomposedStringWithCanonicalMapping) }
         }
     }
 
@@ -66,5 +66,24 @@ enum CanonicalComposition {
         if v < 0x300 { return false }
         if (0x0900...0x1DFF).contains(v) || (0x11000...0x11FFF).contains(v) || (0x16000...0x16FFF).contains(v) { return true }
         return scalar.properties.canonicalCombiningClass.rawValue != 0 || scalar.properties.isFullCompositionExclusion
+    }
+
+    /// Composes a Hangul LV syllable with a following trailing jamo (U+AC00 U+11A8 → U+AC01),
+    /// which Foundation on Linux leaves apart (it does compose L+V and L+V+T).
+    static func composingHangulLVT(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { (0x11A8...0x11C2).contains($0.value) }) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if (0x11A8...0x11C2).contains(scalar.value), let last = out.last,
+                (0xAC00...0xD7A3).contains(last.value), (last.value - 0xAC00) % 28 == 0,
+                let composed = Unicode.Scalar(last.value + scalar.value - 0x11A7)
+            {
+                out.removeLast()
+                out.append(composed)
+            } else {
+                out.append(scalar)
+            }
+        }
+        return String(out)
     }
 }

@@ -22,7 +22,9 @@ enum CompatibilityComposition {
     }
 
     private static func normalizeOnce(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isNewer) else { return text.precomposedStringWithCompatibilityMapping }
+        guard text.unicodeScalars.contains(where: isNewer) else {
+            return CanonicalComposition.composingHangulLVT(text.precomposedStringWithCompatibilityMapping)
+        }
         var result = ""
         var run = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
@@ -34,7 +36,7 @@ enum CompatibilityComposition {
                 run.append(scalar)
             }
         }
-        return result + String(run).precomposedStringWithCompatibilityMapping
+        return CanonicalComposition.composingHangulLVT(result + String(run).precomposedStringWithCompatibilityMapping)
     }
 
     private static func isNewer(_ scalar: Unicode.Scalar) -> Bool {

@@ -7,9 +7,12 @@
 public struct EncodingRegistry: Sendable {
     /// A model-name pattern and its encoding.
     public struct Rule: Sendable, Hashable {
+        /// A lowercase model name, or a prefix followed by `*`.
         public let pattern: String
+        /// The encoding of the models the pattern matches.
         public let encoding: EncodingName
 
+        /// A rule; the pattern is compared lowercased.
         public init(_ pattern: String, _ encoding: EncodingName) {
             self.pattern = pattern.lowercased()
             self.encoding = encoding

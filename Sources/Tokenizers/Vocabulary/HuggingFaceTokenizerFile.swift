@@ -58,6 +58,6 @@ enum HuggingFaceTokenizerFile {
                     content: Array(content.utf8), id: UInt32(id),
                     special: token["special"] as? Bool ?? false, normalized: token["normalized"] as? Bool ?? false))
         }
-        return Contents(tokens: tokens, rule: MergeList(pairs: pairs, byteIDs: byteIDs, priorityBound: merges.count), addedTokens: added)
+        return Contents(tokens: tokens, rule: MergeList(pairs: pairs, byteIDs: byteIDs, priorityBound: merges.count, tokens: tokens), addedTokens: added)
     }
 }
