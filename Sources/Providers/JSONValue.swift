@@ -1,12 +1,18 @@
+import OrderedCollections
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
 
+/// A JSON object's members in document order. Order is kept because providers cache prompts by
+/// their exact bytes: a relayed request must not reshuffle a tool schema's keys.
+public typealias JSONObject = OrderedDictionary<String, JSONValue>
+
 /// A JSON document kept whole, so a request or response can be relayed with every field the
-/// client or provider sent — including ones Tollgate has never heard of — while the gateway reads
-/// and edits the few it cares about.
+/// client or provider sent — including ones Tollgate has never heard of, in their order — while
+/// the gateway reads and edits the few it cares about.
 public enum JSONValue: Hashable, Sendable {
     case null
     case bool(Bool)
@@ -14,7 +20,7 @@ public enum JSONValue: Hashable, Sendable {
     case double(Double)
     case string(String)
     case array([JSONValue])
-    case object([String: JSONValue])
+    case object(JSONObject)
 
     public subscript(key: String) -> JSONValue? {
         get {
@@ -58,7 +64,7 @@ public enum JSONValue: Hashable, Sendable {
         return nil
     }
 
-    public var objectValue: [String: JSONValue]? {
+    public var objectValue: JSONObject? {
         if case .object(let value) = self { return value }
         return nil
     }
@@ -105,7 +111,9 @@ extension JSONValue: Codable {
         } else if let value = try? container.decode([JSONValue].self) {
             self = .array(value)
         } else {
-            self = .object(try container.decode([String: JSONValue].self))
+            // Codable dictionaries have no order: keys are sorted to be deterministic.
+            let members = try container.decode([String: JSONValue].self)
+            self = .object(JSONObject(uniqueKeysWithValues: members.sorted { $0.key < $1.key }))
         }
     }
 
@@ -134,6 +142,6 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     public init(nilLiteral: ()) { self = .null }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+        self = .object(JSONObject(elements, uniquingKeysWith: { _, last in last }))
     }
 }

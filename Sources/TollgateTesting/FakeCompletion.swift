@@ -57,7 +57,7 @@ struct FakeCompletion: Sendable {
         if last?["content"]?.arrayValue?.contains(where: { $0["type"]?.stringValue == "tool_result" }) == true { return nil }
         let name = tool["function"]?["name"]?.stringValue ?? tool["name"]?.stringValue ?? "tool"
         let schema = tool["function"]?["parameters"] ?? tool["input_schema"]
-        var arguments: [String: JSONValue] = [:]
+        var arguments = JSONObject()
         for property in schema?["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] { arguments[property] = "example" }
         return (name, .object(arguments))
     }

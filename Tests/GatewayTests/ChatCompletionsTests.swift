@@ -27,6 +27,15 @@ import TollgateTesting
         }
     }
 
+    @Test func aRelayedRequestKeepsEveryFieldInItsOrderSoProviderCachesHit() async throws {
+        try await GatewayHarness.with { harness in
+            let text = #"{"model":"premium","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"zeta":{"type":"string"},"alpha":{"type":"number"},"mid":{"type":"boolean"}},"required":["zeta"]}}}],"tool_choice":"none","x_vendor_field":{"keep":"me"}}"#
+            _ = try await harness.post("/v1/chat/completions", body: Array(text.utf8))
+            let sent = try #require(harness.fake.observations.requests.last)
+            #expect(sent.jsonText == text)
+        }
+    }
+
     @Test func cachedPromptTokensArePricedAtTheCachedRateAndNotCountedTwice() async throws {
         try await GatewayHarness.with(style: .openai) { harness in
             let longPrompt = String(repeating: "a long shared system prompt ", count: 300)

@@ -17,6 +17,15 @@ import Testing
         #expect(foundation?["s"] as? String == value["s"]?.stringValue)
     }
 
+    @Test func membersKeepTheirDocumentOrderThroughAnEdit() throws {
+        let text = #"{"zeta":1,"alpha":{"m":1,"b":2,"x":3},"mid":[{"q":1,"a":2}]}"#
+        var value = try JSONValue(parsing: Array(text.utf8))
+        #expect(value.jsonText == text)
+        value["alpha"]?["b"] = 20
+        value["new"] = true
+        #expect(value.jsonText == #"{"zeta":1,"alpha":{"m":1,"b":20,"x":3},"mid":[{"q":1,"a":2}],"new":true}"#)
+    }
+
     @Test func escapedSurrogatePairsBecomeOneScalar() throws {
         #expect(try JSONValue(parsing: Array(#""\ud83d\ude00""#.utf8)) == "😀")
         #expect(throws: (any Error).self) { try JSONValue(parsing: Array(#""\ud83d""#.utf8)) }

@@ -247,7 +247,7 @@ struct ConfigurationReader {
     /// A YAML mapping of scalars as JSON, with `${…}` substituted; figures stay text.
     func jsonValue(_ node: Node, _ path: String) throws(ConfigurationError) -> JSONValue {
         guard let mapping = node.mapping else { throw error(node, path, "must be a mapping") }
-        var object: [String: JSONValue] = [:]
+        var object = JSONObject()
         for (key, value) in mapping {
             guard let name = key.string else { throw error(key, path, "has a key that is not a string") }
             object[name] = .string(try string(value, "\(path).\(name)"))
