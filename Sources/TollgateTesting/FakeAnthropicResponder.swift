@@ -82,7 +82,7 @@ extension FakeProvider {
                 for (index, piece) in answer.completion.pieces.enumerated() {
                     switch behavior {
                     case .stall(let after) where index == after: try await Task.sleep(for: .seconds(3600))
-                    case .cutStream(let after) where index == after: throw FakeStreamCut()
+                    case .cutStream(let after) where index == after: throw await FakeStreamCut.afterDelivery()
                     case .malformedJSON where index == answer.completion.pieces.count / 2:
                         try await writer.write(ByteBuffer(string: "event: content_block_delta\ndata: {\"type\": \"content_block_delta\", \n\n"))
                     case .paced(let interval): try await Task.sleep(for: interval)
@@ -91,7 +91,7 @@ extension FakeProvider {
                     try await send("content_block_delta", ["type": "content_block_delta", "index": 0,
                                                            "delta": ["type": "text_delta", "text": .string(piece)]])
                 }
-                if case .cutStream = behavior { throw FakeStreamCut() }
+                if case .cutStream = behavior { throw await FakeStreamCut.afterDelivery() }
                 try await send("content_block_stop", ["type": "content_block_stop", "index": 0])
                 var delta: JSONValue = ["type": "message_delta",
                                         "delta": ["stop_reason": .string(answer.stopReason), "stop_sequence": nil]]

@@ -182,7 +182,7 @@ public final class FakeProvider: Sendable {
                     case .stall(let after) where index == after:
                         try await Task.sleep(for: .seconds(3600))
                     case .cutStream(let after) where index == after:
-                        throw FakeStreamCut()
+                        throw await FakeStreamCut.afterDelivery()
                     case .malformedJSON where index == completion.pieces.count / 2:
                         try await writer.write(ByteBuffer(string: "data: {\"id\": \"\(completion.id)\", \"choices\": [{\n\n"))
                     case .paced(let interval):
@@ -200,7 +200,7 @@ public final class FakeProvider: Sendable {
                                                     usageField: usageField))
                 }
                 if case .stall(let after) = behavior, after >= completion.pieces.count { try await Task.sleep(for: .seconds(3600)) }
-                if case .cutStream(let after) = behavior, after >= completion.pieces.count { throw FakeStreamCut() }
+                if case .cutStream(let after) = behavior, after >= completion.pieces.count { throw await FakeStreamCut.afterDelivery() }
                 try await send(completion.chunk(delta: [:], finishReason: completion.finishReason, usageField: usageField))
                 if includeUsage { try await send(completion.usageChunk()) }
                 try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
@@ -246,4 +246,11 @@ public final class FakeProvider: Sendable {
 }
 
 /// Thrown inside a stream to drop the connection as a provider that dies mid-answer does.
-struct FakeStreamCut: Error {}
+struct FakeStreamCut: Error {
+    /// A cut made a moment after the last write, as a provider dies between tokens: what it sent
+    /// has reached the gateway, rather than racing the connection's close.
+    static func afterDelivery() async -> FakeStreamCut {
+        try? await Task.sleep(for: .milliseconds(100))
+        return FakeStreamCut()
+    }
+}

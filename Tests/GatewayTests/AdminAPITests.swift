@@ -23,13 +23,13 @@ import TollgateCore
 
     @Test func organizationsKeysCreditAndRecordsAreManagedOverHTTP() async throws {
         try await GatewayHarness.with(adjust: { $0.adminToken = Self.token }) { harness in
-            let created = try await call(harness, .POST, "/admin/orgs", json: ["name": "globex", "currency": "CNY"])
+            let created = try await call(harness, .POST, "/admin/orgs", json: ["name": "globex", "currency": "USD"])
             #expect(created.status == 201)
-            #expect(created.json?["currency"] == "CNY")
+            #expect(created.json?["currency"] == "USD")
             #expect(try await call(harness, .POST, "/admin/orgs", json: ["name": "globex"]).status == 409)
             let credit = try await call(harness, .POST, "/admin/orgs/globex/credits", json: ["amount": "12.5"])
             #expect(credit.json?["amount"] == "12.500000000")
-            #expect(credit.json?["currency"] == "CNY")
+            #expect(credit.json?["currency"] == "USD")
             #expect(try await call(harness, .POST, "/admin/orgs/globex/credits", json: ["amount": "ten"]).status == 400)
 
             let key = try await call(harness, .POST, "/admin/orgs/globex/keys", json: ["name": "bot", "team": "search", "models": ["cheap"]])

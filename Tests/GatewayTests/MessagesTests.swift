@@ -66,6 +66,25 @@ import Tokenizers
         }
     }
 
+    @Test func anAnthropicStreamCutShortIsBilledForTheOutputSentNotTheOneTokenAtItsStart() async throws {
+        try await GatewayHarness.with { harness in
+            harness.fake.enqueue(.cutStream(afterChunks: 8))
+            let reply = try await harness.post("/v1/messages", json: GatewayHarness.message("claude", stream: true))
+            let events = Self.sseEvents(reply.body)
+            #expect(events.last?.event == "error")
+            let sent = events.compactMap { try? JSONValue(parsing: Array($0.data.utf8)) }
+                .compactMap { $0["delta"]?["text"]?.stringValue }.joined()
+            let start = try #require(events.first.flatMap { try? JSONValue(parsing: Array($0.data.utf8)) })
+            let claude = try await harness.gateway.encodings.encoding(.claudeLegacy)
+            let record = try #require(try await harness.records().first)
+            #expect(record.usageSource == .counted)
+            #expect(record.usage.output == claude.count(sent))
+            #expect(record.usage.output > 1)
+            #expect(record.usage.input == start["message"]?["usage"]?["input_tokens"]?.intValue)
+            #expect(record.cost == GatewayHarness.claudePrice.cost(of: record.usage))
+        }
+    }
+
     @Test func anAnthropicClientCanUseAnOpenAICompatibleModel() async throws {
         try await GatewayHarness.with(style: .deepseek) { harness in
             let reply = try await harness.post("/v1/messages", json: GatewayHarness.message("cheap", maxTokens: 7))

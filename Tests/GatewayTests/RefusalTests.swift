@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import Pricing
 import Providers
 import Testing
 import TollgateCore
@@ -49,6 +50,38 @@ import TollgateTesting
             // OpenAI's rule: 3 to prime the reply, 3 per message, the role and the content.
             #expect(record.usage.input == 3 + 3 + o200k.count("user") + o200k.count("Count me, please."))
             #expect(reply.headers.first(name: "x-tollgate-cost") == GatewayHarness.premiumPrice.cost(of: record.usage).description)
+        }
+    }
+
+    @Test func theProvidersOwnErrorTextReachesTheRecordButNotTheClient() async throws {
+        try await GatewayHarness.with { harness in
+            harness.fake.enqueue(.fail(status: 401))
+            let reply = try await harness.post(json: GatewayHarness.chat("premium"))
+            #expect(reply.status == 502)
+            #expect(!reply.body.contains("Incorrect API key"))
+            #expect(reply.json?["error"]?["message"]?.stringValue?.contains("Provider 'fake'") == true)
+            let record = try #require(try await harness.records().first)
+            #expect(record.error?.contains("Incorrect API key") == true)
+            harness.fake.enqueue(.fail(status: 400))
+            let clientsFault = try await harness.post(json: GatewayHarness.chat("premium"))
+            #expect(clientsFault.json?["error"]?["message"]?.stringValue?.contains("Invalid request") == true)
+        }
+    }
+
+    @Test func aModelPricedInAnotherCurrencyIsRefusedNotConverted() async throws {
+        try await GatewayHarness.with(adjust: { configuration in
+            let model = ModelDefinition(name: "yuan", provider: configuration.providers[0], tokenizer: "qwen")
+            configuration.models.append(model)
+            configuration.setPrice(try! ConfigPrice(currency: .cny, input: "2", output: "8"), for: model)
+            configuration.routes = [RouteDefinition(name: "auto", policy: .cost, candidates: ["yuan", "premium"])]
+        }) { harness in
+            let refused = try await harness.post(json: GatewayHarness.chat("yuan"))
+            #expect(refused.status == 403)
+            #expect(refused.json?["error"]?["code"] == "currency_mismatch")
+            // The cost policy passes over it too, though it is the cheapest by number.
+            let routed = try await harness.post(json: GatewayHarness.chat("auto"))
+            #expect(routed.headers.first(name: "x-tollgate-model") == "premium")
+            #expect(harness.fake.observations.requests.count == 1)
         }
     }
 

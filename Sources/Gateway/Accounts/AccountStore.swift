@@ -157,8 +157,10 @@ public final class AccountStore: Sendable {
     /// Credit granted less the cost of recorded requests.
     public func balance(of organization: Organization) async throws -> Money {
         let row = try await database.sql.raw("""
-            SELECT (SELECT COALESCE(SUM(amount_nanos), 0) FROM credit_grants WHERE org_id = \(bind: organization.id))
-                 - (SELECT COALESCE(SUM(cost_nanos), 0) FROM request_records WHERE org_id = \(bind: organization.id)) AS balance
+            SELECT (SELECT COALESCE(SUM(amount_nanos), 0) FROM credit_grants
+                    WHERE org_id = \(bind: organization.id) AND currency = \(bind: organization.currency.code))
+                 - (SELECT COALESCE(SUM(cost_nanos), 0) FROM request_records
+                    WHERE org_id = \(bind: organization.id) AND currency = \(bind: organization.currency.code)) AS balance
             """).first()
         return Money(nanos: try row?.decode(column: "balance", as: Int64.self) ?? 0, currency: organization.currency)
     }

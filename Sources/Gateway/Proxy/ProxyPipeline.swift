@@ -37,7 +37,8 @@ struct ProxyPipeline: Sendable {
             let body = try await RequestBodyReader.json(request, limit: configuration.maxRequestBodyBytes)
             let modelName = try format.validate(body)
             record.modelRequested = modelName
-            let resolution = try ModelResolver(configuration: configuration).resolve(modelName, allowed: key.allows(model:))
+            let resolution = try ModelResolver(configuration: configuration)
+                .resolve(modelName, allowed: key.allows(model:), currency: organization.currency)
             let model = resolution.model
             record.modelUsed = model.name
             record.provider = model.provider.name
@@ -91,8 +92,8 @@ struct ProxyPipeline: Sendable {
                 record.usageSource = .counted
             }
             var reply = call.clientBody(for: answer, usage: usage?.tokens)
+            if let usage { record.usage = usage.tokens }
             if let usage, let cost = price(usage) {
-                record.usage = usage.tokens
                 record.cost = cost
                 reply["usage"]?["cost"] = .double(cost.approximateUnits)
                 reply["usage"]?["cost_currency"] = .string(cost.currency.code)
@@ -105,10 +106,11 @@ struct ProxyPipeline: Sendable {
         } catch {
             let failure = Self.gatewayError(for: error)
             record.status = failure.status
-            record.error = failure.message
+            // The record keeps the provider's own words, which the client may not see.
+            record.error = (error as? UpstreamError)?.description ?? failure.message
             finish(&record, started: started)
             if failure.status >= 500 {
-                logger.warning("request failed", metadata: ["request": "\(record.id)", "error": "\(failure)"])
+                logger.warning("request failed", metadata: ["request": "\(record.id)", "error": "\(record.error ?? "")"])
             }
             return format.response(for: failure, headers: headers)
         }
@@ -119,13 +121,14 @@ struct ProxyPipeline: Sendable {
     func countTokens(_ request: Request) async -> Response {
         let format = ClientFormat.anthropic
         do {
-            let (key, _) = try await authenticate(request)
+            let (key, organization) = try await authenticate(request)
             var body = try await RequestBodyReader.json(request, limit: configuration.maxRequestBodyBytes)
             guard let modelName = body["model"]?.stringValue, !modelName.isEmpty else {
                 throw GatewayError.badRequest("'model' is required and must be a string.", param: "model")
             }
             guard body["messages"]?.arrayValue != nil else { throw GatewayError.badRequest("'messages' must be an array.", param: "messages") }
-            let model = try ModelResolver(configuration: configuration).resolve(modelName, allowed: key.allows(model:)).model
+            let model = try ModelResolver(configuration: configuration)
+                .resolve(modelName, allowed: key.allows(model:), currency: organization.currency).model
             let tokens: Int
             if model.provider.kind == .anthropic {
                 body["model"] = .string(model.upstream)

@@ -138,10 +138,20 @@ struct StreamRelay: Sendable {
         case .upstreamFailed(let failure):
             record.error = failure.description
         }
+        let completed = ended && { if case .completed = outcome { true } else { false } }()
         if usage.billable == nil, let counted = await countUsage(generated) {
             // What was sent is billed, by Tollgate's count, when the provider never said.
             record.usage = counted
             record.cost = price(BillableUsage(tokens: counted))
+            record.usageSource = .counted
+        } else if !completed, var billable = usage.billable, let counted = await countUsage(generated),
+                  counted.output > billable.tokens.totalOutput {
+            // A stream that ended early has only the provider's early report (Anthropic's
+            // message_start: the input, and 1 output token). Input stays the provider's; output is
+            // what was sent, by Tollgate's count.
+            billable.tokens.output = counted.output - billable.tokens.reasoning
+            record.usage = billable.tokens
+            record.cost = price(billable)
             record.usageSource = .counted
         }
         record.latencyMilliseconds = started.millisecondsUntilNow

@@ -58,8 +58,17 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
     }
 
     /// The gateway's answer to a provider that failed.
+    ///
+    /// The provider's own words reach the client only when the request itself was at fault
+    /// (400, 422); otherwise they can name the operator's upstream account, limits or key, so the
+    /// client gets the provider's name and the kind of failure, and the request record and the
+    /// log keep the detail.
     public static func upstream(_ error: UpstreamError) -> GatewayError {
-        let detail = "Provider '\(error.provider)': \(error.detail.prefix(500))"
+        let clientsFault: Bool = switch error.kind {
+        case .status(400), .status(422): true
+        default: false
+        }
+        let detail = clientsFault ? "Provider '\(error.provider)': \(error.detail.prefix(500))" : "Provider '\(error.provider)'."
         switch error.kind {
         case .status(429):
             return GatewayError(status: 429, type: "rate_limit_error", code: "upstream_rate_limited",
