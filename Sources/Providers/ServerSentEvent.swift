@@ -22,8 +22,14 @@ public struct ServerSentEvent: Hashable, Sendable {
 /// Splits a byte stream into Server-Sent Events as the bytes arrive, whatever the chunking.
 ///
 /// Follows the WHATWG event-stream rules: lines end in LF, CRLF or CR; a blank line dispatches
-/// the event; `:` starts a comment; one space after the field's colon is dropped.
+/// the event unless its data is empty; `:` starts a comment; one space after the field's colon is
+/// dropped. An event larger than `maximumEventBytes` stops the parser (`overflowed`), so a peer
+/// that never ends a line cannot fill memory.
 public struct ServerSentEventParser: Sendable {
+    public static let maximumEventBytes = 8 << 20
+    /// Set once an event outgrew `maximumEventBytes`; the stream must be abandoned.
+    public private(set) var overflowed = false
+    private var eventBytes = 0
     private var line: [UInt8] = []
     private var data: [String] = []
     private var hasData = false
@@ -35,7 +41,13 @@ public struct ServerSentEventParser: Sendable {
     /// Feeds bytes and returns the events they complete.
     public mutating func feed(_ bytes: some Sequence<UInt8>) -> [ServerSentEvent] {
         var events: [ServerSentEvent] = []
+        guard !overflowed else { return [] }
         for byte in bytes {
+            eventBytes += 1
+            if eventBytes > Self.maximumEventBytes {
+                overflowed = true
+                return events
+            }
             if lastWasCR {
                 lastWasCR = false
                 if byte == UInt8(ascii: "\n") { continue }
@@ -56,15 +68,15 @@ public struct ServerSentEventParser: Sendable {
     private mutating func endLine() -> ServerSentEvent? {
         defer { line.removeAll(keepingCapacity: true) }
         if line.isEmpty {
-            guard hasData else {
+            eventBytes = 0
+            let joined = data.joined(separator: "\n")
+            defer {
+                data.removeAll()
+                hasData = false
                 event = nil
-                return nil
             }
-            let completed = ServerSentEvent(event: event, data: data.joined(separator: "\n"))
-            data.removeAll()
-            hasData = false
-            event = nil
-            return completed
+            // An event with empty data (a bare `data:` heartbeat) is not dispatched.
+            return hasData && !joined.isEmpty ? ServerSentEvent(event: event, data: joined) : nil
         }
         if line.first == UInt8(ascii: ":") { return nil }
         let text = String(decoding: line, as: UTF8.self)

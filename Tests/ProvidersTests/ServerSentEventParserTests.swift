@@ -27,6 +27,20 @@ import Testing
         #expect(parser.feed(Array("data: x\r\n\r\ndata: y\r\rdata:z\n\n".utf8)).map(\.data) == ["x", "y", "z"])
     }
 
+    @Test func eventsWithEmptyDataAreNotDispatched() {
+        var parser = ServerSentEventParser()
+        #expect(parser.feed(Array("data:\n\nevent: ping\ndata: \n\ndata: x\n\n".utf8)).map(\.data) == ["x"])
+    }
+
+    @Test func anEventThatNeverEndsStopsTheParserInsteadOfFillingMemory() {
+        var parser = ServerSentEventParser()
+        let megabyte = [UInt8](repeating: UInt8(ascii: "a"), count: 1 << 20)
+        _ = parser.feed(Array("data: ".utf8))
+        for _ in 0..<9 { _ = parser.feed(megabyte) }
+        #expect(parser.overflowed)
+        #expect(parser.feed(Array("\n\n".utf8)).isEmpty)
+    }
+
     @Test func anUnfinishedEventIsReportedAsPartial() {
         var parser = ServerSentEventParser()
         #expect(parser.feed(Array("data: {\"half\":".utf8)).isEmpty)

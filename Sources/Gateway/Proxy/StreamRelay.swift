@@ -69,7 +69,12 @@ struct StreamRelay: Sendable {
         var outcome = Outcome.completed
         do {
             upstream: for try await chunk in response.body {
-                for event in parser.feed(chunk.readableBytesView) {
+                let parsed = parser.feed(chunk.readableBytesView)
+                if parser.overflowed {
+                    throw UpstreamError(.malformed, provider: response.provider,
+                                        detail: "an event is larger than \(ServerSentEventParser.maximumEventBytes) bytes")
+                }
+                for event in parsed {
                     let value: JSONValue?
                     let events: [ChatStreamEvent]
                     if event.data == "[DONE]" {

@@ -57,10 +57,20 @@ public struct AnthropicStreamDecoder: Sendable {
 }
 
 /// Writes chat stream events as Anthropic stream events.
+///
+/// Tool calls are held until they are complete and then written as whole blocks: OpenAI streams
+/// may interleave the arguments of several calls, and Anthropic's content blocks cannot.
 public struct AnthropicStreamEncoder: Sendable {
-    private enum Block: Equatable { case text, thinking, tool(Int) }
+    private enum Block: Equatable { case text, thinking }
+    private struct PendingCall: Sendable {
+        let index: Int
+        let id: String
+        let name: String
+        var arguments = ""
+    }
     private var open: Block?
     private var blockIndex = -1
+    private var pendingCalls: [PendingCall] = []
     private var finishReason: FinishReason?
 
     public init() {}
@@ -78,34 +88,50 @@ public struct AnthropicStreamEncoder: Sendable {
             ]
             return [sse("message_start", ["type": "message_start", "message": message])]
         case .text(let text):
-            return switchTo(.text) + [sse("content_block_delta", ["type": "content_block_delta", "index": .int(Int64(blockIndex)),
-                                                                 "delta": ["type": "text_delta", "text": .string(text)]])]
+            return flushCalls() + switchTo(.text) + [sse("content_block_delta", ["type": "content_block_delta", "index": .int(Int64(blockIndex)),
+                                                                              "delta": ["type": "text_delta", "text": .string(text)]])]
         case .thinking(let text):
-            return switchTo(.thinking) + [sse("content_block_delta", ["type": "content_block_delta", "index": .int(Int64(blockIndex)),
-                                                                     "delta": ["type": "thinking_delta", "thinking": .string(text)]])]
+            return flushCalls() + switchTo(.thinking) + [sse("content_block_delta", ["type": "content_block_delta", "index": .int(Int64(blockIndex)),
+                                                                                  "delta": ["type": "thinking_delta", "thinking": .string(text)]])]
         case .toolCallStart(let index, let id, let name):
-            var events = closeBlock()
-            blockIndex += 1
-            open = .tool(index)
-            events.append(sse("content_block_start", ["type": "content_block_start", "index": .int(Int64(blockIndex)),
-                                                      "content_block": ["type": "tool_use", "id": .string(id), "name": .string(name), "input": [:]]]))
-            return events
-        case .toolCallArguments(_, let fragment):
-            return [sse("content_block_delta", ["type": "content_block_delta", "index": .int(Int64(blockIndex)),
-                                                "delta": ["type": "input_json_delta", "partial_json": .string(fragment)]])]
+            pendingCalls.append(PendingCall(index: index, id: id, name: name))
+            return closeBlock()
+        case .toolCallArguments(let index, let fragment):
+            if let position = pendingCalls.firstIndex(where: { $0.index == index }) { pendingCalls[position].arguments += fragment }
+            return []
         case .finish(let reason):
             finishReason = reason
-            return []
+            return flushCalls()
         case .usage:
             return []
         case .end:
-            var events = closeBlock()
+            var events = flushCalls() + closeBlock()
             let delta: JSONValue = ["stop_reason": .string(AnthropicMessagesFormat.stopReasonText(finishReason ?? .stop)), "stop_sequence": nil]
             events.append(sse("message_delta", ["type": "message_delta", "delta": delta,
                                                 "usage": AnthropicMessagesFormat.usageObject(usage ?? .zero)]))
             events.append(sse("message_stop", ["type": "message_stop"]))
             return events
         }
+    }
+
+    /// Writes the held tool calls, each as one whole tool_use block.
+    private mutating func flushCalls() -> [ServerSentEvent] {
+        guard !pendingCalls.isEmpty else { return [] }
+        var events = closeBlock()
+        for call in pendingCalls.sorted(by: { $0.index < $1.index }) {
+            blockIndex += 1
+            let index = JSONValue.int(Int64(blockIndex))
+            events.append(sse("content_block_start", ["type": "content_block_start", "index": index,
+                                                      "content_block": ["type": "tool_use", "id": .string(call.id),
+                                                                        "name": .string(call.name), "input": [:]]]))
+            if !call.arguments.isEmpty {
+                events.append(sse("content_block_delta", ["type": "content_block_delta", "index": index,
+                                                          "delta": ["type": "input_json_delta", "partial_json": .string(call.arguments)]]))
+            }
+            events.append(sse("content_block_stop", ["type": "content_block_stop", "index": index]))
+        }
+        pendingCalls.removeAll()
+        return events
     }
 
     private mutating func switchTo(_ block: Block) -> [ServerSentEvent] {
