@@ -46,6 +46,10 @@ public final class RequestRecordWriter: Service, Sendable {
         try? await flushing.withLock { await writeQueued() }
     }
 
+    /// How many times a batch is tried before it is given up (at 0.1 s doubling to 5 s apart,
+    /// about a minute in all): a database that is busy or briefly unwritable loses nothing.
+    static let attempts = 16
+
     private func writeQueued() async {
         while true {
             let batch = pending.withLock { queue -> [RequestRecord] in
@@ -54,11 +58,25 @@ public final class RequestRecordWriter: Service, Sendable {
                 return batch
             }
             if batch.isEmpty { return }
+            await write(batch)
+        }
+    }
+
+    private func write(_ batch: [RequestRecord]) async {
+        var delay = Duration.milliseconds(100)
+        for attempt in 1...Self.attempts {
             do {
                 try await store.insert(batch)
+                return
             } catch {
-                logger.error("could not write request records", metadata: ["count": "\(batch.count)", "error": "\(error)"])
+                logger.warning("could not write request records, will retry",
+                               metadata: ["count": "\(batch.count)", "attempt": "\(attempt)", "error": "\(error)"])
+                // Not Task.sleep's cancellation: a flush at shutdown still retries.
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
             }
         }
+        logger.critical("request records lost after retries",
+                        metadata: ["count": "\(batch.count)", "ids": "\(batch.map(\.id).joined(separator: ","))"])
     }
 }
