@@ -1,5 +1,5 @@
 import Foundation
-import Gateway
+@testable import Gateway
 import Logging
 import ServiceLifecycle
 import Storage
@@ -67,6 +67,30 @@ import TollgateCore
         await flushed.value
         let count = try await database.sql.raw("SELECT COUNT(*) AS n FROM request_records").first()?.decode(column: "n", as: Int.self)
         #expect(count == 3)
+        try await database.close()
+    }
+}
+
+@Suite struct PendingRecordTests {
+    @Test func aStreamThatNeverStartsIsRecordedAs499AndOneThatRunsOnlyOnce() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-pending-\(UUID().uuidString).db").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let logger = Logger(label: "test")
+        let database = try await Database.open(.sqlite(path: path), logger: logger)
+        let store = RequestRecordStore(database: database)
+        let writer = RequestRecordWriter(store: store, logger: logger)
+        do {
+            _ = PendingRecord(RequestRecord(id: "dropped", status: 200, streamed: true), writer: writer, started: .now)
+        }
+        do {
+            let taken = PendingRecord(RequestRecord(id: "ran", status: 200, streamed: true), writer: writer, started: .now)
+            #expect(taken.take()?.id == "ran")
+            #expect(taken.take() == nil)
+        }
+        await writer.flush()
+        let records = try await store.recent()
+        #expect(records.map(\.id) == ["dropped"])
+        #expect(records.first?.status == 499)
         try await database.close()
     }
 }

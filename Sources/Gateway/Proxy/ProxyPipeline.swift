@@ -70,9 +70,10 @@ struct ProxyPipeline: Sendable {
                 let relay = StreamRelay(model: model, client: format, clientWantsUsage: call.clientWantsUsage,
                                         records: records, logger: logger, price: price,
                                         countUsage: { output in await counter.usage(of: body, format: format, output: output, model: model) })
-                let streamRecord = record
+                let pending = PendingRecord(record, writer: records, started: started)
                 return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                    await relay.relay(response, to: &writer, record: streamRecord, started: started)
+                    guard let record = pending.take() else { return }
+                    await relay.relay(response, to: &writer, record: record, started: started)
                 })
             }
             record.timeToFirstTokenMilliseconds = started.millisecondsUntilNow
