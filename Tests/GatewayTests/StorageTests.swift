@@ -71,7 +71,7 @@ import TollgateCore
             let accounts = AccountStore(database: database)
             let organization = try await accounts.createOrganization(name: "acme", currency: .cny)
             try await accounts.addCredit(try Money(decimal: "100", currency: .cny), to: organization)
-            await #expect(throws: AccountError.self) { try await accounts.addCredit(Money(nanos: 5, currency: .usd), to: organization) }
+            await #expect(throws: AccountStoreError.self) { try await accounts.addCredit(Money(nanos: 5, currency: .usd), to: organization) }
             let records = RequestRecordStore(database: database)
             try await records.insert([
                 RequestRecord(id: "r1", organizationID: organization.id, status: 200, cost: try Money(decimal: "0.25", currency: .cny)),

@@ -29,9 +29,9 @@ public final class AccountStore: Sendable {
     // MARK: Organizations
 
     public func createOrganization(name: String, currency: Currency) async throws -> Organization {
-        guard !name.isEmpty else { throw AccountError(.invalid, "an organization needs a name") }
+        guard !name.isEmpty else { throw AccountStoreError(.invalid, "an organization needs a name") }
         if try await organization(named: name) != nil {
-            throw AccountError(.conflict, "an organization named '\(name)' already exists")
+            throw AccountStoreError(.conflict, "an organization named '\(name)' already exists")
         }
         let organization = Organization(id: "org_" + TimeOrderedID().description, name: name, currency: currency)
         try await database.sql.raw("""
@@ -144,9 +144,9 @@ public final class AccountStore: Sendable {
     /// Adds prepaid credit in the organization's currency.
     public func addCredit(_ amount: Money, to organization: Organization, note: String? = nil) async throws {
         guard amount.currency == organization.currency else {
-            throw AccountError(.invalid, "\(organization.name) is billed in \(organization.currency), not \(amount.currency)")
+            throw AccountStoreError(.invalid, "\(organization.name) is billed in \(organization.currency), not \(amount.currency)")
         }
-        guard amount.nanos > 0 else { throw AccountError(.invalid, "a credit must be positive") }
+        guard amount.nanos > 0 else { throw AccountStoreError(.invalid, "a credit must be positive") }
         try await database.sql.raw("""
             INSERT INTO credit_grants (id, org_id, amount_nanos, currency, note, created_at)
             VALUES (\(bind: "cr_" + TimeOrderedID().description), \(bind: organization.id), \(bind: amount.nanos),
@@ -167,7 +167,7 @@ public final class AccountStore: Sendable {
 }
 
 /// A refused change to organizations, keys or credit.
-public struct AccountError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct AccountStoreError: Error, Hashable, Sendable, CustomStringConvertible {
     enum Code: Hashable, Sendable { case invalid, conflict, notFound }
     let code: Code
     public let description: String
@@ -177,5 +177,5 @@ public struct AccountError: Error, Hashable, Sendable, CustomStringConvertible {
         self.description = description
     }
 
-    public static func notFound(_ what: String) -> AccountError { AccountError(.notFound, what) }
+    public static func notFound(_ what: String) -> AccountStoreError { AccountStoreError(.notFound, what) }
 }

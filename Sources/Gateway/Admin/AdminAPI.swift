@@ -114,7 +114,7 @@ struct AdminAPI: Sendable {
             let value = try await action()
             return Response(status: status, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(data: value.encoded())))
-        } catch let error as AccountError {
+        } catch let error as AccountStoreError {
             let status = error.code == .notFound ? 404 : error.code == .conflict ? 409 : 400
             return GatewayError(status: status, type: "invalid_request_error", message: error.description).response()
         } catch {
