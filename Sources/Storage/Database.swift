@@ -1,4 +1,6 @@
 import Logging
+import PostgresKit
+import PostgresNIO
 import SQLKit
 import SQLiteKit
 import TollgateCore
@@ -18,11 +20,15 @@ public final class Database: Sendable {
     public let sql: any SQLDatabase
     private let closer: @Sendable () async throws -> Void
     private let writeLock = AsyncLock()
+    /// The pool, on PostgreSQL: a transaction leases one of its connections.
+    private let postgres: PostgresClient?
 
-    private init(url: DatabaseURL, dialect: Dialect, sql: any SQLDatabase, closer: @escaping @Sendable () async throws -> Void) {
+    private init(url: DatabaseURL, dialect: Dialect, sql: any SQLDatabase, postgres: PostgresClient? = nil,
+                 closer: @escaping @Sendable () async throws -> Void) {
         self.url = url
         self.dialect = dialect
         self.sql = sql
+        self.postgres = postgres
         self.closer = closer
     }
 
@@ -49,14 +55,45 @@ public final class Database: Sendable {
                 throw error
             }
             return database
-        case .postgres:
-            throw StorageError(.unsupported, detail: "PostgreSQL storage arrives with the ledger; use sqlite:PATH for now")
+        case .postgres(let text):
+            let client = try PostgresPoolDatabase.makeClient(url: text, logger: logger)
+            // The pool runs until `close` cancels it; every lease waits for it to be running.
+            let runner = Task { await client.run() }
+            let database = Database(url: url, dialect: .postgres, sql: PostgresPoolDatabase(client: client, logger: logger),
+                                    postgres: client) {
+                runner.cancel()
+                await runner.value
+            }
+            do {
+                try await Migrations.run(on: database, logger: logger)
+            } catch {
+                try? await database.close()
+                throw error
+            }
+            return database
         }
     }
 
     /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
+    ///
+    /// On PostgreSQL the body runs on one pooled connection, so many transactions proceed at once;
+    /// the body takes whatever row locks its invariants need. On SQLite transactions run one at a time.
     public func transaction<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        try await writeLock.withLock {
+        if let postgres {
+            return try await postgres.withConnection { connection in
+                let sql = connection.sql(queryLogLevel: .trace)
+                try await sql.raw("BEGIN").run()
+                do {
+                    let result = try await body(sql)
+                    try await sql.raw("COMMIT").run()
+                    return result
+                } catch {
+                    try? await sql.raw("ROLLBACK").run()
+                    throw error
+                }
+            }
+        }
+        return try await writeLock.withLock {
             try await sql.raw("BEGIN").run()
             do {
                 let result = try await body(sql)
