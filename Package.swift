@@ -85,6 +85,7 @@ let package = Package(
             dependencies: [
                 "TollgateCore", "Storage", "Providers", "Gateway", "TollgateTesting", "Ledger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

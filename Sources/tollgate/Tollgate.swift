@@ -9,6 +9,7 @@ struct Tollgate: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, DemoCommand.self, MigrateCommand.self,
             OrgsCommand.self, CreditsCommand.self, KeysCommand.self,
+            LedgerCommand.self, StatementCommand.self, SettlementCommand.self,
         ]
     )
 
