@@ -22,6 +22,24 @@ public struct Transfer: Sendable, Hashable, Codable {
     /// SHA-256 of the previous transfer's hash and this transfer's canonical encoding, in hex.
     public var hash: String
 
+    public init(sequence: Int64, id: TimeOrderedID, debitAccountID: String, creditAccountID: String, amount: Int64,
+                phase: Phase, pendingID: TimeOrderedID? = nil, timeoutMilliseconds: Int64? = nil, timeoutAt: Int64? = nil,
+                code: TransferCode, reference: String? = nil, timestamp: Int64, hash: String) {
+        self.sequence = sequence
+        self.id = id
+        self.debitAccountID = debitAccountID
+        self.creditAccountID = creditAccountID
+        self.amount = amount
+        self.phase = phase
+        self.pendingID = pendingID
+        self.timeoutMilliseconds = timeoutMilliseconds
+        self.timeoutAt = timeoutAt
+        self.code = code
+        self.reference = reference
+        self.timestamp = timestamp
+        self.hash = hash
+    }
+
     public enum Phase: String, Sendable, Hashable, Codable, CaseIterable {
         case single, pending, post, void, expire
     }
