@@ -74,3 +74,18 @@ import TollgateCore
         }
     }
 }
+
+@Suite struct LedgerVerifyCommandTests {
+    @Test func tollgateLedgerVerifyExitsOneNamingTheFirstViolation() async throws {
+        try await LedgerFixture.with(.sqlite) { f in
+            _ = try await LedgerVerifierTests.populate(f)
+            let passing = await (try ChildProcess.start(["ledger", "verify", "--database", f.url.description])).finish()
+            #expect(passing.status == 0 && passing.output.contains("6 transfers"), "\(passing)")
+            try await f.execute("UPDATE ledger_transfers SET reference = 'edited' WHERE seq = 6")
+            let child = try ChildProcess.start(["ledger", "verify", "--database", f.url.description])
+            let failing = await child.finish()
+            #expect(failing.status == 1)
+            #expect(child.errors.contains("transfer #6") && child.errors.split(separator: "\n").count == 1, "\(child.errors)")
+        }
+    }
+}

@@ -70,3 +70,30 @@ import TollgateCore
         }
     }
 }
+
+@Suite struct PrepaidReservationTests {
+    @Test(arguments: Backend.allCases)
+    func aReservationDrawsTheGrantBeforePaidCreditAcrossBothWhenNeeded(backend: Backend) async throws {
+        try await LedgerFixture.with(backend) { f in
+            let owner = PrepaidFundsTests.owner
+            try await f.store.createAccounts([
+                Account(id: "acme:paid", unit: "USD", owner: owner, kind: .liability, flags: .debitsMustNotExceedCredits,
+                        priority: PrepaidFunds.paidCreditPriority),
+                Account(id: "acme:grant", unit: "USD", owner: owner, kind: .liability, flags: .debitsMustNotExceedCredits,
+                        priority: PrepaidFunds.grantedCreditPriority, expiresAt: f.clock.now() + 86_400_000),
+                Account(id: "platform:cash", unit: "USD", owner: AccountOwner(.platform, "tollgate"), kind: .asset),
+                Account(id: "platform:revenue", unit: "USD", owner: AccountOwner(.platform, "tollgate"), kind: .revenue),
+            ])
+            try await f.store.submit(.single(debit: "platform:cash", credit: "acme:paid", amount: 500, code: .topUp))
+            try await f.store.submit(.single(debit: "platform:cash", credit: "acme:grant", amount: 100, code: .grant))
+            let held = try await PrepaidFunds.reserve(150, unit: "USD", model: nil, owner: owner, credit: "platform:revenue",
+                                                      timeoutMilliseconds: 60_000, store: f.store)
+            #expect(held.map(\.debitAccountID) == ["acme:grant", "acme:paid"] && held.map(\.amount) == [100, 50])
+            let error = try await #require(throws: PrepaidFunds.InsufficientFunds.self) {
+                try await PrepaidFunds.reserve(451, unit: "USD", model: nil, owner: owner, credit: "platform:revenue",
+                                               timeoutMilliseconds: 60_000, store: f.store)
+            }
+            #expect(error.available == 450)
+        }
+    }
+}

@@ -5,6 +5,10 @@ import Testing
 struct ChildProcess {
     let process: Process
     let output: Pipe
+    let errorFile: URL
+
+    /// What the process wrote to standard error (complete once it has exited).
+    var errors: String { (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "" }
 
     static var executable: URL {
         if let path = ProcessInfo.processInfo.environment["TOLLGATE_BIN"] { return URL(fileURLWithPath: path) }
@@ -28,8 +32,11 @@ struct ChildProcess {
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output
+        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-child-\(UUID().uuidString).err")
+        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: errorFile)
         try process.run()
-        return ChildProcess(process: process, output: output)
+        return ChildProcess(process: process, output: output, errorFile: errorFile)
     }
 
     /// Waits for the process to exit; its status and standard output.
