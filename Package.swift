@@ -89,6 +89,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .executableTarget(
+            name: "ledger-bench",
+            dependencies: [
+                "Ledger", "Storage", "TollgateCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            path: "Benchmarks/LedgerBenchmark"
+        ),
         .testTarget(name: "TollgateCoreTests", dependencies: ["TollgateCore"]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "TollgateCore"]),
         .testTarget(

@@ -60,8 +60,13 @@ extension SQLLedgerStore {
     }
 
     static func insert(_ transfers: [Transfer], _ sql: any SQLDatabase) async throws {
+        try await insertBare(transfers, into: "ledger_transfers", sql)
+    }
+
+    /// INSERTs transfer rows as they are, into `table` (the ledger's, or the benchmark's reference copy).
+    @_spi(Benchmarks) public static func insertBare(_ transfers: [Transfer], into table: String, _ sql: any SQLDatabase) async throws {
         for chunk in transfers.chunked(chunkSize / 4) {
-            var insert = sql.insert(into: "ledger_transfers").columns(
+            var insert = sql.insert(into: table).columns(
                 "seq", "id", "debit_account_id", "credit_account_id", "amount", "phase", "pending_id",
                 "timeout_ms", "timeout_at", "code", "reference", "created_at", "hash")
             for t in chunk {
