@@ -81,6 +81,29 @@ extension SQLLedgerStore {
         }
     }
 
+    /// Writes accounts' counters, many accounts per statement: `UPDATE … FROM (VALUES …)`, which
+    /// SQLite (3.33+) and PostgreSQL both read, naming the VALUES columns column1, column2, ….
+    static func updateCounters(_ accounts: [Account], _ sql: any SQLDatabase) async throws {
+        for chunk in accounts.chunked(chunkSize / 5) {
+            var rows = SQLQueryString("")
+            for (index, a) in chunk.enumerated() {
+                if index > 0 { rows.appendLiteral(", ") }
+                rows.appendInterpolation(unsafeRaw: "(")
+                rows.appendInterpolation(bind: a.id)
+                for value in [a.debitsPending, a.debitsPosted, a.creditsPending, a.creditsPosted] {
+                    rows.appendLiteral(", ")
+                    rows.appendInterpolation(bind: value)
+                }
+                rows.appendLiteral(")")
+            }
+            try await sql.raw("""
+                UPDATE ledger_accounts SET debits_pending = v.column2, debits_posted = v.column3,
+                    credits_pending = v.column4, credits_posted = v.column5
+                FROM (VALUES \(rows)) AS v WHERE ledger_accounts.id = v.column1
+                """).run()
+        }
+    }
+
     static func bind<T: Encodable & Sendable>(_ value: T?) -> any SQLExpression {
         value.map { SQLBind($0) } ?? SQLLiteral.null
     }

@@ -84,14 +84,7 @@ public struct SQLLedgerStore: LedgerStore {
             if state.appended.isEmpty { return results }
 
             try await Self.insert(state.appended, sql)
-            for id in state.touchedAccounts.sorted() {
-                let a = state.accounts[id]!
-                try await sql.raw("""
-                    UPDATE ledger_accounts SET debits_pending = \(bind: a.debitsPending), debits_posted = \(bind: a.debitsPosted),
-                        credits_pending = \(bind: a.creditsPending), credits_posted = \(bind: a.creditsPosted)
-                    WHERE id = \(bind: id)
-                    """).run()
-            }
+            try await Self.updateCounters(state.touchedAccounts.sorted().map { state.accounts[$0]! }, sql)
             try await sql.raw("UPDATE ledger_chain SET seq = \(bind: state.sequence), hash = \(bind: state.hash) WHERE id = 1").run()
             return results
         }
