@@ -79,6 +79,16 @@ struct LedgerBenchmark {
         }
         let grouped = rate(count, since: start)
 
+        // groups handed to the store directly, one after another: the ledger's own cost per group,
+        // without the concurrent callers' task switching
+        let directBase = base + count
+        start = ContinuousClock.now
+        for first in stride(from: 0, to: count, by: clients) {
+            let batches = (first..<min(first + clients, count)).map { TransferBatch([request(directBase + $0)]) }
+            for result in try await store.submit(batches) { _ = try result.get() }
+        }
+        let direct = rate(count, since: start)
+
         // bare INSERT of the rows just recorded
         let rows = try await store.transfers(afterSequence: Int64(customers), limit: count + singleCount)
         start = ContinuousClock.now
@@ -102,6 +112,7 @@ struct LedgerBenchmark {
         print("| --- | --- | --- | --- | --- | --- |")
         print("| \(name) | single | \(singleCount) | \(Int(single)) | \(Int(bareSingle)) | \(percent(single, bareSingle)) |")
         print("| \(name) | grouped (\(clients) clients) | \(count) | \(Int(grouped)) | \(Int(bareGrouped)) | \(percent(grouped, bareGrouped)) |")
+        print("| \(name) | groups of \(clients) straight to the store | \(count) | \(Int(direct)) | \(Int(bareGrouped)) | \(percent(direct, bareGrouped)) |")
     }
 
     static func rate(_ count: Int, since start: ContinuousClock.Instant) -> Double {
