@@ -7,6 +7,7 @@ import TollgateCore
 public protocol LedgerStore: Sendable {
     /// Creates accounts, all or none. An account that exists with the same fields is returned as
     /// it is now (idempotent); one that exists with different fields fails with `AccountError`.
+    @discardableResult
     func createAccounts(_ accounts: [Account]) async throws -> [Account]
 
     /// Records batches in one database transaction, each batch all or nothing: a batch that fails

@@ -12,6 +12,14 @@ extension SQLLedgerStore {
         try await sql.raw("UPDATE ledger_chain SET seq = seq WHERE id = 1").run()
     }
 
+    /// Locks the chain head and reads it in one statement (`RETURNING`: SQLite 3.35+, PostgreSQL).
+    static func lockChainHead(_ sql: any SQLDatabase) async throws -> (sequence: Int64, hash: String) {
+        guard let row = try await sql.raw("UPDATE ledger_chain SET seq = seq WHERE id = 1 RETURNING seq, hash").first() else {
+            throw StorageError.corrupt("ledger_chain has no head row")
+        }
+        return (try row.decode(column: "seq", as: Int64.self), try row.decode(column: "hash", as: String.self))
+    }
+
     static func chainHead(_ sql: any SQLDatabase) async throws -> (sequence: Int64, hash: String) {
         guard let row = try await sql.raw("SELECT seq, hash FROM ledger_chain WHERE id = 1").first() else {
             throw StorageError.corrupt("ledger_chain has no head row")

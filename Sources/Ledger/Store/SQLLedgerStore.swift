@@ -22,6 +22,7 @@ public struct SQLLedgerStore: LedgerStore {
 
     public func now() -> Int64 { clock() }
 
+    @discardableResult
     public func createAccounts(_ accounts: [Account]) async throws -> [Account] {
         for account in accounts {
             if account.id.isEmpty { throw AccountError.invalid("the id is empty", id: account.id) }
@@ -65,8 +66,7 @@ public struct SQLLedgerStore: LedgerStore {
         if batches.isEmpty { return [] }
         let now = clock()
         return try await database.transaction { sql in
-            try await Self.lockChain(sql)
-            let head = try await Self.chainHead(sql)
+            let head = try await Self.lockChainHead(sql)
             let keys = LedgerState.keys(for: batches)
             let transfers = try await Self.loadTransfers(keys.transfers, sql)
             let pendingIDs = Set(keys.transfers.filter { transfers[$0]?.phase == .pending })
