@@ -35,6 +35,7 @@ import TollgateCore
                 }
                 return try await tasks.reduce(into: (accepted: 0, refused: 0)) { $0.accepted += $1.accepted; $0.refused += $1.refused }
             }
+            print("ledger concurrency (\(backend)): 16 tasks, \(16 * perTask) reservations, \(counts.accepted) accepted, \(counts.refused) refused")
             #expect(counts.accepted + counts.refused == 16 * perTask)
             #expect(counts.refused > 0, "the account should have run dry (accepted \(counts.accepted))")
             let customer = try await f.account(a.customer)
@@ -68,6 +69,7 @@ import TollgateCore
                 refused += counts["refused"] ?? 0
                 #expect(counts["accepted"] == (counts["posted"] ?? 0) + (counts["voided"] ?? 0))
             }
+            print("ledger concurrency (postgres, 2 processes × 8 tasks): \(2 * reservations) reservations, \(accepted) accepted, \(refused) refused")
             #expect(accepted + refused == 2 * reservations)
             #expect(refused > 0, "the account should have run dry (accepted \(accepted))")
             let customer = try await f.account(a.customer)

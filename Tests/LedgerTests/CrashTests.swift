@@ -31,6 +31,7 @@ import Glibc
             #expect(status == SIGKILL)
 
             let summary = try await LedgerVerifier(store: f.store).verify()
+            print("ledger crash (\(backend)): killed after \(head)+ transfers; verified \(summary.transfers) transfers, \(summary.pendingOpen) pending open")
             #expect(summary.transfers >= 1_000)
             // Linked pairs: every reservation recorded with a fee has its fee, and no fee is alone.
             let all = try await f.store.transfers(involving: [a.customer], from: .min, to: .max)
