@@ -4,9 +4,10 @@ import TollgateCore
 
 /// Reading and writing the ledger's rows.
 extension SQLLedgerStore {
-    /// The most ids one `IN (…)` list or multi-row `INSERT` carries, well under both databases'
-    /// limits on bound parameters.
-    static let chunkSize = 400
+    /// The most bound parameters one statement carries: under SQLite's 32,766 and PostgreSQL's
+    /// 65,535, and large enough that a whole group usually goes in one statement per table (each
+    /// statement is a round trip between threads).
+    static let parameterLimit = 16_000
 
     static func lockChain(_ sql: any SQLDatabase) async throws {
         try await sql.raw("UPDATE ledger_chain SET seq = seq WHERE id = 1").run()
@@ -29,7 +30,7 @@ extension SQLLedgerStore {
 
     static func loadAccounts(_ ids: Set<String>, _ sql: any SQLDatabase) async throws -> [String: Account] {
         var found: [String: Account] = [:]
-        for chunk in Array(ids).chunked(chunkSize) {
+        for chunk in Array(ids).chunked(parameterLimit) {
             for row in try await sql.raw("SELECT * FROM ledger_accounts WHERE id IN (\(binds: Array(chunk)))").all() {
                 let account = try account(from: row)
                 found[account.id] = account
@@ -40,7 +41,7 @@ extension SQLLedgerStore {
 
     static func loadTransfers(_ ids: Set<TimeOrderedID>, _ sql: any SQLDatabase) async throws -> [TimeOrderedID: Transfer] {
         var found: [TimeOrderedID: Transfer] = [:]
-        for chunk in ids.map(\.description).chunked(chunkSize) {
+        for chunk in ids.map(\.description).chunked(parameterLimit) {
             for row in try await sql.raw("SELECT * FROM ledger_transfers WHERE id IN (\(binds: Array(chunk)))").all() {
                 let transfer = try transfer(from: row)
                 found[transfer.id] = transfer
@@ -51,7 +52,7 @@ extension SQLLedgerStore {
 
     static func loadResolutions(_ pendingIDs: Set<TimeOrderedID>, _ sql: any SQLDatabase) async throws -> [TimeOrderedID: Transfer.Phase] {
         var found: [TimeOrderedID: Transfer.Phase] = [:]
-        for chunk in pendingIDs.map(\.description).chunked(chunkSize) {
+        for chunk in pendingIDs.map(\.description).chunked(parameterLimit) {
             let rows = try await sql.raw("""
                 SELECT pending_id, phase FROM ledger_transfers WHERE pending_id IN (\(binds: Array(chunk)))
                 """).all()
@@ -73,7 +74,7 @@ extension SQLLedgerStore {
 
     /// INSERTs transfer rows as they are, into `table` (the ledger's, or the benchmark's reference copy).
     @_spi(Benchmarks) public static func insertBare(_ transfers: [Transfer], into table: String, _ sql: any SQLDatabase) async throws {
-        for chunk in transfers.chunked(chunkSize / 4) {
+        for chunk in transfers.chunked(parameterLimit / 13) {
             var insert = sql.insert(into: table).columns(
                 "seq", "id", "debit_account_id", "credit_account_id", "amount", "phase", "pending_id",
                 "timeout_ms", "timeout_at", "code", "reference", "created_at", "hash")
@@ -92,7 +93,7 @@ extension SQLLedgerStore {
     /// Writes accounts' counters, many accounts per statement: `UPDATE … FROM (VALUES …)`, which
     /// SQLite (3.33+) and PostgreSQL both read, naming the VALUES columns column1, column2, ….
     static func updateCounters(_ accounts: [Account], _ sql: any SQLDatabase) async throws {
-        for chunk in accounts.chunked(chunkSize / 5) {
+        for chunk in accounts.chunked(parameterLimit / 5) {
             var rows = SQLQueryString("")
             for (index, a) in chunk.enumerated() {
                 if index > 0 { rows.appendLiteral(", ") }
