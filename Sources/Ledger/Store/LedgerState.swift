@@ -147,7 +147,7 @@ struct LedgerState {
         func make(_ debit: String, _ credit: String, _ amount: Int64, _ phase: Transfer.Phase,
                   pending: TimeOrderedID? = nil, timeout: Int64? = nil) -> Transfer {
             Transfer(sequence: 0, id: request.id, debitAccountID: debit, creditAccountID: credit, amount: amount, phase: phase,
-                     pendingID: pending, timeoutMilliseconds: timeout, timeoutAt: timeout.map { now &+ $0 },
+                     pendingID: pending, timeoutMilliseconds: timeout, timeoutAt: timeout.map { Self.instant(now, plus: $0) },
                      code: request.code, reference: request.reference, timestamp: now, hash: "")
         }
         let phase: Transfer.Phase
@@ -204,6 +204,12 @@ struct LedgerState {
             if transfer.amount > pending.amount { return .postExceedsPending(transfer.amount, pending: pending.amount) }
         }
         return nil
+    }
+
+    /// `now + milliseconds`, saturating: a timeout too long to represent never expires early.
+    static func instant(_ now: Int64, plus milliseconds: Int64) -> Int64 {
+        let (sum, overflow) = now.addingReportingOverflow(milliseconds)
+        return overflow ? (milliseconds > 0 ? .max : .min) : sum
     }
 
     /// The first field in which a repeated request differs from the transfer recorded under its id.

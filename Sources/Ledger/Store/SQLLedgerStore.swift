@@ -126,11 +126,14 @@ public struct SQLLedgerStore: LedgerStore {
     }
 
     public func expiredAccounts(at now: Int64, limit: Int) async throws -> [Account] {
-        // Both conventions: a fund is credit-normal (liability) or debit-normal; `available` decides.
+        // `Account.available` in SQL, for either sign convention, so empty expired funds never
+        // crowd the ones with something left out of the limit.
         try await database.sql.raw("""
             SELECT * FROM ledger_accounts WHERE expires_at IS NOT NULL AND expires_at <= \(bind: now)
+              AND CASE WHEN kind IN ('asset', 'expense') THEN debits_posted - credits_posted - credits_pending
+                       ELSE credits_posted - debits_posted - debits_pending END > 0
             ORDER BY expires_at, id LIMIT \(bind: limit)
-            """).all().map(Self.account(from:)).filter { $0.available > 0 }
+            """).all().map(Self.account(from:))
     }
 
     public func allAccounts() async throws -> [Account] {
