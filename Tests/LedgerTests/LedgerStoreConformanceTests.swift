@@ -72,10 +72,12 @@ import TollgateCore
     func postingLessThanReservedReleasesTheRest(backend: Backend) async throws {
         try await LedgerFixture.with(backend) { f in
             let a = try await f.standardAccounts(prepaid: 1_000)
-            let pending = try await f.store.submit(.pending(debit: a.customer, credit: a.revenue, amount: 800, code: .usage))
+            let pending = try await f.store.submit(.pending(debit: a.customer, credit: a.revenue, amount: 800, code: .usage,
+                                                            reference: "req-7"))
             #expect(try await f.account(a.customer).available == 200)
             let post = try await f.store.submit(.post(pending: pending.id, amount: 300))
             #expect(post.amount == 300 && post.debitAccountID == a.customer && post.pendingID == pending.id)
+            #expect(post.reference == "req-7")
             let customer = try await f.account(a.customer)
             #expect(customer.debitsPending == 0 && customer.debitsPosted == 300 && customer.available == 700)
             #expect(try await f.account(a.revenue).creditsPending == 0)

@@ -145,10 +145,10 @@ struct LedgerState {
     /// Fails only when it names no pending transfer; the state checks come after idempotency.
     private func resolve(_ request: TransferRequest) -> Result<Transfer, TransferError.Reason> {
         func make(_ debit: String, _ credit: String, _ amount: Int64, _ phase: Transfer.Phase,
-                  pending: TimeOrderedID? = nil, timeout: Int64? = nil) -> Transfer {
+                  pending: TimeOrderedID? = nil, timeout: Int64? = nil, reference: String? = request.reference) -> Transfer {
             Transfer(sequence: 0, id: request.id, debitAccountID: debit, creditAccountID: credit, amount: amount, phase: phase,
                      pendingID: pending, timeoutMilliseconds: timeout, timeoutAt: timeout.map { Self.instant(now, plus: $0) },
-                     code: request.code, reference: request.reference, timestamp: now, hash: "")
+                     code: request.code, reference: reference, timestamp: now, hash: "")
         }
         let phase: Transfer.Phase
         let pendingID: TimeOrderedID
@@ -167,8 +167,10 @@ struct LedgerState {
         }
         guard let pending = transfers[pendingID] else { return .failure(.pendingNotFound(pendingID)) }
         guard pending.phase == .pending else { return .failure(.notPending(pendingID)) }
+        // A resolution without a reference of its own keeps the reservation's (the request id), so
+        // the posted line on a statement still says what it was for.
         return .success(make(pending.debitAccountID, pending.creditAccountID, postAmount ?? pending.amount, phase,
-                             pending: pendingID))
+                             pending: pendingID, reference: request.reference ?? pending.reference))
     }
 
     /// Why a new (not repeated) transfer may not be recorded against the accounts and pending it names.

@@ -43,7 +43,7 @@ struct LedgerModel {
             if case .post(_, let given) = request.action { amount = given ?? pending.amount; phase = .post }
             if case .expire = request.action { phase = .expire }
             wanted = Recorded(phase: phase, debit: pending.debit, credit: pending.credit, amount: amount, pendingID: id,
-                              code: request.code.rawValue, reference: request.reference)
+                              code: request.code.rawValue, reference: request.reference ?? pending.reference)
         }
         if let existing = recorded[request.id] {
             var comparable = existing
