@@ -109,6 +109,25 @@ public final class Database: Sendable {
         }
     }
 
+    /// Runs `body` against one consistent snapshot of the database, for reads that must agree
+    /// with each other while writers go on (`tollgate ledger verify`). On PostgreSQL a read-only
+    /// REPEATABLE READ transaction on one connection; on SQLite a transaction (writers wait).
+    public func snapshot<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        guard let postgres else { return try await transaction(body) }
+        return try await postgres.withConnection { connection in
+            let sql = connection.sql(queryLogLevel: .trace)
+            try await sql.raw("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").run()
+            do {
+                let result = try await body(sql)
+                try await sql.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
     public func close() async throws {
         try await writeLock.withLock { try await closer() }
     }

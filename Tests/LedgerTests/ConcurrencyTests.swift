@@ -78,4 +78,33 @@ import TollgateCore
             #expect(summary.transfers == 1 + 2 * accepted)
         }
     }
+
+    @Test(arguments: Backend.allCases)
+    func verifyingWhileWritersRunSeesOneConsistentSnapshot(backend: Backend) async throws {
+        try await LedgerFixture.with(backend) { f in
+            let a = try await f.standardAccounts(prepaid: 1_000_000)
+            let group = GroupCommit(store: f.store)
+            let writers = Task {
+                try await withThrowingTaskGroup(of: Void.self) { tasks in
+                    for _ in 0..<8 {
+                        tasks.addTask {
+                            for _ in 0..<60 {
+                                let pending = TransferRequest.pending(debit: a.customer, credit: a.revenue, amount: 5, code: .usage)
+                                try await group.submit(pending)
+                                try await group.submit(.post(pending: pending.id, amount: 2))
+                            }
+                        }
+                    }
+                    try await tasks.waitForAll()
+                }
+            }
+            var verified: [Int] = []
+            while verified.count < 8 {
+                verified.append(try await LedgerVerifier(store: f.store).verify().transfers)
+            }
+            try await writers.value
+            #expect(try await LedgerVerifier(store: f.store).verify().transfers == 1 + 8 * 60 * 2)
+            #expect(verified == verified.sorted(), "snapshots should only grow: \(verified)")
+        }
+    }
 }

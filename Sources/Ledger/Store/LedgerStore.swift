@@ -36,6 +36,10 @@ public protocol LedgerStore: Sendable {
     /// The chain head: the last sequence number and hash.
     func chainHead() async throws -> (sequence: Int64, hash: String)
 
+    /// Runs `body` with a view of the store frozen at one instant, so that reads agree with each
+    /// other while writers go on.
+    func withSnapshot<R: Sendable>(_ body: @Sendable (any LedgerStore) async throws -> R) async throws -> R
+
     /// The store's clock, in milliseconds since the epoch.
     func now() -> Int64
 }

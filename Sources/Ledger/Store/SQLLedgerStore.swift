@@ -13,11 +13,28 @@ import TollgateCore
 public struct SQLLedgerStore: LedgerStore {
     public let database: Database
     private let clock: @Sendable () -> Int64
+    /// Inside `withSnapshot`, the snapshot's connection; reads go to it instead of the pool.
+    private let snapshotReader: (any SQLDatabase)?
+    private var reader: any SQLDatabase { snapshotReader ?? database.sql }
 
     /// - Parameter now: the clock, milliseconds since the epoch (tests inject their own).
     public init(database: Database, now: @escaping @Sendable () -> Int64 = { Timestamp.millisecondsNow() }) {
         self.database = database
         self.clock = now
+        self.snapshotReader = nil
+    }
+
+    private init(database: Database, clock: @escaping @Sendable () -> Int64, reader: any SQLDatabase) {
+        self.database = database
+        self.clock = clock
+        self.snapshotReader = reader
+    }
+
+    public func withSnapshot<R: Sendable>(_ body: @Sendable (any LedgerStore) async throws -> R) async throws -> R {
+        let (database, clock) = (database, clock)
+        return try await database.snapshot { sql in
+            try await body(SQLLedgerStore(database: database, clock: clock, reader: sql))
+        }
     }
 
     public func now() -> Int64 { clock() }
@@ -91,24 +108,24 @@ public struct SQLLedgerStore: LedgerStore {
     }
 
     public func accounts(ids: [String]) async throws -> [Account] {
-        let found = try await Self.loadAccounts(Set(ids), database.sql)
+        let found = try await Self.loadAccounts(Set(ids), reader)
         return ids.compactMap { found[$0] }
     }
 
     public func accounts(owner: AccountOwner) async throws -> [Account] {
-        try await database.sql.raw("""
+        try await reader.raw("""
             SELECT * FROM ledger_accounts WHERE owner_kind = \(bind: owner.kind.rawValue) AND owner_id = \(bind: owner.id)
             ORDER BY id
             """).all().map(Self.account(from:))
     }
 
     public func transfer(id: TimeOrderedID) async throws -> Transfer? {
-        try await Self.loadTransfers([id], database.sql)[id]
+        try await Self.loadTransfers([id], reader)[id]
     }
 
     public func transfers(involving accountIDs: [String], from: Int64, to: Int64) async throws -> [Transfer] {
         if accountIDs.isEmpty { return [] }
-        return try await database.sql.raw("""
+        return try await reader.raw("""
             SELECT * FROM ledger_transfers
             WHERE (debit_account_id IN (\(binds: accountIDs)) OR credit_account_id IN (\(binds: accountIDs)))
               AND created_at >= \(bind: from) AND created_at < \(bind: to)
@@ -117,7 +134,7 @@ public struct SQLLedgerStore: LedgerStore {
     }
 
     public func timedOutPendings(at now: Int64, limit: Int) async throws -> [Transfer] {
-        try await database.sql.raw("""
+        try await reader.raw("""
             SELECT * FROM ledger_transfers p
             WHERE p.timeout_at IS NOT NULL AND p.timeout_at <= \(bind: now) AND p.phase = 'pending'
               AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_id = p.id)
@@ -128,7 +145,7 @@ public struct SQLLedgerStore: LedgerStore {
     public func expiredAccounts(at now: Int64, limit: Int) async throws -> [Account] {
         // `Account.available` in SQL, for either sign convention, so empty expired funds never
         // crowd the ones with something left out of the limit.
-        try await database.sql.raw("""
+        try await reader.raw("""
             SELECT * FROM ledger_accounts WHERE expires_at IS NOT NULL AND expires_at <= \(bind: now)
               AND CASE WHEN kind IN ('asset', 'expense') THEN debits_posted - credits_posted - credits_pending
                        ELSE credits_posted - debits_posted - debits_pending END > 0
@@ -137,16 +154,16 @@ public struct SQLLedgerStore: LedgerStore {
     }
 
     public func allAccounts() async throws -> [Account] {
-        try await database.sql.raw("SELECT * FROM ledger_accounts ORDER BY id").all().map(Self.account(from:))
+        try await reader.raw("SELECT * FROM ledger_accounts ORDER BY id").all().map(Self.account(from:))
     }
 
     public func transfers(afterSequence sequence: Int64, limit: Int) async throws -> [Transfer] {
-        try await database.sql.raw("""
+        try await reader.raw("""
             SELECT * FROM ledger_transfers WHERE seq > \(bind: sequence) ORDER BY seq LIMIT \(bind: limit)
             """).all().map(Self.transfer(from:))
     }
 
     public func chainHead() async throws -> (sequence: Int64, hash: String) {
-        try await Self.chainHead(database.sql)
+        try await Self.chainHead(reader)
     }
 }

@@ -28,6 +28,14 @@ public struct LedgerVerifier: Sendable {
 
     /// - Throws: `LedgerViolation` naming the first violation found.
     public func verify() async throws -> Summary {
+        // One snapshot, so counters, transfers and the chain head agree while writers go on.
+        let grace = graceMilliseconds
+        return try await store.withSnapshot { snapshot in
+            try await Self.verify(snapshot, graceMilliseconds: grace)
+        }
+    }
+
+    private static func verify(_ store: any LedgerStore, graceMilliseconds: Int64) async throws -> Summary {
         let now = store.now()
         let stored = try await store.allAccounts()
         var replayed: [String: Account] = [:]
