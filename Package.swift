@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "TollgateCore", targets: ["TollgateCore"]),
         .library(name: "Tokenizers", targets: ["Tokenizers"]),
         .library(name: "Pricing", targets: ["Pricing"]),
+        .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "Gateway", targets: ["Gateway"]),
         .library(name: "TollgateTesting", targets: ["TollgateTesting"]),
     ],
@@ -24,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
@@ -52,6 +56,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "Ledger",
+            dependencies: [
+                "TollgateCore", "Storage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -89,8 +107,9 @@ let package = Package(
         .executableTarget(
             name: "tollgate",
             dependencies: [
-                "TollgateCore", "Storage", "Providers", "Gateway", "TollgateTesting", "Tokenizers", "Pricing",
+                "TollgateCore", "Storage", "Providers", "Gateway", "TollgateTesting", "Tokenizers", "Pricing", "Ledger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -104,6 +123,15 @@ let package = Package(
             resources: [.copy("Golden")]
         ),
         .testTarget(name: "PricingTests", dependencies: ["Pricing", "TollgateCore"]),
+        .testTarget(
+            name: "LedgerTests",
+            dependencies: [
+                "Ledger", "Storage", "TollgateCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "TollgateCore"]),
         .testTarget(
             name: "GatewayTests",

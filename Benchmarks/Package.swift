@@ -12,6 +12,8 @@ let package = Package(
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
     ],
     targets: [
         .executableTarget(
@@ -22,6 +24,18 @@ let package = Package(
             ],
             path: "Benchmarks/TokenizerBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        // Transfers per second, single and grouped, against a bare INSERT: bench/ledger.sh.
+        .executableTarget(
+            name: "ledger-bench",
+            dependencies: [
+                .product(name: "Ledger", package: tollgate),
+                .product(name: "Storage", package: tollgate),
+                .product(name: "TollgateCore", package: tollgate),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            path: "LedgerBenchmark"
         ),
         // Plain throughput numbers for bench/tokenizers.sh, compared there with tiktoken and tokenizers.
         .executableTarget(

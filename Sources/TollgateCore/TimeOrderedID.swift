@@ -29,10 +29,25 @@ public struct TimeOrderedID: Hashable, Sendable, Comparable, Codable, CustomStri
 
     /// The canonical 36-character lower-case hex form with dashes.
     public var description: String {
-        let hex = String(high, radix: 16).leftPadded(to: 16) + String(low, radix: 16).leftPadded(to: 16)
-        let c = Array(hex)
-        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-"
-            + String(c[16..<20]) + "-" + String(c[20..<32])
+        // Written byte by byte: the ledger formats an id for every bind and hash, and the
+        // String(radix:) version was a seventh of its time.
+        String(unsafeUninitializedCapacity: 36) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            var position = 0
+            func put(_ value: UInt64, nibbles: ClosedRange<Int>) {
+                for nibble in nibbles.reversed() {
+                    if position == 8 || position == 13 || position == 18 || position == 23 {
+                        buffer[position] = UInt8(ascii: "-")
+                        position += 1
+                    }
+                    buffer[position] = digits.utf8Start[Int((value >> UInt64(nibble * 4)) & 0xF)]
+                    position += 1
+                }
+            }
+            put(high, nibbles: 0...15)
+            put(low, nibbles: 0...15)
+            return position
+        }
     }
 
     /// Reads the 36-character form (dashes optional).

@@ -10,6 +10,7 @@ struct Tollgate: AsyncParsableCommand {
             ServeCommand.self, DemoCommand.self, MigrateCommand.self,
             OrgsCommand.self, CreditsCommand.self, KeysCommand.self,
             TokenizeCommand.self, CountCommand.self, PricesCommand.self,
+            LedgerCommand.self, StatementCommand.self, SettlementCommand.self,
         ]
     )
 

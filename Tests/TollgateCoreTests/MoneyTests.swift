@@ -40,5 +40,7 @@ import Testing
         #expect(TimeOrderedID(early.description) == early)
         #expect(early.milliseconds == 1_000_000)
         #expect(early.description.count == 36)
+        #expect(TimeOrderedID(high: 0x0123_4567_89ab_7def, low: 0x8000_0000_0000_00ff).description
+                == "01234567-89ab-7def-8000-0000000000ff")
     }
 }
