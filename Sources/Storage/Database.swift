@@ -109,6 +109,16 @@ public final class Database: Sendable {
         }
     }
 
+    /// Runs a write that is not a transaction of its own (one statement).
+    ///
+    /// SQLite has one connection, so a statement sent while another task's transaction is open
+    /// would join that transaction — and vanish with its rollback. `write` waits for it instead.
+    /// On PostgreSQL each statement has a pooled connection of its own.
+    public func write<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        if postgres != nil { return try await body(sql) }
+        return try await writeLock.withLock { try await body(sql) }
+    }
+
     /// Runs `body` against one consistent snapshot of the database, for reads that must agree
     /// with each other while writers go on (`tollgate ledger verify`). On PostgreSQL a read-only
     /// REPEATABLE READ transaction on one connection; on SQLite a transaction (writers wait).

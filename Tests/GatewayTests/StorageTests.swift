@@ -65,6 +65,29 @@ import TollgateCore
         }
     }
 
+    @Test func aRevokeMadeWhileAnotherTransactionIsOpenSurvivesItsRollback() async throws {
+        struct Abort: Error {}
+        try await withDatabaseFile { path in
+            let database = try await Database.open(.sqlite(path: path), logger: Logger(label: "test"))
+            let accounts = AccountStore(database: database, cacheLifetime: .zero)
+            let organization = try await accounts.createOrganization(name: "acme", currency: .usd)
+            let (key, secret) = try await accounts.createKey(for: organization)
+            let (started, opened) = AsyncStream<Void>.makeStream()
+            let failing = Task {
+                try? await database.transaction { sql in
+                    opened.yield()
+                    try await Task.sleep(for: .milliseconds(200))
+                    throw Abort()
+                }
+            }
+            for await _ in started { break }
+            try await accounts.revokeKey(id: key.id)
+            await failing.value
+            #expect(try await accounts.authenticate(secret: secret) == nil)
+            try await database.close()
+        }
+    }
+
     @Test func theBalanceIsCreditLessRecordedCost() async throws {
         try await withDatabaseFile { path in
             let database = try await Database.open(.sqlite(path: path), logger: Logger(label: "test"))

@@ -34,10 +34,10 @@ public final class AccountStore: Sendable {
             throw AccountStoreError(.conflict, "an organization named '\(name)' already exists")
         }
         let organization = Organization(id: "org_" + TimeOrderedID().description, name: name, currency: currency)
-        try await database.sql.raw("""
+        try await database.write { sql in try await sql.raw("""
             INSERT INTO organizations (id, name, currency, created_at)
             VALUES (\(bind: organization.id), \(bind: name), \(bind: currency.code), \(bind: Timestamp.millisecondsNow()))
-            """).run()
+            """).run() }
         return organization
     }
 
@@ -67,11 +67,11 @@ public final class AccountStore: Sendable {
         let key = VirtualKey(id: "key_" + TimeOrderedID().description, organizationID: organization.id, name: name,
                              team: team, hint: KeySecret.hint(secret), allowedModels: allowedModels,
                              createdAt: Date(), revokedAt: nil)
-        try await database.sql.raw("""
+        try await database.write { sql in try await sql.raw("""
             INSERT INTO api_keys (id, org_id, name, team, key_hash, key_hint, allowed_models, created_at)
             VALUES (\(bind: key.id), \(bind: organization.id), \(bind: name), \(bind: team), \(bind: KeySecret.hash(secret)),
                     \(bind: key.hint), \(bind: allowedModels?.joined(separator: ",")), \(bind: Timestamp.milliseconds(key.createdAt)))
-            """).run()
+            """).run() }
         return (key, secret)
     }
 
@@ -116,10 +116,10 @@ public final class AccountStore: Sendable {
     /// - Returns: whether a live key was revoked.
     @discardableResult
     public func revokeKey(id: String) async throws -> Bool {
-        let revoked = try await database.sql.raw("""
+        let revoked = try await database.write { sql in try await sql.raw("""
             UPDATE api_keys SET revoked_at = \(bind: Timestamp.millisecondsNow())
             WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING id
-            """).all()
+            """).all() }
         cache.withLock { cache in cache = cache.filter { $0.value.key.id != id } }
         return !revoked.isEmpty
     }
@@ -147,11 +147,11 @@ public final class AccountStore: Sendable {
             throw AccountStoreError(.invalid, "\(organization.name) is billed in \(organization.currency), not \(amount.currency)")
         }
         guard amount.nanos > 0 else { throw AccountStoreError(.invalid, "a credit must be positive") }
-        try await database.sql.raw("""
+        try await database.write { sql in try await sql.raw("""
             INSERT INTO credit_grants (id, org_id, amount_nanos, currency, note, created_at)
             VALUES (\(bind: "cr_" + TimeOrderedID().description), \(bind: organization.id), \(bind: amount.nanos),
                     \(bind: amount.currency.code), \(bind: note), \(bind: Timestamp.millisecondsNow()))
-            """).run()
+            """).run() }
     }
 
     /// Credit granted less the cost of recorded requests.
