@@ -99,9 +99,10 @@ let package = Package(
         .target(
             name: "TollgateTesting",
             dependencies: [
-                "TollgateCore", "Providers",
+                "TollgateCore", "Providers", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .executableTarget(
@@ -126,7 +127,7 @@ let package = Package(
         .testTarget(
             name: "LedgerTests",
             dependencies: [
-                "Ledger", "Storage", "TollgateCore",
+                "Ledger", "Storage", "TollgateCore", "TollgateTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -6,6 +6,7 @@ import NIOHTTP1
 import Providers
 import Testing
 import TollgateCore
+import TollgateTesting
 
 @Suite struct AdminAPITests {
     static let token = "admin-secret-token"
@@ -21,8 +22,9 @@ import TollgateCore
         return GatewayHarness.Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: body))
     }
 
-    @Test func organizationsKeysCreditAndRecordsAreManagedOverHTTP() async throws {
-        try await GatewayHarness.with(adjust: { $0.adminToken = Self.token }) { harness in
+    @Test(arguments: TestBackend.allCases)
+    func organizationsKeysCreditAndRecordsAreManagedOverHTTP(_ backend: TestBackend) async throws {
+        try await GatewayHarness.with(backend: backend, adjust: { $0.adminToken = Self.token }) { harness in
             let created = try await call(harness, .POST, "/admin/orgs", json: ["name": "globex", "currency": "USD"])
             #expect(created.status == 201)
             #expect(created.json?["currency"] == "USD")

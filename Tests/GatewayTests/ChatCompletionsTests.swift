@@ -53,8 +53,9 @@ import TollgateTesting
         }
     }
 
-    @Test func everyRequestLeavesARecordWithWhoWhatAndHowMuch() async throws {
-        try await GatewayHarness.with { harness in
+    @Test(arguments: TestBackend.allCases)
+    func everyRequestLeavesARecordWithWhoWhatAndHowMuch(_ backend: TestBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { harness in
             let reply = try await harness.post(json: GatewayHarness.chat("auto", "Route me", maxTokens: 7))
             #expect(reply.status == 200)
             #expect(reply.headers.first(name: "x-tollgate-model") == "cheap")

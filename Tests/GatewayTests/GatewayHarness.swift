@@ -35,12 +35,16 @@ struct GatewayHarness: Sendable {
     /// Runs `body` against a gateway whose models are `cheap` (DeepSeek-style usage) and
     /// `premium` (OpenAI-style usage), both served by one fake of `style`.
     static func with<R: Sendable>(
+        backend: TestBackend = .sqlite,
         style: FakeUsageStyle = .openai,
         credit: Int64 = 10 * Money.nanosPerUnit,
         adjust: @Sendable (inout GatewayConfiguration) -> Void = { _ in },
         _ body: @Sendable (GatewayHarness) async throws -> R
     ) async throws -> R {
-        try await FakeProvider.withRunning(style: style, apiKey: "sk-upstream") { fake in
+        // The vocabularies load once for the whole run, before any request can wait on them: a
+        // first load on a busy machine must not count against a request's timeout.
+        for encoding in [EncodingName.o200kBase, .deepseekV3, .claudeLegacy] { _ = try await sharedEncodings.encoding(encoding) }
+        return try await FakeProvider.withRunning(style: style, apiKey: "sk-upstream") { fake in
             let provider = Provider(name: "fake", kind: .openai, baseURL: fake.baseURL, apiKey: "sk-upstream")
             let anthropic = Provider(name: "fake-anthropic", kind: .anthropic, baseURL: fake.baseURL, apiKey: "sk-upstream")
             var configuration = GatewayConfiguration(
@@ -56,11 +60,11 @@ struct GatewayHarness: Sendable {
                 configuration.setPrice(price.config, for: model)
             }
             adjust(&configuration)
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-test-\(UUID().uuidString).db").path
-            defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+
             var logger = Logger(label: "test")
             logger.logLevel = .error
-            let database = try await Database.open(.sqlite(path: path), logger: logger)
+            let (url, removeDatabase) = try await TestDatabase.make(backend, logger: logger)
+            let database = try await Database.open(url, logger: logger)
             let accounts = AccountStore(database: database)
             let organization = try await accounts.createOrganization(name: "acme", currency: .usd)
             if credit > 0 { try await accounts.addCredit(Money(nanos: credit, currency: .usd), to: organization) }
@@ -73,10 +77,12 @@ struct GatewayHarness: Sendable {
                                            client: client, fake: fake, key: key, organization: organization, logger: logger, body)
                 try await client.shutdown()
                 try await upstreamClient.shutdown()
+                await removeDatabase()
                 return result
             } catch {
                 try? await client.shutdown()
                 try? await upstreamClient.shutdown()
+                await removeDatabase()
                 throw error
             }
         }

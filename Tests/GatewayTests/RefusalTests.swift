@@ -85,8 +85,9 @@ import TollgateTesting
         }
     }
 
-    @Test func anUnknownOrRevokedKeyGets401() async throws {
-        try await GatewayHarness.with { harness in
+    @Test(arguments: TestBackend.allCases)
+    func anUnknownOrRevokedKeyGets401(_ backend: TestBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { harness in
             let unknown = try await harness.post(json: GatewayHarness.chat(), key: "tg-not-a-real-key")
             #expect(unknown.status == 401)
             #expect(unknown.json?["error"]?["code"] == "invalid_api_key")
@@ -141,8 +142,9 @@ import TollgateTesting
         }
     }
 
-    @Test func anOrganizationWithoutCreditGets402() async throws {
-        try await GatewayHarness.with(credit: 0) { harness in
+    @Test(arguments: TestBackend.allCases)
+    func anOrganizationWithoutCreditGets402(_ backend: TestBackend) async throws {
+        try await GatewayHarness.with(backend: backend, credit: 0) { harness in
             let reply = try await harness.post(json: GatewayHarness.chat())
             #expect(reply.status == 402)
             #expect(reply.json?["error"]?["code"] == "insufficient_quota")

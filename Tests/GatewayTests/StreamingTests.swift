@@ -35,8 +35,9 @@ import Tokenizers
         }
     }
 
-    @Test func aClientThatAskedForUsageGetsItWithTheCost() async throws {
-        try await GatewayHarness.with(style: .deepseek) { harness in
+    @Test(arguments: TestBackend.allCases)
+    func aClientThatAskedForUsageGetsItWithTheCost(_ backend: TestBackend) async throws {
+        try await GatewayHarness.with(backend: backend, style: .deepseek) { harness in
             let reply = try await harness.post(json: GatewayHarness.chat("cheap", stream: true, maxTokens: 4, includeUsage: true))
             let chunks = GatewayHarness.events(reply.body).dropLast().compactMap { try? JSONValue(parsing: Array($0.utf8)) }
             let usageChunk = try #require(chunks.last)

@@ -154,12 +154,13 @@ public final class AccountStore: Sendable {
             """).run() }
     }
 
-    /// Credit granted less the cost of recorded requests.
+    /// Credit granted less the cost of recorded requests. (PostgreSQL's SUM of BIGINT is NUMERIC:
+    /// the casts keep one integer type on both databases.)
     public func balance(of organization: Organization) async throws -> Money {
         let row = try await database.sql.raw("""
-            SELECT (SELECT COALESCE(SUM(amount_nanos), 0) FROM credit_grants
+            SELECT (SELECT CAST(COALESCE(SUM(amount_nanos), 0) AS BIGINT) FROM credit_grants
                     WHERE org_id = \(bind: organization.id) AND currency = \(bind: organization.currency.code))
-                 - (SELECT COALESCE(SUM(cost_nanos), 0) FROM request_records
+                 - (SELECT CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) FROM request_records
                     WHERE org_id = \(bind: organization.id) AND currency = \(bind: organization.currency.code)) AS balance
             """).first()
         return Money(nanos: try row?.decode(column: "balance", as: Int64.self) ?? 0, currency: organization.currency)

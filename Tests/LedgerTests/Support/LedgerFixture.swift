@@ -7,15 +7,10 @@ import Storage
 import Synchronization
 import Testing
 import TollgateCore
+import TollgateTesting
 
 /// The stores every conformance test runs against.
-enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case sqlite, postgres
-    var testDescription: String { rawValue }
-
-    /// The server `scripts/test` starts; unset when a developer runs `swift test` alone.
-    static let postgresURL = ProcessInfo.processInfo.environment["TOLLGATE_TEST_POSTGRES"]
-}
+typealias Backend = TestBackend
 
 /// A clock the test moves by hand, so expiry needs no sleeping.
 final class ManualClock: Sendable {
@@ -62,34 +57,11 @@ struct LedgerFixture: Sendable {
 
     /// A new empty database and how to remove it.
     static func makeDatabase(_ backend: Backend) async throws -> (DatabaseURL, @Sendable () async -> Void) {
-        let name = "tg_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
-        switch backend {
-        case .sqlite:
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent(String(name))
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            return (.sqlite(path: dir.appendingPathComponent("ledger.db").path), {
-                try? FileManager.default.removeItem(at: dir)
-            })
-        case .postgres:
-            guard let admin = Backend.postgresURL else {
-                try Test.cancel("PostgreSQL tests skipped: TOLLGATE_TEST_POSTGRES is unset (scripts/test sets it)")
-            }
-            try await adminQuery(admin, "CREATE DATABASE \(name)")
-            let url = admin.replacingOccurrences(of: #"/[^/]*$"#, with: "/\(name)", options: .regularExpression)
-            return (.postgres(url: url), {
-                try? await adminQuery(admin, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-            })
-        }
+        try await TestDatabase.make(backend, logger: logger)
     }
 
     static func adminQuery(_ url: String, _ statement: String) async throws {
-        guard let parsed = URLComponents(string: url), let host = parsed.host else { throw CancellationError() }
-        let configuration = PostgresConnection.Configuration(
-            host: host, port: parsed.port ?? 5432, username: parsed.user ?? "postgres", password: parsed.password,
-            database: String(parsed.path.dropFirst()), tls: .disable)
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
-        defer { Task { try? await connection.close() } }
-        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+        try await TestDatabase.adminQuery(url, statement, logger: logger)
     }
 
     // MARK: Shorthands for the tests
