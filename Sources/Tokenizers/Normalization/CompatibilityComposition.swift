@@ -10,10 +10,12 @@ import Foundation
 enum CompatibilityComposition {
     static func normalize(_ text: String) -> String {
         if text.utf8.allSatisfy({ $0 < 0x80 }) { return text }
-        return CanonicalComposition.piecewise(text, mayChange: mayChange) { run in
+        return CanonicalComposition.piecewise(text, table: table) { run in
             CanonicalComposition.fixedPoint(run, normalizeOnce)
         }
     }
+
+    private static let table = QuickCheckTable { mayChange($0) }
 
     /// Whether NFKC could change or move this scalar: what NFC could, or anything that changes
     /// under NFKC_Casefold (a superset of the compatibility mappings).
