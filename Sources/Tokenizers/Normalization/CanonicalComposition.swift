@@ -8,9 +8,18 @@ import Foundation
 /// changes gives the standard result.
 enum CanonicalComposition {
     static func normalize(_ text: String) -> String {
+        var text = text
+        text.makeContiguousUTF8()
+        let changed = text.utf8.withContiguousStorageIfAvailable { normalized($0) } ?? nil
+        return changed.map { String(decoding: $0, as: UTF8.self) } ?? text
+    }
+
+    /// NFC of valid UTF-8, or nil when it is already normalized (the common case, found without
+    /// copying).
+    static func normalized(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         // Scalars below U+0300 are all NFC-stable and compose with nothing before them.
-        if text.utf8.allSatisfy({ $0 < 0xCC }) { return text }
-        return piecewise(text, table: table) { run in
+        if bytes.allSatisfy({ $0 < 0xCC }) { return nil }
+        return piecewise(bytes, table: table) { run in
             fixedPoint(run) { composingHangulLVT($0.precomposedStringWithCanonicalMapping) }
         }
     }
@@ -22,56 +31,53 @@ enum CanonicalComposition {
     /// cut: nothing after it reorders or composes with anything before it. So each stretch of
     /// scalars `table` flags is normalized on its own, together with the cut-point scalar before
     /// it (which its marks may compose with) and up to the next cut point; the rest is copied.
-    static func piecewise(_ text: String, table: QuickCheckTable, normalizeRun: (String) -> String) -> String {
-        var text = text
-        text.makeContiguousUTF8()
-        let result = text.utf8.withContiguousStorageIfAvailable { bytes -> [UInt8]? in
-            let n = bytes.count
-            var out: [UInt8] = []
-            var copied = 0  // bytes before this are in `out` (once anything was normalized)
-            var cut = 0  // start of the last scalar the text may be cut before
-            var i = 0
-            while i < n {
-                if bytes[i] < 0x80 {
-                    cut = i
-                    i += 1
-                    continue
-                }
-                var (value, width) = decode(bytes, i)
-                guard table.mayChange(value) else {
-                    cut = i
-                    i += width
-                    continue
-                }
-                var end = i + width
-                while end < n && bytes[end] >= 0x80 {
-                    (value, width) = decode(bytes, end)
-                    if !table.mayChange(value) { break }
-                    end += width
-                }
-                if out.isEmpty { out.reserveCapacity(n + n / 8) }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<cut]))
-                let run = String(decoding: UnsafeBufferPointer(rebasing: bytes[cut..<end]), as: UTF8.self)
-                out.append(contentsOf: normalizeRun(run).utf8)
-                copied = end
-                cut = end
-                i = end
+    static func piecewise(_ bytes: UnsafeBufferPointer<UInt8>, table: QuickCheckTable, normalizeRun: (String) -> String) -> [UInt8]? {
+        let n = bytes.count
+        var out: [UInt8] = []
+        var copied = 0  // bytes before this are in `out` (once anything was normalized)
+        var cut = 0  // start of the last scalar the text may be cut before
+        var i = 0
+        while i < n {
+            if bytes[i] < 0x80 {
+                cut = i
+                i += 1
+                continue
             }
-            guard copied > 0 else { return nil }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<n]))
-            return out
+            var (value, width) = decode(bytes, i)
+            guard table.mayChange(value) else {
+                cut = i
+                i += width
+                continue
+            }
+            var end = i + width
+            while end < n && bytes[end] >= 0x80 {
+                (value, width) = decode(bytes, end)
+                if !table.mayChange(value) { break }
+                end += width
+            }
+            if out.isEmpty { out.reserveCapacity(n + n / 8) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<cut]))
+            let run = String(decoding: UnsafeBufferPointer(rebasing: bytes[cut..<end]), as: UTF8.self)
+            out.append(contentsOf: normalizeRun(run).utf8)
+            copied = end
+            cut = end
+            i = end
         }
-        // (`result` is nil only if the text were not contiguous, which it is after makeContiguousUTF8.)
-        guard let changed = result ?? nil else { return text }
-        return String(decoding: changed, as: UTF8.self)
+        guard copied > 0 else { return nil }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<n]))
+        return out
     }
 
     /// The scalar starting at byte `i` of valid UTF-8 (a String's), and its width in bytes.
     @inline(__always)
-    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> (UInt32, Int) {
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> (UInt32, Int) {
         let b0 = UInt32(bytes[i])
-        if b0 < 0xE0 { return ((b0 & 0x1F) << 6 | UInt32(bytes[i + 1]) & 0x3F, 2) }
-        if b0 < 0xF0 { return ((b0 & 0x0F) << 12 | (UInt32(bytes[i + 1]) & 0x3F) << 6 | UInt32(bytes[i + 2]) & 0x3F, 3) }
+        if b0 < 0x80 { return (b0, 1) }
+        if b0 < 0xE0, i + 1 < bytes.count { return ((b0 & 0x1F) << 6 | UInt32(bytes[i + 1]) & 0x3F, 2) }
+        if b0 < 0xF0, i + 2 < bytes.count {
+            return ((b0 & 0x0F) << 12 | (UInt32(bytes[i + 1]) & 0x3F) << 6 | UInt32(bytes[i + 2]) & 0x3F, 3)
+        }
+        guard b0 >= 0xF0, i + 3 < bytes.count else { return (0xFFFD, 1) }  // not reached on a String's bytes
         let v = (b0 & 0x07) << 18 | (UInt32(bytes[i + 1]) & 0x3F) << 12 | (UInt32(bytes[i + 2]) & 0x3F) << 6 | UInt32(bytes[i + 3]) & 0x3F
         return (v, 4)
     }

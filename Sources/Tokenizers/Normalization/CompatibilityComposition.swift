@@ -9,8 +9,16 @@ import Foundation
 /// text: only the runs between them are normalized, which is what the old tables do.
 enum CompatibilityComposition {
     static func normalize(_ text: String) -> String {
-        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text }
-        return CanonicalComposition.piecewise(text, table: table) { run in
+        var text = text
+        text.makeContiguousUTF8()
+        let changed = text.utf8.withContiguousStorageIfAvailable { normalized($0) } ?? nil
+        return changed.map { String(decoding: $0, as: UTF8.self) } ?? text
+    }
+
+    /// NFKC of valid UTF-8, or nil when it is already normalized.
+    static func normalized(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        if bytes.allSatisfy({ $0 < 0x80 }) { return nil }
+        return CanonicalComposition.piecewise(bytes, table: table) { run in
             CanonicalComposition.fixedPoint(run, normalizeOnce)
         }
     }
