@@ -25,6 +25,10 @@ enum BytePairMerge {
     }
 
     /// The reference algorithm: scan every pair at every step.
+    ///
+    /// Pairs are `priority << 32 | merged id`, or `.max` (priority `0xFFFF_FFFF`, above any real
+    /// one) when they do not merge, so the scan is a plain minimum of priorities; a strict `<`
+    /// keeps the leftmost on ties.
     static func naive<Rule: MergeRule>(_ piece: UnsafeBufferPointer<UInt8>, rule: Rule, into out: inout [UInt32]) {
         let n = piece.count
         withUnsafeTemporaryAllocation(of: Int.self, capacity: n + 1) { starts in
@@ -35,30 +39,35 @@ enum BytePairMerge {
                         ids[i] = rule.byteID(piece[i])
                     }
                     starts[n] = n
-                    var count = n
-                    func pair(_ i: Int) -> UInt64 {
-                        i + 1 < count
-                            ? rule.merge(piece, start: starts[i], mid: starts[i + 1], end: starts[i + 2], left: ids[i], right: ids[i + 1])
-                            : .max
+                    for i in 0..<n - 1 {
+                        pairs[i] = rule.merge(piece, start: i, mid: i + 1, end: i + 2, left: ids[i], right: ids[i + 1])
                     }
-                    for i in 0..<count { pairs[i] = pair(i) }
-                    while true {
-                        // Lowest priority wins; strict `<` keeps the leftmost on ties.
-                        var at = -1
-                        for i in 0..<count - 1 where pairs[i] != .max && (at < 0 || pairs[i] >> 32 < pairs[at] >> 32) {
+                    pairs[n - 1] = .max  // no part to the right of the last
+                    var count = n
+                    while count > 1 {
+                        var at = 0
+                        var best = pairs[0] >> 32
+                        for i in 1..<count - 1 where pairs[i] >> 32 < best {
+                            best = pairs[i] >> 32
                             at = i
                         }
-                        if at < 0 { break }
-                        let best = pairs[at]
-                        ids[at] = UInt32(truncatingIfNeeded: best)
-                        for i in (at + 1)..<count {
-                            starts[i] = starts[i + 1]
-                            if i + 1 < count { ids[i] = ids[i + 1]; pairs[i] = pairs[i + 1] }
+                        if best == UInt64.max >> 32 { break }
+                        ids[at] = UInt32(truncatingIfNeeded: pairs[at])
+                        // Remove part at + 1; the last pair (.max) moves down with the rest.
+                        for i in (at + 1)..<(count - 1) {
+                            ids[i] = ids[i + 1]
+                            pairs[i] = pairs[i + 1]
                         }
-                        starts[count - 1] = starts[count]
+                        for i in (at + 1)..<count { starts[i] = starts[i + 1] }
                         count -= 1
-                        pairs[at] = pair(at)
-                        if at > 0 { pairs[at - 1] = pair(at - 1) }
+                        pairs[at] =
+                            at + 1 < count
+                            ? rule.merge(piece, start: starts[at], mid: starts[at + 1], end: starts[at + 2], left: ids[at], right: ids[at + 1])
+                            : .max
+                        if at > 0 {
+                            pairs[at - 1] = rule.merge(
+                                piece, start: starts[at - 1], mid: starts[at], end: starts[at + 1], left: ids[at - 1], right: ids[at])
+                        }
                     }
                     for i in 0..<count { out.append(ids[i]) }
                 }
