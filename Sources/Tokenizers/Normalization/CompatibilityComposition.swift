@@ -25,10 +25,17 @@ enum CompatibilityComposition {
 
     private static let table = QuickCheckTable { mayChange($0) }
 
-    /// Whether NFKC could change or move this scalar: what NFC could, or anything that changes
-    /// under NFKC_Casefold (a superset of the compatibility mappings).
+    /// Whether NFKC could change or move this scalar: what NFC could, or a compatibility mapping.
+    /// Only scalars that change under NFKC_Casefold can have one; in the Basic Multilingual Plane
+    /// (the table, built once) Foundation's NFKC of the scalar alone tells whether it does, which
+    /// leaves out the many that only case folding changes (uppercase letters). Above it the
+    /// superset is kept.
     private static func mayChange(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value >= 0x80 && (scalar.properties.changesWhenNFKCCaseFolded || CanonicalComposition.mayChange(scalar))
+        guard scalar.value >= 0x80 else { return false }
+        if CanonicalComposition.mayChange(scalar) { return true }
+        guard scalar.properties.changesWhenNFKCCaseFolded else { return false }
+        guard scalar.value < 0x10000 else { return true }
+        return !String(scalar).precomposedStringWithCompatibilityMapping.unicodeScalars.elementsEqual(CollectionOfOne(scalar))
     }
 
     private static func normalizeOnce(_ text: String) -> String {
