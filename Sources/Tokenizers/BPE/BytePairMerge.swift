@@ -91,8 +91,9 @@ enum BytePairMerge {
         while slotCount < 2 * min(entryCapacity, rule.priorityBound) { slotCount <<= 1 }
         let mask = slotCount - 1
         // One allocation: per part (pairs, ids, next, previous), per entry (position, next entry),
-        // the priority → bucket-head map, the priority heap and a scratch list.
-        let bytes = n * 8 + n * 12 + entryCapacity * 8 + slotCount * 8 + entryCapacity * 4 + entryCapacity * 4
+        // the priority → bucket map (head, initial segment), the priority heap, a scratch list, and
+        // the initial pairs sorted by bucket.
+        let bytes = n * 8 + n * 12 + entryCapacity * 8 + slotCount * 16 + entryCapacity * 4 + entryCapacity * 4 + n * 8
         let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 8)
         defer { raw.deallocate() }
         var offset = 0
@@ -110,6 +111,13 @@ enum BytePairMerge {
         let slotHead = carve(Int32.self, slotCount)
         let heap = carve(UInt32.self, entryCapacity)
         let scratch = carve(Int32.self, entryCapacity)
+        // The initial pairs go to their buckets by a counting sort: bucket `s` starts with
+        // `initial[initialStart[s] ..< initialStart[s] + initialCount[s]]`, in position order and
+        // contiguous, so taking it reads memory in sequence; only pairs made by merges are chained.
+        let initialStart = carve(Int32.self, slotCount)
+        let initialCount = carve(Int32.self, slotCount)
+        let initial = carve(Int32.self, n)
+        let slotOf = carve(Int32.self, n)
         slotPriority.initialize(repeating: .max, count: slotCount)
         var entryCount = 0
         var heapCount = 0
@@ -124,8 +132,9 @@ enum BytePairMerge {
             if slotPriority[s] == .max {
                 slotPriority[s] = priority
                 slotHead[s] = -1
+                initialCount[s] = 0
             }
-            if slotHead[s] < 0 { pushPriority(heap, &heapCount, priority) }
+            if slotHead[s] < 0 && initialCount[s] == 0 { pushPriority(heap, &heapCount, priority) }
             entryPosition[entryCount] = Int32(position)
             entryNext[entryCount] = slotHead[s]
             slotHead[s] = Int32(entryCount)
@@ -138,16 +147,46 @@ enum BytePairMerge {
             previous[i] = Int32(i - 1)
         }
         pairs[n - 1] = .max
+        var usedCount = 0
         for i in 0..<n - 1 {
             let result = rule.merge(piece, start: i, mid: i + 1, end: i + 2, left: ids[i], right: ids[i + 1])
             pairs[i] = result
-            if result != .max { add(i, UInt32(result >> 32)) }
+            guard result != .max else { continue }
+            let priority = UInt32(result >> 32)
+            let s = slot(priority)
+            if slotPriority[s] == .max {
+                slotPriority[s] = priority
+                slotHead[s] = -1
+                initialCount[s] = 0
+                pushPriority(heap, &heapCount, priority)
+                scratch[usedCount] = Int32(s)  // scratch is free until the first bucket is taken
+                usedCount += 1
+            }
+            initialCount[s] += 1
+            slotOf[i] = Int32(s)
+        }
+        // Each bucket's end, then filled backwards so each ends at its start, in position order.
+        var end: Int32 = 0
+        for u in 0..<usedCount {
+            let s = Int(scratch[u])
+            end += initialCount[s]
+            initialStart[s] = end
+        }
+        for i in stride(from: n - 2, through: 0, by: -1) where pairs[i] != .max {
+            let s = Int(slotOf[i])
+            initialStart[s] -= 1
+            initial[Int(initialStart[s])] = Int32(i)
         }
         while heapCount > 0 {
             let priority = popPriority(heap, &heapCount)
             let s = slot(priority)
-            // Take the bucket whole; it was filled newest first, so reverse into position order.
-            var count = 0
+            // Take the bucket whole: its initial pairs (in position order), then its chained
+            // entries, which were filled newest first, reversed into creation order.
+            let first = Int(initialCount[s])
+            let start = Int(initialStart[s])
+            for k in 0..<first { scratch[k] = initial[start + k] }
+            initialCount[s] = 0
+            var count = first
             var entry = slotHead[s]
             while entry >= 0 {
                 scratch[count] = entryPosition[Int(entry)]
@@ -155,8 +194,9 @@ enum BytePairMerge {
                 entry = entryNext[Int(entry)]
             }
             slotHead[s] = -1
+            var chained = UnsafeMutableBufferPointer(start: scratch + first, count: count - first)
+            chained.reverse()
             var positions = UnsafeMutableBufferPointer(start: scratch, count: count)
-            positions.reverse()
             var sorted = true
             for k in 1..<max(count, 1) where positions[k - 1] > positions[k] {
                 sorted = false
