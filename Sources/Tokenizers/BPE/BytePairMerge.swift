@@ -89,6 +89,10 @@ enum BytePairMerge {
         // long the piece; the rest is about 52 bytes per byte of the piece.
         var slotCount = 16
         while slotCount < 2 * min(entryCapacity, rule.priorityBound) { slotCount <<= 1 }
+        // When that is as large as the priorities' range (long pieces), index by priority instead:
+        // smaller, and no probing in a map the long pieces of random text miss the cache on.
+        let direct = slotCount >= rule.priorityBound
+        if direct { slotCount = rule.priorityBound }
         let mask = slotCount - 1
         // One allocation: per part (pairs, ids, next, previous), per entry (position, next entry),
         // the priority → bucket map (head, initial segment), the priority heap, a scratch list, and
@@ -123,6 +127,7 @@ enum BytePairMerge {
         var heapCount = 0
 
         func slot(_ priority: UInt32) -> Int {
+            if direct { return Int(priority) }
             var s = Int(truncatingIfNeeded: UInt64(priority) &* 0x9E37_79B9_7F4A_7C15 >> 40) & mask
             while slotPriority[s] != priority && slotPriority[s] != .max { s = (s + 1) & mask }
             return s
