@@ -25,6 +25,10 @@ enum BytePairMerge {
     }
 
     /// The reference algorithm: scan every pair at every step.
+    ///
+    /// Pairs are `priority << 32 | merged id`, or `.max` (priority `0xFFFF_FFFF`, above any real
+    /// one) when they do not merge, so the scan is a plain minimum of priorities; a strict `<`
+    /// keeps the leftmost on ties.
     static func naive<Rule: MergeRule>(_ piece: UnsafeBufferPointer<UInt8>, rule: Rule, into out: inout [UInt32]) {
         let n = piece.count
         withUnsafeTemporaryAllocation(of: Int.self, capacity: n + 1) { starts in
@@ -35,30 +39,35 @@ enum BytePairMerge {
                         ids[i] = rule.byteID(piece[i])
                     }
                     starts[n] = n
-                    var count = n
-                    func pair(_ i: Int) -> UInt64 {
-                        i + 1 < count
-                            ? rule.merge(piece, start: starts[i], mid: starts[i + 1], end: starts[i + 2], left: ids[i], right: ids[i + 1])
-                            : .max
+                    for i in 0..<n - 1 {
+                        pairs[i] = rule.merge(piece, start: i, mid: i + 1, end: i + 2, left: ids[i], right: ids[i + 1])
                     }
-                    for i in 0..<count { pairs[i] = pair(i) }
-                    while true {
-                        // Lowest priority wins; strict `<` keeps the leftmost on ties.
-                        var at = -1
-                        for i in 0..<count - 1 where pairs[i] != .max && (at < 0 || pairs[i] >> 32 < pairs[at] >> 32) {
+                    pairs[n - 1] = .max  // no part to the right of the last
+                    var count = n
+                    while count > 1 {
+                        var at = 0
+                        var best = pairs[0] >> 32
+                        for i in 1..<count - 1 where pairs[i] >> 32 < best {
+                            best = pairs[i] >> 32
                             at = i
                         }
-                        if at < 0 { break }
-                        let best = pairs[at]
-                        ids[at] = UInt32(truncatingIfNeeded: best)
-                        for i in (at + 1)..<count {
-                            starts[i] = starts[i + 1]
-                            if i + 1 < count { ids[i] = ids[i + 1]; pairs[i] = pairs[i + 1] }
+                        if best == UInt64.max >> 32 { break }
+                        ids[at] = UInt32(truncatingIfNeeded: pairs[at])
+                        // Remove part at + 1; the last pair (.max) moves down with the rest.
+                        for i in (at + 1)..<(count - 1) {
+                            ids[i] = ids[i + 1]
+                            pairs[i] = pairs[i + 1]
                         }
-                        starts[count - 1] = starts[count]
+                        for i in (at + 1)..<count { starts[i] = starts[i + 1] }
                         count -= 1
-                        pairs[at] = pair(at)
-                        if at > 0 { pairs[at - 1] = pair(at - 1) }
+                        pairs[at] =
+                            at + 1 < count
+                            ? rule.merge(piece, start: starts[at], mid: starts[at + 1], end: starts[at + 2], left: ids[at], right: ids[at + 1])
+                            : .max
+                        if at > 0 {
+                            pairs[at - 1] = rule.merge(
+                                piece, start: starts[at - 1], mid: starts[at], end: starts[at + 1], left: ids[at - 1], right: ids[at])
+                        }
                     }
                     for i in 0..<count { out.append(ids[i]) }
                 }
@@ -80,10 +89,15 @@ enum BytePairMerge {
         // long the piece; the rest is about 52 bytes per byte of the piece.
         var slotCount = 16
         while slotCount < 2 * min(entryCapacity, rule.priorityBound) { slotCount <<= 1 }
+        // When that is as large as the priorities' range (long pieces), index by priority instead:
+        // smaller, and no probing in a map the long pieces of random text miss the cache on.
+        let direct = slotCount >= rule.priorityBound
+        if direct { slotCount = rule.priorityBound }
         let mask = slotCount - 1
         // One allocation: per part (pairs, ids, next, previous), per entry (position, next entry),
-        // the priority → bucket-head map, the priority heap and a scratch list.
-        let bytes = n * 8 + n * 12 + entryCapacity * 8 + slotCount * 8 + entryCapacity * 4 + entryCapacity * 4
+        // the priority → bucket map (head, initial segment), the priority heap, a scratch list, and
+        // the initial pairs sorted by bucket.
+        let bytes = n * 8 + n * 12 + entryCapacity * 8 + slotCount * 16 + entryCapacity * 4 + entryCapacity * 4 + n * 8
         let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 8)
         defer { raw.deallocate() }
         var offset = 0
@@ -101,11 +115,19 @@ enum BytePairMerge {
         let slotHead = carve(Int32.self, slotCount)
         let heap = carve(UInt32.self, entryCapacity)
         let scratch = carve(Int32.self, entryCapacity)
+        // The initial pairs go to their buckets by a counting sort: bucket `s` starts with
+        // `initial[initialStart[s] ..< initialStart[s] + initialCount[s]]`, in position order and
+        // contiguous, so taking it reads memory in sequence; only pairs made by merges are chained.
+        let initialStart = carve(Int32.self, slotCount)
+        let initialCount = carve(Int32.self, slotCount)
+        let initial = carve(Int32.self, n)
+        let slotOf = carve(Int32.self, n)
         slotPriority.initialize(repeating: .max, count: slotCount)
         var entryCount = 0
         var heapCount = 0
 
         func slot(_ priority: UInt32) -> Int {
+            if direct { return Int(priority) }
             var s = Int(truncatingIfNeeded: UInt64(priority) &* 0x9E37_79B9_7F4A_7C15 >> 40) & mask
             while slotPriority[s] != priority && slotPriority[s] != .max { s = (s + 1) & mask }
             return s
@@ -115,8 +137,9 @@ enum BytePairMerge {
             if slotPriority[s] == .max {
                 slotPriority[s] = priority
                 slotHead[s] = -1
+                initialCount[s] = 0
             }
-            if slotHead[s] < 0 { pushPriority(heap, &heapCount, priority) }
+            if slotHead[s] < 0 && initialCount[s] == 0 { pushPriority(heap, &heapCount, priority) }
             entryPosition[entryCount] = Int32(position)
             entryNext[entryCount] = slotHead[s]
             slotHead[s] = Int32(entryCount)
@@ -129,16 +152,46 @@ enum BytePairMerge {
             previous[i] = Int32(i - 1)
         }
         pairs[n - 1] = .max
+        var usedCount = 0
         for i in 0..<n - 1 {
             let result = rule.merge(piece, start: i, mid: i + 1, end: i + 2, left: ids[i], right: ids[i + 1])
             pairs[i] = result
-            if result != .max { add(i, UInt32(result >> 32)) }
+            guard result != .max else { continue }
+            let priority = UInt32(result >> 32)
+            let s = slot(priority)
+            if slotPriority[s] == .max {
+                slotPriority[s] = priority
+                slotHead[s] = -1
+                initialCount[s] = 0
+                pushPriority(heap, &heapCount, priority)
+                scratch[usedCount] = Int32(s)  // scratch is free until the first bucket is taken
+                usedCount += 1
+            }
+            initialCount[s] += 1
+            slotOf[i] = Int32(s)
+        }
+        // Each bucket's end, then filled backwards so each ends at its start, in position order.
+        var end: Int32 = 0
+        for u in 0..<usedCount {
+            let s = Int(scratch[u])
+            end += initialCount[s]
+            initialStart[s] = end
+        }
+        for i in stride(from: n - 2, through: 0, by: -1) where pairs[i] != .max {
+            let s = Int(slotOf[i])
+            initialStart[s] -= 1
+            initial[Int(initialStart[s])] = Int32(i)
         }
         while heapCount > 0 {
             let priority = popPriority(heap, &heapCount)
             let s = slot(priority)
-            // Take the bucket whole; it was filled newest first, so reverse into position order.
-            var count = 0
+            // Take the bucket whole: its initial pairs (in position order), then its chained
+            // entries, which were filled newest first, reversed into creation order.
+            let first = Int(initialCount[s])
+            let start = Int(initialStart[s])
+            for k in 0..<first { scratch[k] = initial[start + k] }
+            initialCount[s] = 0
+            var count = first
             var entry = slotHead[s]
             while entry >= 0 {
                 scratch[count] = entryPosition[Int(entry)]
@@ -146,8 +199,9 @@ enum BytePairMerge {
                 entry = entryNext[Int(entry)]
             }
             slotHead[s] = -1
+            var chained = UnsafeMutableBufferPointer(start: scratch + first, count: count - first)
+            chained.reverse()
             var positions = UnsafeMutableBufferPointer(start: scratch, count: count)
-            positions.reverse()
             var sorted = true
             for k in 1..<max(count, 1) where positions[k - 1] > positions[k] {
                 sorted = false

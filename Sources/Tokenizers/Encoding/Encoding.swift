@@ -69,10 +69,12 @@ public struct Encoding: Sendable {
     }
 
     func encodeIDs(_ text: String, allowingSpecialTokens: Bool) -> [UInt32] {
-        let text = normalization == .canonicalComposition ? CanonicalComposition.normalize(text) : text
+        var bytes = Array(text.utf8)
+        if normalization == .canonicalComposition, let normalized = bytes.withUnsafeBufferPointer(CanonicalComposition.normalized) {
+            bytes = normalized
+        }
         var out: [UInt32] = []
-        out.reserveCapacity(text.utf8.count / 3)
-        let bytes = Array(text.utf8)
+        out.reserveCapacity(bytes.count / 3)
         var position = 0
         for match in addedTokens.matches(in: bytes, 0..<bytes.count, normalized: false, allowSpecial: allowingSpecialTokens) {
             guard let id = match.id else { continue }  // a disallowed special token stays text
@@ -88,8 +90,8 @@ public struct Encoding: Sendable {
     private func encodeBetweenAddedTokens(_ bytes: [UInt8], _ range: Range<Int>, _ allowSpecial: Bool, into out: inout [UInt32]) {
         guard !range.isEmpty else { return }
         var segment = Array(bytes[range])
-        if normalization == .compatibilityComposition {
-            segment = Array(CompatibilityComposition.normalize(String(decoding: segment, as: UTF8.self)).utf8)
+        if normalization == .compatibilityComposition, let normalized = segment.withUnsafeBufferPointer(CompatibilityComposition.normalized) {
+            segment = normalized
         }
         var position = 0
         for match in addedTokens.matches(in: segment, 0..<segment.count, normalized: true, allowSpecial: allowSpecial) {
@@ -104,7 +106,7 @@ public struct Encoding: Sendable {
     /// Splits with the encoding's pattern and merges each piece.
     private func encodeOrdinary(_ bytes: [UInt8], _ range: Range<Int>, into out: inout [UInt32]) {
         guard !range.isEmpty else { return }
-        let text = ScalarText(String(decoding: bytes[range], as: UTF8.self))
+        let text = bytes.withUnsafeBufferPointer { ScalarText(utf8: UnsafeBufferPointer(rebasing: $0[range])) }
         text.bytes.withUnsafeBufferPointer { buffer in
             switch rule {
             case .ranked(let rule): split(text, buffer, rule, into: &out)

@@ -8,40 +8,78 @@ import Foundation
 /// changes gives the standard result.
 enum CanonicalComposition {
     static func normalize(_ text: String) -> String {
+        var text = text
+        text.makeContiguousUTF8()
+        let changed = text.utf8.withContiguousStorageIfAvailable { normalized($0) } ?? nil
+        return changed.map { String(decoding: $0, as: UTF8.self) } ?? text
+    }
+
+    /// NFC of valid UTF-8, or nil when it is already normalized (the common case, found without
+    /// copying).
+    static func normalized(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         // Scalars below U+0300 are all NFC-stable and compose with nothing before them.
-        if text.utf8.allSatisfy({ $0 < 0xCC }) { return text }
-        return piecewise(text, mayChange: mayChange) { run in
+        if bytes.allSatisfy({ $0 < 0xCC }) { return nil }
+        return piecewise(bytes, table: table) { run in
             fixedPoint(run) { composingHangulLVT($0.precomposedStringWithCanonicalMapping) }
         }
     }
 
-    /// Normalizes only where needed. An ASCII scalar has combining class 0 and is never the
-    /// second of a composition, so a text normalizes piecewise: each run of non-ASCII bytes,
-    /// with the ASCII scalar before it (which may compose with its marks), on its own; runs
-    /// without a scalar the normalization could change are copied.
-    static func piecewise(_ text: String, mayChange: (Unicode.Scalar) -> Bool, normalizeRun: (String) -> String) -> String {
-        let bytes = Array(text.utf8)
+    private static let table = QuickCheckTable { mayChange($0) }
+
+    /// Normalizes only where needed. Before a scalar the normalization cannot change or move
+    /// (combining class 0, quick check Yes: every ASCII scalar, most letters) the text can be
+    /// cut: nothing after it reorders or composes with anything before it. So each stretch of
+    /// scalars `table` flags is normalized on its own, together with the cut-point scalar before
+    /// it (which its marks may compose with) and up to the next cut point; the rest is copied.
+    static func piecewise(_ bytes: UnsafeBufferPointer<UInt8>, table: QuickCheckTable, normalizeRun: (String) -> String) -> [UInt8]? {
+        let n = bytes.count
         var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
+        var copied = 0  // bytes before this are in `out` (once anything was normalized)
+        var cut = 0  // start of the last scalar the text may be cut before
         var i = 0
-        while i < bytes.count {
-            guard bytes[i] >= 0x80 else {
-                out.append(bytes[i])
+        while i < n {
+            if bytes[i] < 0x80 {
+                cut = i
                 i += 1
                 continue
             }
-            var end = i
-            while end < bytes.count && bytes[end] >= 0x80 { end += 1 }
-            if String(decoding: bytes[i..<end], as: UTF8.self).unicodeScalars.contains(where: mayChange) {
-                let start = i > 0 ? i - 1 : i
-                if start < i { out.removeLast() }
-                out.append(contentsOf: normalizeRun(String(decoding: bytes[start..<end], as: UTF8.self)).utf8)
-            } else {
-                out.append(contentsOf: bytes[i..<end])
+            var (value, width) = decode(bytes, i)
+            guard table.mayChange(value) else {
+                cut = i
+                i += width
+                continue
             }
+            var end = i + width
+            while end < n && bytes[end] >= 0x80 {
+                (value, width) = decode(bytes, end)
+                if !table.mayChange(value) { break }
+                end += width
+            }
+            if out.isEmpty { out.reserveCapacity(n + n / 8) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<cut]))
+            let run = String(decoding: UnsafeBufferPointer(rebasing: bytes[cut..<end]), as: UTF8.self)
+            out.append(contentsOf: normalizeRun(run).utf8)
+            copied = end
+            cut = end
             i = end
         }
-        return String(decoding: out, as: UTF8.self)
+        guard copied > 0 else { return nil }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<n]))
+        return out
+    }
+
+    /// The scalar starting at byte `i` of valid UTF-8 (a String's), and its width in bytes.
+    @inline(__always)
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> (UInt32, Int) {
+        let b0 = UInt32(bytes[i])
+        if b0 < 0x80 { return (b0, 1) }
+        if b0 < 0xE0, i + 1 < bytes.count { return ((b0 & 0x1F) << 6 | UInt32(bytes[i + 1]) & 0x3F, 2) }
+        if b0 < 0xF0, i + 2 < bytes.count {
+            return ((b0 & 0x0F) << 12 | (UInt32(bytes[i + 1]) & 0x3F) << 6 | UInt32(bytes[i + 2]) & 0x3F, 3)
+        }
+        guard b0 >= 0xF0, i + 3 < bytes.count else { return (0xFFFD, 1) }  // not reached on a String's bytes
+        let v = (b0 & 0x07) << 18 | (UInt32(bytes[i + 1]) & 0x3F) << 12 | (UInt32(bytes[i + 2]) & 0x3F) << 6 | UInt32(bytes[i + 3]) & 0x3F
+        return (v, 4)
     }
 
     /// Applies `normalize` until the scalars stop changing (at most a few rounds).

@@ -9,16 +9,33 @@ import Foundation
 /// text: only the runs between them are normalized, which is what the old tables do.
 enum CompatibilityComposition {
     static func normalize(_ text: String) -> String {
-        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text }
-        return CanonicalComposition.piecewise(text, mayChange: mayChange) { run in
+        var text = text
+        text.makeContiguousUTF8()
+        let changed = text.utf8.withContiguousStorageIfAvailable { normalized($0) } ?? nil
+        return changed.map { String(decoding: $0, as: UTF8.self) } ?? text
+    }
+
+    /// NFKC of valid UTF-8, or nil when it is already normalized.
+    static func normalized(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        if bytes.allSatisfy({ $0 < 0x80 }) { return nil }
+        return CanonicalComposition.piecewise(bytes, table: table) { run in
             CanonicalComposition.fixedPoint(run, normalizeOnce)
         }
     }
 
-    /// Whether NFKC could change or move this scalar: what NFC could, or anything that changes
-    /// under NFKC_Casefold (a superset of the compatibility mappings).
+    private static let table = QuickCheckTable { mayChange($0) }
+
+    /// Whether NFKC could change or move this scalar: what NFC could, or a compatibility mapping.
+    /// Only scalars that change under NFKC_Casefold can have one; in the Basic Multilingual Plane
+    /// (the table, built once) Foundation's NFKC of the scalar alone tells whether it does, which
+    /// leaves out the many that only case folding changes (uppercase letters). Above it the
+    /// superset is kept.
     private static func mayChange(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value >= 0x80 && (scalar.properties.changesWhenNFKCCaseFolded || CanonicalComposition.mayChange(scalar))
+        guard scalar.value >= 0x80 else { return false }
+        if CanonicalComposition.mayChange(scalar) { return true }
+        guard scalar.properties.changesWhenNFKCCaseFolded else { return false }
+        guard scalar.value < 0x10000 else { return true }
+        return !String(scalar).precomposedStringWithCompatibilityMapping.unicodeScalars.elementsEqual(CollectionOfOne(scalar))
     }
 
     private static func normalizeOnce(_ text: String) -> String {

@@ -8,23 +8,35 @@ struct ScalarText: Sendable {
     let offsets: [Int]
 
     init(_ text: String) {
-        var bytes: [UInt8] = []
+        var text = text
+        text.makeContiguousUTF8()
+        self = text.utf8.withContiguousStorageIfAvailable { ScalarText(utf8: $0) } ?? ScalarText(utf8: Array(text.utf8))
+    }
+
+    private init(utf8: [UInt8]) {
+        self = utf8.withUnsafeBufferPointer { ScalarText(utf8: $0) }
+    }
+
+    /// From valid UTF-8 (a String's bytes, or a cut of them at scalar boundaries), decoded here
+    /// without building a String (which would validate the bytes once more).
+    init(utf8 buffer: UnsafeBufferPointer<UInt8>) {
+        let count = buffer.count
         var values: [UInt32] = []
         var classes: [ScalarClass] = []
         var offsets: [Int] = []
-        let utf8Count = text.utf8.count
-        bytes.reserveCapacity(utf8Count)
-        values.reserveCapacity(utf8Count)
-        classes.reserveCapacity(utf8Count)
-        offsets.reserveCapacity(utf8Count + 1)
-        bytes.append(contentsOf: text.utf8)
-        for scalar in text.unicodeScalars {
-            offsets.append(offsets.isEmpty ? 0 : offsets[offsets.count - 1] + Self.width(of: values[values.count - 1]))
-            values.append(scalar.value)
-            classes.append(ScalarClass.of(scalar.value))
+        values.reserveCapacity(count)
+        classes.reserveCapacity(count)
+        offsets.reserveCapacity(count + 1)
+        var i = 0
+        while i < count {
+            let (value, width) = CanonicalComposition.decode(buffer, i)
+            offsets.append(i)
+            values.append(value)
+            classes.append(ScalarClass.of(value))
+            i += width
         }
-        offsets.append(bytes.count)
-        self.bytes = bytes
+        offsets.append(count)
+        self.bytes = Array(buffer)
         self.values = values
         self.classes = classes
         self.offsets = offsets
