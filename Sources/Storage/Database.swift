@@ -84,28 +84,23 @@ public final class Database: Sendable {
     public func transaction<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         if let postgres {
             return try await postgres.withConnection { connection in
-                let sql = connection.sql(queryLogLevel: .trace)
-                try await sql.raw("BEGIN").run()
-                do {
-                    let result = try await body(sql)
-                    try await sql.raw("COMMIT").run()
-                    return result
-                } catch {
-                    try? await sql.raw("ROLLBACK").run()
-                    throw error
-                }
+                try await Self.inTransaction(connection.sql(queryLogLevel: .trace), begin: "BEGIN", body)
             }
         }
-        return try await writeLock.withLock {
-            try await sql.raw("BEGIN").run()
-            do {
-                let result = try await body(sql)
-                try await sql.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await sql.raw("ROLLBACK").run()
-                throw error
-            }
+        return try await writeLock.withLock { try await Self.inTransaction(sql, begin: "BEGIN", body) }
+    }
+
+    /// Runs `body` between `begin` and COMMIT on one session, rolling back if it throws.
+    private static func inTransaction<R: Sendable>(_ sql: any SQLDatabase, begin: String,
+                                                   _ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await sql.raw(SQLQueryString(begin)).run()
+        do {
+            let result = try await body(sql)
+            try await sql.raw("COMMIT").run()
+            return result
+        } catch {
+            try? await sql.raw("ROLLBACK").run()
+            throw error
         }
     }
 
@@ -125,16 +120,7 @@ public final class Database: Sendable {
     public func snapshot<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         guard let postgres else { return try await transaction(body) }
         return try await postgres.withConnection { connection in
-            let sql = connection.sql(queryLogLevel: .trace)
-            try await sql.raw("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").run()
-            do {
-                let result = try await body(sql)
-                try await sql.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await sql.raw("ROLLBACK").run()
-                throw error
-            }
+            try await Self.inTransaction(connection.sql(queryLogLevel: .trace), begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
         }
     }
 
