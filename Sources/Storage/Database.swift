@@ -39,19 +39,20 @@ public final class Database: Sendable {
             let storage: SQLiteConnection.Storage = path == ":memory:" ? .memory : .file(path: path)
             let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
             let sql = connection.sql(queryLogLevel: .trace)
-            if path != ":memory:" {
-                // WAL lets readers proceed while one writer commits; NORMAL sync is durable in WAL
-                // except for the last transactions on power loss, never corrupting.
-                try await sql.raw("PRAGMA journal_mode=WAL").run()
-                try await sql.raw("PRAGMA synchronous=NORMAL").run()
-                // 64 MiB of page cache instead of SQLite's 2 MiB: the ledger's indexes outgrow the
-                // default within a few hundred thousand transfers, and every write then reads pages back.
-                try await sql.raw("PRAGMA cache_size=-65536").run()
-            }
-            try await sql.raw("PRAGMA busy_timeout=5000").run()
-            try await sql.raw("PRAGMA foreign_keys=ON").run()
             let database = Database(url: url, dialect: .sqlite, sql: sql) { try await connection.close() }
             do {
+                // First, so that another process opening the same file waits instead of failing.
+                try await sql.raw("PRAGMA busy_timeout=5000").run()
+                if path != ":memory:" {
+                    // WAL lets readers proceed while one writer commits; NORMAL sync is durable in
+                    // WAL except for the last transactions on power loss, never corrupting.
+                    try await sql.raw("PRAGMA journal_mode=WAL").run()
+                    try await sql.raw("PRAGMA synchronous=NORMAL").run()
+                    // 64 MiB of page cache instead of SQLite's 2 MiB: the ledger's indexes outgrow the
+                    // default within a few hundred thousand transfers, and every write then reads pages back.
+                    try await sql.raw("PRAGMA cache_size=-65536").run()
+                }
+                try await sql.raw("PRAGMA foreign_keys=ON").run()
                 try await Migrations.run(on: database, logger: logger)
             } catch {
                 try? await connection.close()

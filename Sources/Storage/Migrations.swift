@@ -86,20 +86,37 @@ public enum Migrations {
     /// Applies every migration the database has not seen yet.
     ///
     /// - Throws: `StorageError` when the database was migrated by a newer Tollgate.
+    /// PostgreSQL advisory-lock key that serializes replicas migrating one database at start-up.
+    static let migrationLock: Int64 = 0x746F_6C6C_6761_7465 // "tollgate"
+
+    /// Applies every migration the database has not seen yet.
+    ///
+    /// Several replicas may start at once on one PostgreSQL database: each step takes a
+    /// transaction-scoped advisory lock and rechecks what is applied, so each migration runs once.
+    ///
+    /// - Throws: `StorageError` when the database was migrated by a newer Tollgate.
     public static func run(on database: Database, logger: Logger) async throws {
-        try await database.sql.raw("""
-            CREATE TABLE IF NOT EXISTS tollgate_migrations (
-                version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
-            """).run()
-        let applied = try await database.sql.raw("SELECT version FROM tollgate_migrations")
-            .all().map { try $0.decode(column: "version", as: Int.self) }
+        let locked = database.dialect == .postgres
+        try await database.transaction { sql in
+            if locked { try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: migrationLock))").run() }
+            try await sql.raw("""
+                CREATE TABLE IF NOT EXISTS tollgate_migrations (
+                    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
+                """).run()
+        }
+        let applied = try await appliedVersions(database.sql)
         let newest = all.last?.version ?? 0
         if let unknown = applied.first(where: { $0 > newest }) {
             throw StorageError(.migration, detail: "the database has migration \(unknown), newer than this Tollgate knows (\(newest))")
         }
         for migration in all where !applied.contains(migration.version) {
-            logger.info("migrating database", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
             try await database.transaction { sql in
+                if locked {
+                    try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: migrationLock))").run()
+                    // Another replica may have applied it while this one waited for the lock.
+                    if try await appliedVersions(sql).contains(migration.version) { return }
+                }
+                logger.info("migrating database", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
                 for statement in migration.statements {
                     try await sql.raw(SQLQueryString(statement)).run()
                 }
@@ -109,5 +126,9 @@ public enum Migrations {
                     """).run()
             }
         }
+    }
+
+    private static func appliedVersions(_ sql: any SQLDatabase) async throws -> [Int] {
+        try await sql.raw("SELECT version FROM tollgate_migrations").all().map { try $0.decode(column: "version", as: Int.self) }
     }
 }

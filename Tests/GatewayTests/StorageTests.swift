@@ -5,6 +5,7 @@ import SQLKit
 import Storage
 import Testing
 import TollgateCore
+import TollgateTesting
 
 @Suite struct StorageTests {
     func withDatabaseFile<R>(_ body: (String) async throws -> R) async throws -> R {
@@ -25,6 +26,21 @@ import TollgateCore
             #expect(versions.count == Migrations.all.count)
             try await again.close()
         }
+    }
+
+    /// Replicas share a PostgreSQL database; an embedded SQLite file is opened by one gateway.
+    @Test func replicasStartingTogetherOnPostgreSQLMigrateOnce() async throws {
+        let logger = Logger(label: "test")
+        let (url, remove) = try await TestDatabase.make(.postgres, logger: logger)
+        let databases = try await withThrowingTaskGroup(of: Database.self) { group in
+            for _ in 0..<4 { group.addTask { try await Database.open(url, logger: logger) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let versions = try await databases[0].sql.raw("SELECT version FROM tollgate_migrations ORDER BY version").all()
+            .map { try $0.decode(column: "version", as: Int.self) }
+        #expect(versions == Migrations.all.map(\.version))
+        for database in databases { try await database.close() }
+        await remove()
     }
 
     @Test func aDatabaseFromANewerTollgateIsRefused() async throws {
