@@ -103,12 +103,12 @@ struct AdminAPI: Sendable {
     private func guarded(_ request: Request, status: HTTPResponse.Status = .ok,
                          _ action: () async throws -> JSONValue) async throws -> Response {
         guard let expected = gateway.configuration.adminToken, !expected.isEmpty else {
-            return GatewayError(status: 404, type: "invalid_request_error", code: "admin_disabled",
-                                message: "The admin API is off: set admin_token in the config or TOLLGATE_ADMIN_TOKEN.").response()
+            return ClientFormat.openai.response(for: GatewayError(status: 404, type: "invalid_request_error", code: "admin_disabled",
+                                message: "The admin API is off: set admin_token in the config or TOLLGATE_ADMIN_TOKEN."))
         }
         guard let token = ProxyPipeline.bearerToken(request), constantTimeEqual(token, expected) else {
-            return GatewayError(status: 401, type: "authentication_error", code: "invalid_admin_token",
-                                message: "The admin API needs 'Authorization: Bearer <admin token>'.").response()
+            return ClientFormat.openai.response(for: GatewayError(status: 401, type: "authentication_error", code: "invalid_admin_token",
+                                message: "The admin API needs 'Authorization: Bearer <admin token>'."))
         }
         do {
             let value = try await action()
@@ -116,9 +116,9 @@ struct AdminAPI: Sendable {
                             body: .init(byteBuffer: ByteBuffer(data: value.encoded())))
         } catch let error as AccountStoreError {
             let status = error.code == .notFound ? 404 : error.code == .conflict ? 409 : 400
-            return GatewayError(status: status, type: "invalid_request_error", message: error.description).response()
+            return ClientFormat.openai.response(for: GatewayError(status: status, type: "invalid_request_error", message: error.description))
         } catch {
-            return ProxyPipeline.gatewayError(for: error).response()
+            return ClientFormat.openai.response(for: ProxyPipeline.gatewayError(for: error))
         }
     }
 }

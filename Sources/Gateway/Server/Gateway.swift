@@ -73,7 +73,7 @@ public struct Gateway: Sendable {
         do {
             guard let secret = ProxyPipeline.bearerToken(request),
                   let (key, _) = try await accounts.authenticate(secret: secret)
-            else { return GatewayError.unauthorized("Missing, incorrect or revoked API key.").response() }
+            else { return ClientFormat.openai.response(for: .unauthorized("Missing, incorrect or revoked API key.")) }
             var data: [JSONValue] = configuration.models.filter { key.allows(model: $0.name) }.map {
                 ["id": .string($0.name), "object": "model", "created": 0, "owned_by": .string($0.provider.name)]
             }
@@ -84,7 +84,7 @@ public struct Gateway: Sendable {
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(data: body.encoded())))
         } catch {
-            return ProxyPipeline.gatewayError(for: error).response()
+            return ClientFormat.openai.response(for: ProxyPipeline.gatewayError(for: error))
         }
     }
 }

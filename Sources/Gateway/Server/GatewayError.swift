@@ -102,13 +102,4 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         ["error": ["message": .string(message), "type": .string(type),
                    "param": param.map { .string($0) } ?? nil, "code": code.map { .string($0) } ?? nil]]
     }
-
-    /// The error as an HTTP response in OpenAI's format.
-    public func response(headers extra: HTTPFields = [:]) -> Response {
-        var headers = extra
-        headers[.contentType] = "application/json"
-        if let retryAfter { headers[.retryAfter] = retryAfter }
-        return Response(status: .init(code: status), headers: headers,
-                        body: .init(byteBuffer: ByteBuffer(data: openAIBody.encoded())))
-    }
 }
