@@ -61,53 +61,37 @@ extension FakeProvider {
     }
 
     private func anthropicStream(_ answer: FakeAnthropicAnswer, behavior: FakeBehavior) -> Response {
-        let body = ResponseBody { writer in
+        observedStream { writer in
             func send(_ name: String, _ value: JSONValue) async throws {
                 try await writer.write(ByteBuffer(string: ServerSentEvent(event: name, data: value.jsonText).encoded()))
             }
-            do {
-                var start = answer.message(complete: false)
-                if !answer.includeUsage { start = start.removingKey("usage") }
-                try await send("message_start", ["type": "message_start", "message": start])
-                if let call = answer.completion.toolCall {
-                    try await send("content_block_start", ["type": "content_block_start", "index": 0,
-                                                           "content_block": ["type": "tool_use", "id": .string(call.id),
-                                                                             "name": .string(call.name), "input": [:]]])
-                    try await send("content_block_delta", ["type": "content_block_delta", "index": 0,
-                                                           "delta": ["type": "input_json_delta", "partial_json": .string(call.arguments)]])
-                } else {
-                    try await send("content_block_start", ["type": "content_block_start", "index": 0, "content_block": ["type": "text", "text": ""]])
-                }
-                try await send("ping", ["type": "ping"])
-                for (index, piece) in answer.completion.pieces.enumerated() {
-                    switch behavior {
-                    case .stall(let after) where index == after: try await Task.sleep(for: .seconds(3600))
-                    case .cutStream(let after) where index == after: throw await FakeStreamCut.afterDelivery()
-                    case .malformedJSON where index == answer.completion.pieces.count / 2:
-                        try await writer.write(ByteBuffer(string: "event: content_block_delta\ndata: {\"type\": \"content_block_delta\", \n\n"))
-                    case .paced(let interval): try await Task.sleep(for: interval)
-                    default: break
-                    }
-                    try await send("content_block_delta", ["type": "content_block_delta", "index": 0,
-                                                           "delta": ["type": "text_delta", "text": .string(piece)]])
-                }
-                if case .cutStream = behavior { throw await FakeStreamCut.afterDelivery() }
-                try await send("content_block_stop", ["type": "content_block_stop", "index": 0])
-                var delta: JSONValue = ["type": "message_delta",
-                                        "delta": ["stop_reason": .string(answer.stopReason), "stop_sequence": nil]]
-                if answer.includeUsage { delta["usage"] = ["output_tokens": .int(Int64(answer.completion.completionTokens))] }
-                try await send("message_delta", delta)
-                try await send("message_stop", ["type": "message_stop"])
-                try await writer.finish(nil)
-                self.state.withLock { $0.observations.completedStreams += 1 }
-            } catch is FakeStreamCut {
-                throw FakeStreamCut()
-            } catch {
-                self.state.withLock { $0.observations.cancelledStreams += 1 }
-                throw error
+            var start = answer.message(complete: false)
+            if !answer.includeUsage { start = start.removingKey("usage") }
+            try await send("message_start", ["type": "message_start", "message": start])
+            if let call = answer.completion.toolCall {
+                try await send("content_block_start", ["type": "content_block_start", "index": 0,
+                                                       "content_block": ["type": "tool_use", "id": .string(call.id),
+                                                                         "name": .string(call.name), "input": [:]]])
+                try await send("content_block_delta", ["type": "content_block_delta", "index": 0,
+                                                       "delta": ["type": "input_json_delta", "partial_json": .string(call.arguments)]])
+            } else {
+                try await send("content_block_start", ["type": "content_block_start", "index": 0, "content_block": ["type": "text", "text": ""]])
             }
+            try await send("ping", ["type": "ping"])
+            for (index, piece) in answer.completion.pieces.enumerated() {
+                try await behavior.beforeChunk(index, of: answer.completion.pieces.count, writer: &writer,
+                                               malformed: "event: content_block_delta\ndata: {\"type\": \"content_block_delta\", \n\n")
+                try await send("content_block_delta", ["type": "content_block_delta", "index": 0,
+                                                       "delta": ["type": "text_delta", "text": .string(piece)]])
+            }
+            if case .cutStream = behavior { throw await FakeStreamCut.afterDelivery() }
+            try await send("content_block_stop", ["type": "content_block_stop", "index": 0])
+            var delta: JSONValue = ["type": "message_delta",
+                                    "delta": ["stop_reason": .string(answer.stopReason), "stop_sequence": nil]]
+            if answer.includeUsage { delta["usage"] = ["output_tokens": .int(Int64(answer.completion.completionTokens))] }
+            try await send("message_delta", delta)
+            try await send("message_stop", ["type": "message_stop"])
         }
-        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
     }
 
     func anthropicError(_ status: Int, _ type: String, _ message: String) -> Response {

@@ -170,40 +170,38 @@ public final class FakeProvider: Sendable {
 
     private func streamed(_ completion: FakeCompletion, behavior: FakeBehavior, includeUsage: Bool) -> Response {
         let usageField = includeUsage
-        let body = ResponseBody { writer in
+        return observedStream { writer in
             func send(_ value: JSONValue) async throws {
                 let event = ServerSentEvent(data: String(decoding: value.encoded(), as: UTF8.self))
                 try await writer.write(ByteBuffer(string: event.encoded()))
             }
+            try await send(completion.chunk(delta: ["role": "assistant", "content": "", "refusal": nil], usageField: usageField))
+            for (index, piece) in completion.pieces.enumerated() {
+                try await behavior.beforeChunk(index, of: completion.pieces.count, writer: &writer,
+                                               malformed: "data: {\"id\": \"\(completion.id)\", \"choices\": [{\n\n")
+                try await send(completion.chunk(delta: ["content": .string(piece)], usageField: usageField))
+            }
+            if let call = completion.toolCall {
+                try await send(completion.chunk(delta: ["tool_calls": [["index": 0, "id": .string(call.id), "type": "function",
+                                                                        "function": ["name": .string(call.name), "arguments": ""]]]],
+                                                usageField: usageField))
+                try await send(completion.chunk(delta: ["tool_calls": [["index": 0, "function": ["arguments": .string(call.arguments)]]]],
+                                                usageField: usageField))
+            }
+            if case .stall(let after) = behavior, after >= completion.pieces.count { try await Task.sleep(for: .seconds(3600)) }
+            if case .cutStream(let after) = behavior, after >= completion.pieces.count { throw await FakeStreamCut.afterDelivery() }
+            try await send(completion.chunk(delta: [:], finishReason: completion.finishReason, usageField: usageField))
+            if includeUsage { try await send(completion.usageChunk()) }
+            try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+        }
+    }
+
+    /// A streamed response whose end the fake observes: sent to the end, or cancelled by the
+    /// client (a cut the fake makes itself counts as neither).
+    func observedStream(_ write: @escaping @Sendable (inout any ResponseBodyWriter) async throws -> Void) -> Response {
+        let body = ResponseBody { writer in
             do {
-                try await send(completion.chunk(delta: ["role": "assistant", "content": "", "refusal": nil], usageField: usageField))
-                for (index, piece) in completion.pieces.enumerated() {
-                    switch behavior {
-                    case .stall(let after) where index == after:
-                        try await Task.sleep(for: .seconds(3600))
-                    case .cutStream(let after) where index == after:
-                        throw await FakeStreamCut.afterDelivery()
-                    case .malformedJSON where index == completion.pieces.count / 2:
-                        try await writer.write(ByteBuffer(string: "data: {\"id\": \"\(completion.id)\", \"choices\": [{\n\n"))
-                    case .paced(let interval):
-                        try await Task.sleep(for: interval)
-                    default:
-                        break
-                    }
-                    try await send(completion.chunk(delta: ["content": .string(piece)], usageField: usageField))
-                }
-                if let call = completion.toolCall {
-                    try await send(completion.chunk(delta: ["tool_calls": [["index": 0, "id": .string(call.id), "type": "function",
-                                                                            "function": ["name": .string(call.name), "arguments": ""]]]],
-                                                    usageField: usageField))
-                    try await send(completion.chunk(delta: ["tool_calls": [["index": 0, "function": ["arguments": .string(call.arguments)]]]],
-                                                    usageField: usageField))
-                }
-                if case .stall(let after) = behavior, after >= completion.pieces.count { try await Task.sleep(for: .seconds(3600)) }
-                if case .cutStream(let after) = behavior, after >= completion.pieces.count { throw await FakeStreamCut.afterDelivery() }
-                try await send(completion.chunk(delta: [:], finishReason: completion.finishReason, usageField: usageField))
-                if includeUsage { try await send(completion.usageChunk()) }
-                try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+                try await write(&writer)
                 try await writer.finish(nil)
                 self.state.withLock { $0.observations.completedStreams += 1 }
             } catch is FakeStreamCut {
@@ -242,6 +240,20 @@ public final class FakeProvider: Sendable {
                                          "code": code.map { .string($0) } ?? nil]]
         return Response(status: .init(code: status), headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(data: body.encoded())))
+    }
+}
+
+extension FakeBehavior {
+    /// What the behaviour does before a stream's chunk `index` of `count`: go silent, drop the
+    /// connection, send `malformed` (halfway), or pause as a model between tokens.
+    func beforeChunk(_ index: Int, of count: Int, writer: inout any ResponseBodyWriter, malformed: String) async throws {
+        switch self {
+        case .stall(let after) where index == after: try await Task.sleep(for: .seconds(3600))
+        case .cutStream(let after) where index == after: throw await FakeStreamCut.afterDelivery()
+        case .malformedJSON where index == count / 2: try await writer.write(ByteBuffer(string: malformed))
+        case .paced(let interval): try await Task.sleep(for: interval)
+        default: break
+        }
     }
 }
 
