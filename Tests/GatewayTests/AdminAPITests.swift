@@ -44,6 +44,8 @@ import TollgateTesting
             #expect(listed.json?[0]?["allowed_models"] == ["cheap"])
 
             #expect(try await harness.post(json: GatewayHarness.chat("cheap"), key: secret).status == 200)
+            // Records are written off the hot path: wait for the writer before reading them back.
+            await harness.gateway.recordWriter.flush()
             let records = try await call(harness, .GET, "/admin/requests?org=globex")
             #expect(records.json?.arrayValue?.count == 1)
             let recordID = try #require(records.json?[0]?["id"]?.stringValue)
