@@ -57,13 +57,14 @@ import TollgateCore
         let database = try await Database.open(.sqlite(path: path), logger: logger)
         let writer = RequestRecordWriter(store: RequestRecordStore(database: database), logger: logger)
         // Every insert fails while the table is away.
-        try await database.sql.raw("ALTER TABLE request_records RENAME TO request_records_away").run()
+        // Through `write`, so a statement never lands inside the writer's own transaction.
+        try await database.write { sql in try await sql.raw("ALTER TABLE request_records RENAME TO request_records_away").run() }
         for index in 0..<3 { writer.submit(RequestRecord(id: "r\(index)", status: 200)) }
         let flushed = Task { await writer.flush() }
         try await Task.sleep(for: .milliseconds(300))
         let away = try await database.sql.raw("SELECT COUNT(*) AS n FROM request_records_away").first()?.decode(column: "n", as: Int.self)
         #expect(away == 0)
-        try await database.sql.raw("ALTER TABLE request_records_away RENAME TO request_records").run()
+        try await database.write { sql in try await sql.raw("ALTER TABLE request_records_away RENAME TO request_records").run() }
         await flushed.value
         let count = try await database.sql.raw("SELECT COUNT(*) AS n FROM request_records").first()?.decode(column: "n", as: Int.self)
         #expect(count == 3)
