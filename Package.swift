@@ -88,7 +88,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "TollgateCore", "Storage", "Providers", "Tokenizers", "Pricing",
+                "TollgateCore", "Storage", "Ledger", "Providers", "Tokenizers", "Pricing",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -81,6 +81,7 @@ public enum Migrations {
             "CREATE INDEX request_records_org_time ON request_records(org_id, created_at)",
         ]),
         Migrations.ledger,
+        Migrations.metering,
     ]
 
     /// Applies every migration the database has not seen yet.

@@ -14,7 +14,7 @@ extension FakeProvider {
         guard let body = try? JSONValue(parsing: bytes.readableBytesView), body["model"]?.stringValue != nil,
               body["max_tokens"]?.intValue != nil
         else { return anthropicError(400, "invalid_request_error", "max_tokens: Field required") }
-        let behavior = nextBehavior()
+        let behavior = FakeBehavior(requestedBy: body) ?? nextBehavior()
         let seenBefore = state.withLock { state -> Bool in
             state.observations.requests.append(body)
             state.observations.authorizations.append(apiKeyHeader)

@@ -57,3 +57,19 @@ extension FakeBehavior {
         }
     }
 }
+
+extension FakeBehavior {
+    /// The prefix of a request's own behaviour: OpenAI's `user` (or Anthropic's
+    /// `metadata.user_id`) set to `fake:` and a behaviour's JSON form, such as
+    /// `fake:{"cut_after": 3}`. It lets concurrent requests each misbehave their own way, where the
+    /// fake's shared script would hand behaviours out in arrival order.
+    public static let requestPrefix = "fake:"
+
+    /// The behaviour a request asks for itself, if it does.
+    public init?(requestedBy body: JSONValue) {
+        guard let tag = body["user"]?.stringValue ?? body["metadata"]?["user_id"]?.stringValue, tag.hasPrefix(Self.requestPrefix),
+              let json = try? JSONValue(parsing: Array(tag.utf8.dropFirst(Self.requestPrefix.utf8.count))),
+              let behavior = FakeBehavior(json: json) else { return nil }
+        self = behavior
+    }
+}

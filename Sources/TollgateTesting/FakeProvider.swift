@@ -141,7 +141,7 @@ public final class FakeProvider: Sendable {
         guard let body = try? JSONValue(parsing: bytes.readableBytesView), body["model"]?.stringValue != nil else {
             return errorResponse(status: 400, message: "Invalid request body", type: "invalid_request_error")
         }
-        let behavior = nextBehavior()
+        let behavior = FakeBehavior(requestedBy: body) ?? nextBehavior()
         let seenBefore = state.withLock { state -> Bool in
             state.observations.requests.append(body)
             state.observations.authorizations.append(authorization)

@@ -39,6 +39,7 @@ struct GatewayHarness: Sendable {
         style: FakeUsageStyle = .openai,
         credit: Int64 = 10 * Money.nanosPerUnit,
         adjust: @Sendable (inout GatewayConfiguration) -> Void = { _ in },
+        prepare: @Sendable (AccountStore) async throws -> Void = { _ in },
         _ body: @Sendable (GatewayHarness) async throws -> R
     ) async throws -> R {
         // The vocabularies load once for the whole run, before any request can wait on them: a
@@ -69,6 +70,11 @@ struct GatewayHarness: Sendable {
             let organization = try await accounts.createOrganization(name: "acme", currency: .usd)
             if credit > 0 { try await accounts.addCredit(Money(nanos: credit, currency: .usd), to: organization) }
             let (_, key) = try await accounts.createKey(for: organization, name: "test")
+            do { try await prepare(accounts) } catch {
+                try? await database.close()
+                await removeDatabase()
+                throw error
+            }
             // The gateway's client has the configured short timeouts; the test's own client waits longer.
             let upstreamClient = UpstreamClient.makeHTTPClient(configuration.upstream)
             let client = HTTPClient(eventLoopGroupProvider: .singleton)

@@ -147,7 +147,7 @@ import TollgateTesting
         try await GatewayHarness.with(backend: backend, credit: 0) { harness in
             let reply = try await harness.post(json: GatewayHarness.chat())
             #expect(reply.status == 402)
-            #expect(reply.json?["error"]?["code"] == "insufficient_quota")
+            #expect(reply.json?["error"]?["code"] == "insufficient_funds")
             #expect(harness.fake.observations.requests.isEmpty)
         }
     }

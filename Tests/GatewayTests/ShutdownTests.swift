@@ -1,6 +1,7 @@
 import Foundation
 @testable import Gateway
 import Logging
+import Providers
 import ServiceLifecycle
 import Storage
 import Testing
@@ -80,11 +81,15 @@ import TollgateCore
         let database = try await Database.open(.sqlite(path: path), logger: logger)
         let store = RequestRecordStore(database: database)
         let writer = RequestRecordWriter(store: store, logger: logger)
+        let provider = Provider(name: "p", kind: .openai, baseURL: "http://127.0.0.1:1")
+        let metering = MeteredRequest(configuration: GatewayConfiguration(), organization: Organization(id: "o", name: "o", currency: .usd),
+                                      model: ModelDefinition(name: "m", provider: provider), startDate: Date(), reservation: nil,
+                                      limiter: RateLimiter(), limits: [], admittedTokens: 0, records: writer, logger: logger)
         do {
-            _ = PendingRecord(RequestRecord(id: "dropped", status: 200, streamed: true), writer: writer, started: .now)
+            _ = PendingRecord(RequestRecord(id: "dropped", status: 200, streamed: true), metering: metering, started: .now)
         }
         do {
-            let taken = PendingRecord(RequestRecord(id: "ran", status: 200, streamed: true), writer: writer, started: .now)
+            let taken = PendingRecord(RequestRecord(id: "ran", status: 200, streamed: true), metering: metering, started: .now)
             #expect(taken.take()?.id == "ran")
             #expect(taken.take() == nil)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import Ledger
 import Logging
 import SQLKit
 import Storage
@@ -104,19 +105,24 @@ import TollgateTesting
         }
     }
 
-    @Test func theBalanceIsCreditLessRecordedCost() async throws {
+    @Test func creditIsKeptOnTheLedgerGrantedBeforePaidAndExpiringApart() async throws {
         try await withDatabaseFile { path in
             let database = try await Database.open(.sqlite(path: path), logger: Logger(label: "test"))
             let accounts = AccountStore(database: database)
             let organization = try await accounts.createOrganization(name: "acme", currency: .cny)
-            try await accounts.addCredit(try Money(decimal: "100", currency: .cny), to: organization)
+            try await accounts.addCredit(try Money(decimal: "100", currency: .cny), to: organization, kind: .paid)
+            try await accounts.addCredit(try Money(decimal: "0.000000001", currency: .cny), to: organization)
+            try await accounts.addCredit(try Money(decimal: "5", currency: .cny), to: organization,
+                                         expiresAt: Date().addingTimeInterval(3600))
             await #expect(throws: AccountStoreError.self) { try await accounts.addCredit(Money(nanos: 5, currency: .usd), to: organization) }
-            let records = RequestRecordStore(database: database)
-            try await records.insert([
-                RequestRecord(id: "r1", organizationID: organization.id, status: 200, cost: try Money(decimal: "0.25", currency: .cny)),
-                RequestRecord(id: "r2", organizationID: organization.id, status: 200, cost: try Money(decimal: "1.000000001", currency: .cny)),
-            ])
-            #expect(try await accounts.balance(of: organization).description == "98.749999999 CNY")
+            await #expect(throws: AccountStoreError.self) {
+                try await accounts.addCredit(Money(nanos: 5, currency: .cny), to: organization, expiresAt: Date().addingTimeInterval(-1))
+            }
+            #expect(try await accounts.balance(of: organization).description == "105.000000001 CNY")
+            let funds = try await accounts.funds(of: organization)
+            #expect(funds.map(\.available) == [1, 5_000_000_000, 100_000_000_000])
+            #expect(funds[1].expiresAt != nil)
+            #expect(try await LedgerVerifier(store: accounts.ledger).verify().pendingOpen == 0)
             try await database.close()
         }
     }

@@ -1,3 +1,4 @@
+import Ledger
 import Logging
 import SQLKit
 import Storage
@@ -19,73 +20,96 @@ public final class AccountStore: Sendable {
     public let database: Database
     /// How long a looked-up key is trusted before the database is asked again.
     public let cacheLifetime: Duration
-    private let cache = Mutex<[String: (key: VirtualKey, organization: Organization, expires: ContinuousClock.Instant)]>([:])
+    /// Where credit, packages and usage are booked.
+    public let ledger: SQLLedgerStore
+    let chart: LedgerChart
+    private let cache = Mutex<[String: (caller: Caller, expires: ContinuousClock.Instant)]>([:])
 
     public init(database: Database, cacheLifetime: Duration = .seconds(2)) {
         self.database = database
         self.cacheLifetime = cacheLifetime
+        self.ledger = SQLLedgerStore(database: database)
+        self.chart = LedgerChart(store: ledger)
     }
 
     // MARK: Organizations
 
-    public func createOrganization(name: String, currency: Currency) async throws -> Organization {
+    /// - Parameters:
+    ///   - markupBasisPoints: what it pays over the provider's price (2,000 = 20%).
+    ///   - priceList: a configured price list that sets its prices instead.
+    public func createOrganization(name: String, currency: Currency, markupBasisPoints: Int64 = 0,
+                                   priceList: String? = nil) async throws -> Organization {
         guard !name.isEmpty else { throw AccountStoreError(.invalid, "an organization needs a name") }
+        guard markupBasisPoints >= -10_000 else { throw AccountStoreError(.invalid, "a markup below -100% would pay the customer") }
         if try await organization(named: name) != nil {
             throw AccountStoreError(.conflict, "an organization named '\(name)' already exists")
         }
-        let organization = Organization(id: "org_" + TimeOrderedID().description, name: name, currency: currency)
+        let organization = Organization(id: "org_" + TimeOrderedID().description, name: name, currency: currency,
+                                        markupBasisPoints: markupBasisPoints, priceList: priceList)
         try await database.write { sql in try await sql.raw("""
-            INSERT INTO organizations (id, name, currency, created_at)
-            VALUES (\(bind: organization.id), \(bind: name), \(bind: currency.code), \(bind: Timestamp.millisecondsNow()))
+            INSERT INTO organizations (id, name, currency, markup_bp, price_list, created_at)
+            VALUES (\(bind: organization.id), \(bind: name), \(bind: currency.code), \(bind: markupBasisPoints), \(bind: priceList),
+                    \(bind: Timestamp.millisecondsNow()))
             """).run() }
         return organization
     }
 
     public func organizations() async throws -> [Organization] {
-        try await database.sql.raw("SELECT id, name, currency FROM organizations ORDER BY name").all().map(Self.organization(from:))
+        try await database.sql.raw("SELECT id, name, currency, markup_bp, price_list FROM organizations ORDER BY name").all()
+            .map { try Self.organization(from: $0) }
     }
 
     public func organization(named nameOrID: String) async throws -> Organization? {
         try await database.sql.raw("""
-            SELECT id, name, currency FROM organizations WHERE name = \(bind: nameOrID) OR id = \(bind: nameOrID)
-            """).first().map(Self.organization(from:))
+            SELECT id, name, currency, markup_bp, price_list FROM organizations WHERE name = \(bind: nameOrID) OR id = \(bind: nameOrID)
+            """).first().map { try Self.organization(from: $0) }
     }
 
-    static func organization(from row: any SQLRow) throws -> Organization {
+    static func organization(from row: any SQLRow, prefix: String = "") throws -> Organization {
         let code = try row.decode(column: "currency", as: String.self)
         guard let currency = Currency(knownCode: code) else { throw StorageError.corrupt("unknown currency \(code)") }
-        return Organization(id: try row.decode(column: "id", as: String.self),
-                            name: try row.decode(column: "name", as: String.self), currency: currency)
+        return Organization(id: try row.decode(column: prefix.isEmpty ? "id" : "org_id", as: String.self),
+                            name: try row.decode(column: prefix + "name", as: String.self), currency: currency,
+                            markupBasisPoints: try row.decode(column: "markup_bp", as: Int64.self),
+                            priceList: try row.decode(column: "price_list", as: String?.self))
     }
 
     // MARK: Keys
 
     /// Makes a key and returns it with its secret, which is not stored and cannot be shown again.
+    /// - Parameters:
+    ///   - team: the team it belongs to (made if new), whose budgets, limits and funds apply to it.
+    ///   - requestsPerMinute, tokensPerMinute: the key's own rate limits.
     public func createKey(for organization: Organization, name: String? = nil, team: String? = nil,
-                          allowedModels: [String]? = nil) async throws -> (key: VirtualKey, secret: String) {
+                          allowedModels: [String]? = nil, requestsPerMinute: Int64? = nil,
+                          tokensPerMinute: Int64? = nil) async throws -> (key: VirtualKey, secret: String) {
         let secret = KeySecret.generate()
         let key = VirtualKey(id: "key_" + TimeOrderedID().description, organizationID: organization.id, name: name,
                              team: team, hint: KeySecret.hint(secret), allowedModels: allowedModels,
+                             requestsPerMinute: requestsPerMinute, tokensPerMinute: tokensPerMinute,
                              createdAt: Date(), revokedAt: nil)
+        if let team { try await ensureTeam(team, of: organization) }
         try await database.write { sql in try await sql.raw("""
-            INSERT INTO api_keys (id, org_id, name, team, key_hash, key_hint, allowed_models, created_at)
+            INSERT INTO api_keys (id, org_id, name, team, key_hash, key_hint, allowed_models, rpm, tpm, created_at)
             VALUES (\(bind: key.id), \(bind: organization.id), \(bind: name), \(bind: team), \(bind: KeySecret.hash(secret)),
-                    \(bind: key.hint), \(bind: allowedModels?.joined(separator: ",")), \(bind: Timestamp.milliseconds(key.createdAt)))
+                    \(bind: key.hint), \(bind: allowedModels?.joined(separator: ",")), \(bind: requestsPerMinute), \(bind: tokensPerMinute),
+                    \(bind: Timestamp.milliseconds(key.createdAt)))
             """).run() }
         return (key, secret)
     }
 
-    /// The live key for a secret and its organization, or `nil` if unknown or revoked.
-    public func authenticate(secret: String) async throws -> (key: VirtualKey, organization: Organization)? {
+    /// The live key for a secret, its organization and team, or `nil` if unknown or revoked.
+    public func authenticate(secret: String) async throws -> Caller? {
         let hash = KeySecret.hash(secret)
         let now = ContinuousClock.now
         if let cached = cache.withLock({ $0[hash] }), cached.expires > now {
-            return (cached.key, cached.organization)
+            return cached.caller
         }
         let row = try await database.sql.raw("""
-            SELECT k.id, k.org_id, k.name, k.team, k.key_hint, k.allowed_models, k.created_at, k.revoked_at,
-                   o.name AS org_name, o.currency
+            SELECT k.id, k.org_id, k.name, k.team, k.key_hint, k.allowed_models, k.rpm, k.tpm, k.created_at, k.revoked_at,
+                   o.name AS org_name, o.currency, o.markup_bp, o.price_list, t.rpm AS team_rpm, t.tpm AS team_tpm
             FROM api_keys k JOIN organizations o ON o.id = k.org_id
+            LEFT JOIN teams t ON t.org_id = k.org_id AND t.name = k.team
             WHERE k.key_hash = \(bind: hash)
             """).first()
         guard let row else {
@@ -97,17 +121,19 @@ public final class AccountStore: Sendable {
             cache.withLock { _ = $0.removeValue(forKey: hash) }
             return nil
         }
-        let code = try row.decode(column: "currency", as: String.self)
-        guard let currency = Currency(knownCode: code) else { throw StorageError.corrupt("unknown currency \(code)") }
-        let organization = Organization(id: key.organizationID, name: try row.decode(column: "org_name", as: String.self),
-                                        currency: currency)
-        cache.withLock { $0[hash] = (key, organization, now + cacheLifetime) }
-        return (key, organization)
+        let organization = try Self.organization(from: row, prefix: "org_")
+        let team = try key.team.map { name in
+            Team(organizationID: organization.id, name: name, requestsPerMinute: try row.decode(column: "team_rpm", as: Int64?.self),
+                 tokensPerMinute: try row.decode(column: "team_tpm", as: Int64?.self))
+        }
+        let caller = Caller(key: key, organization: organization, team: team)
+        cache.withLock { $0[hash] = (caller, now + cacheLifetime) }
+        return caller
     }
 
     public func keys(of organization: Organization) async throws -> [VirtualKey] {
         try await database.sql.raw("""
-            SELECT id, org_id, name, team, key_hint, allowed_models, created_at, revoked_at
+            SELECT id, org_id, name, team, key_hint, allowed_models, rpm, tpm, created_at, revoked_at
             FROM api_keys WHERE org_id = \(bind: organization.id) ORDER BY created_at
             """).all().map(Self.key(from:))
     }
@@ -120,7 +146,7 @@ public final class AccountStore: Sendable {
             UPDATE api_keys SET revoked_at = \(bind: Timestamp.millisecondsNow())
             WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING id
             """).all() }
-        cache.withLock { cache in cache = cache.filter { $0.value.key.id != id } }
+        cache.withLock { cache in cache = cache.filter { $0.value.caller.key.id != id } }
         return !revoked.isEmpty
     }
 
@@ -135,36 +161,14 @@ public final class AccountStore: Sendable {
             team: try row.decode(column: "team", as: String?.self),
             hint: try row.decode(column: "key_hint", as: String.self),
             allowedModels: models,
+            requestsPerMinute: try row.decode(column: "rpm", as: Int64?.self),
+            tokensPerMinute: try row.decode(column: "tpm", as: Int64?.self),
             createdAt: Timestamp.date(milliseconds: try row.decode(column: "created_at", as: Int64.self)),
             revokedAt: revoked.map(Timestamp.date(milliseconds:)))
     }
 
-    // MARK: Credit
-
-    /// Adds prepaid credit in the organization's currency.
-    public func addCredit(_ amount: Money, to organization: Organization, note: String? = nil) async throws {
-        guard amount.currency == organization.currency else {
-            throw AccountStoreError(.invalid, "\(organization.name) is billed in \(organization.currency), not \(amount.currency)")
-        }
-        guard amount.nanos > 0 else { throw AccountStoreError(.invalid, "a credit must be positive") }
-        try await database.write { sql in try await sql.raw("""
-            INSERT INTO credit_grants (id, org_id, amount_nanos, currency, note, created_at)
-            VALUES (\(bind: "cr_" + TimeOrderedID().description), \(bind: organization.id), \(bind: amount.nanos),
-                    \(bind: amount.currency.code), \(bind: note), \(bind: Timestamp.millisecondsNow()))
-            """).run() }
-    }
-
-    /// Credit granted less the cost of recorded requests. (PostgreSQL's SUM of BIGINT is NUMERIC:
-    /// the casts keep one integer type on both databases.)
-    public func balance(of organization: Organization) async throws -> Money {
-        let row = try await database.sql.raw("""
-            SELECT (SELECT CAST(COALESCE(SUM(amount_nanos), 0) AS BIGINT) FROM credit_grants
-                    WHERE org_id = \(bind: organization.id) AND currency = \(bind: organization.currency.code))
-                 - (SELECT CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) FROM request_records
-                    WHERE org_id = \(bind: organization.id) AND currency = \(bind: organization.currency.code)) AS balance
-            """).first()
-        return Money(nanos: try row?.decode(column: "balance", as: Int64.self) ?? 0, currency: organization.currency)
-    }
+    /// Forgets every cached key, so the next request reads keys and teams afresh.
+    func forgetCachedKeys() { cache.withLock { $0.removeAll() } }
 }
 
 /// A refused change to organizations, keys or credit.

@@ -5,10 +5,21 @@ public struct Organization: Hashable, Sendable, Codable {
     public var id: String
     public var name: String
     public var currency: Currency
+    /// What it pays over the provider's price, in basis points (2,000 = 20%), when no price list
+    /// says otherwise. 0 for an organization that pays cost.
+    public var markupBasisPoints: Int64
+    /// The configured price list it is on, if any.
+    public var priceList: String?
 
-    public init(id: String, name: String, currency: Currency) {
+    public init(id: String, name: String, currency: Currency, markupBasisPoints: Int64 = 0, priceList: String? = nil) {
         self.id = id
         self.name = name
         self.currency = currency
+        self.markupBasisPoints = markupBasisPoints
+        self.priceList = priceList
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, currency, markupBasisPoints = "markup_bp", priceList = "price_list"
     }
 }

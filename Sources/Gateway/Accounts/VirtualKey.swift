@@ -16,6 +16,9 @@ public struct VirtualKey: Hashable, Sendable, Codable {
     public var hint: String
     /// The models the key may use; `nil` for all.
     public var allowedModels: [String]?
+    /// The key's own rate limits; `nil` for none.
+    public var requestsPerMinute: Int64?
+    public var tokensPerMinute: Int64?
     public var createdAt: Date
     public var revokedAt: Date?
 
@@ -27,6 +30,7 @@ public struct VirtualKey: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case id, organizationID = "org_id", name, team, hint, allowedModels = "allowed_models"
+        case requestsPerMinute = "rpm", tokensPerMinute = "tpm"
         case createdAt = "created_at", revokedAt = "revoked_at"
     }
 }

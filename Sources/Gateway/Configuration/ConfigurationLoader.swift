@@ -127,7 +127,8 @@ struct ConfigurationReader {
     }
 
     mutating func configuration(_ root: Node, catalog: PriceBook) throws(ConfigurationError) -> GatewayConfiguration {
-        let fields = try mapping(root, "", allowed: ["admin_token", "server", "upstream", "providers", "models", "routes"])
+        let fields = try mapping(root, "", allowed: ["admin_token", "server", "upstream", "providers", "models", "routes",
+                                                          "metering", "sessions", "price_lists"])
         var configuration = GatewayConfiguration()
         if let node = fields["admin_token"] { configuration.adminToken = try string(node, "admin_token") }
         if let node = fields["server"] { try server(node, into: &configuration) }
@@ -149,6 +150,9 @@ struct ConfigurationReader {
             configuration.models.append(model)
         }
         if let node = fields["routes"] { configuration.routes = try routes(node, models: configuration.models) }
+        if let node = fields["metering"] { try metering(node, into: &configuration.metering) }
+        if let node = fields["sessions"] { try sessions(node, into: &configuration.metering) }
+        if let node = fields["price_lists"] { configuration.priceLists = try priceLists(node, models: configuration.models) }
         return configuration
     }
 
@@ -193,7 +197,8 @@ struct ConfigurationReader {
     }
 
     mutating func model(_ node: Node, _ path: String, providers: [Provider], catalog: PriceBook) throws(ConfigurationError) -> ModelDefinition {
-        let fields = try mapping(node, path, allowed: ["name", "provider", "upstream", "tokenizer", "context_window", "capabilities", "price"])
+        let fields = try mapping(node, path, allowed: ["name", "provider", "upstream", "tokenizer", "context_window",
+                                                                   "max_output_tokens", "capabilities", "price"])
         let name = try string(try required(fields, "name", path, in: node), "\(path).name")
         let providerNode = try required(fields, "provider", path, in: node)
         let providerName = try string(providerNode, "\(path).provider")
@@ -211,6 +216,9 @@ struct ConfigurationReader {
         let contextWindow = try fields["context_window"].map { node throws(ConfigurationError) in
             try integer(node, "\(path).context_window", range: 1...100_000_000)
         }
+        let maxOutput = try fields["max_output_tokens"].map { node throws(ConfigurationError) in
+            try integer(node, "\(path).max_output_tokens", range: 1...10_000_000)
+        }
         var capabilities: [String] = []
         if let node = fields["capabilities"] {
             for (index, item) in try sequence(node, "\(path).capabilities").enumerated() {
@@ -218,7 +226,7 @@ struct ConfigurationReader {
             }
         }
         var model = ModelDefinition(name: name, provider: provider, upstream: upstream, tokenizer: tokenizer,
-                                    contextWindow: contextWindow, capabilities: capabilities)
+                                    contextWindow: contextWindow, maxOutputTokens: maxOutput, capabilities: capabilities)
         if let priceNode = fields["price"] {
             prices.append((model, try price(priceNode, "\(path).price")))
         } else if let listed = catalog.model(named: model.upstream) ?? catalog.model(named: name) {

@@ -29,6 +29,10 @@ public struct GatewayConfiguration: Sendable {
     public var routes: [RouteDefinition]
     /// Every model's prices: the built-in catalog with the configuration's prices laid over it.
     public var prices: PriceBook
+    /// Reservations, settlement, budgets' time zone, the session runaway guard.
+    public var metering = MeteringConfiguration()
+    /// Sell-price lists organizations can be put on (`tollgate orgs create --price-list`).
+    public var priceLists: [String: PriceList] = [:]
     /// The prices the configuration sets itself, by model.
     public private(set) var configuredPrices: [(model: ModelDefinition, price: ConfigPrice)] = []
 
@@ -62,6 +66,19 @@ public struct GatewayConfiguration: Sendable {
     /// What `usage` (all cache writes of the default lifetime) costs.
     public func cost(of usage: TokenUsage, for model: ModelDefinition, at date: Date) throws(PricingError) -> Money {
         try cost(of: BillableUsage(tokens: usage), for: model, at: date)
+    }
+
+    /// What `usage` on `model` costs `organization`: its price list's price for the model when it
+    /// has one, else the provider's price with the list's (or the organization's) markup, rounded
+    /// once, half-even.
+    public func sellCost(of usage: BillableUsage, for model: ModelDefinition, at date: Date,
+                         organization: Organization) throws(PricingError) -> Money {
+        let list = organization.priceList.flatMap { priceLists[$0] }
+        if let list, let book = list.book, list.prices[model.name] != nil {
+            return try book.cost(of: usage, for: model.name, at: date).total
+        }
+        let cost = try cost(of: usage, for: model, at: date)
+        return cost.markedUp(basisPoints: list?.markupBasisPoints ?? organization.markupBasisPoints)
     }
 
     /// The list price of 1M input plus 1M output tokens now, for comparing models.

@@ -19,7 +19,9 @@ import Foundation
 struct ProxyPipeline: Sendable {
     let configuration: GatewayConfiguration
     let accounts: AccountStore
-    let creditGuard: CreditGuard
+    /// `nil` when metering is off.
+    let meter: Meter?
+    let limiter: RateLimiter
     let upstream: UpstreamClient
     let counter: TokenCounter
     let records: RequestRecordWriter
@@ -30,34 +32,48 @@ struct ProxyPipeline: Sendable {
         let startDate = Date()
         var record = RequestRecord(id: "req_" + TimeOrderedID().description, status: 0, createdAt: startDate)
         var headers: HTTPFields = [.tollgateRequestID: record.id]
+        var metering: MeteredRequest?
         do {
-            let (key, organization) = try await authenticate(request)
-            record.keyID = key.id
+            let caller = try await authenticate(request)
+            let organization = caller.organization
+            record.keyID = caller.key.id
             record.organizationID = organization.id
+            record.team = caller.key.team
+            let session = try Self.session(of: request)
+            record.sessionID = session
             let body = try await RequestBodyReader.json(request, limit: configuration.maxRequestBodyBytes)
             let modelName = try format.validate(body)
             record.modelRequested = modelName
             let resolution = try ModelResolver(configuration: configuration)
-                .resolve(modelName, allowed: key.allows(model:), currency: organization.currency)
+                .resolve(modelName, allowed: caller.key.allows(model:), currency: organization.currency)
             let model = resolution.model
             record.modelUsed = model.name
             record.provider = model.provider.name
             headers[.tollgateModel] = model.name
             headers[.tollgateProvider] = model.provider.name
             headers[.tollgateRoute] = resolution.reason
-            try await creditGuard.check(organization)
 
-            // Priced by the version in force when the request started, whenever it is settled.
-            let configuration = configuration
-            let logger = logger
-            let price: @Sendable (BillableUsage) -> Money? = { usage in
-                do {
-                    return try configuration.cost(of: usage, for: model, at: startDate)
-                } catch {
-                    logger.error("cannot price a request", metadata: ["model": "\(model.name)", "error": "\(error)"])
-                    return nil
-                }
+            // Admission: rate limits on the input, then the worst case reserved on the ledger.
+            let worst = try await worstCase(of: body, format: format, model: model, organization: organization, at: startDate)
+            let limits = rateLimits(caller, session: session)
+            do {
+                try limiter.admit(limits, tokens: worst.inputTokens)
+            } catch {
+                throw Self.refusal(error, session: session)
             }
+            let reservation: Reservation?
+            do {
+                reservation = try await meter?.reserve(requestID: record.id, key: caller.key, organization: organization, session: session,
+                                                       model: model, estimate: worst.estimate, at: startDate)
+            } catch {
+                limiter.adjust(limits, tokens: -worst.inputTokens)
+                throw error
+            }
+            let metered = MeteredRequest(configuration: configuration, organization: organization, model: model, startDate: startDate,
+                                         reservation: reservation, limiter: limiter, limits: limits, admittedTokens: worst.inputTokens,
+                                         records: records, logger: logger)
+            metering = metered
+
             let call = try UpstreamCall(client: format, body: body, model: model, clientHeaders: request.headers)
             record.streamed = call.streamed
             let response = try await upstream.post(call.path, json: Data(call.body.encodedBytes()), to: model.provider,
@@ -67,10 +83,10 @@ struct ProxyPipeline: Sendable {
                 headers[.contentType] = "text/event-stream"
                 headers[.cacheControl] = "no-cache"
                 let counter = counter
-                let relay = StreamRelay(model: model, client: format, clientWantsUsage: call.clientWantsUsage,
-                                        records: records, logger: logger, price: price,
+                let relay = StreamRelay(model: model, client: format, clientWantsUsage: call.clientWantsUsage, metering: metered,
+                                        logger: logger,
                                         countUsage: { output in await counter.usage(of: body, format: format, output: output, model: model) })
-                let pending = PendingRecord(record, writer: records, started: started)
+                let pending = PendingRecord(record, metering: metered, started: started)
                 return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                     guard let record = pending.take() else { return }
                     await relay.relay(response, to: &writer, record: record, started: started)
@@ -94,22 +110,24 @@ struct ProxyPipeline: Sendable {
             }
             var reply = call.clientBody(for: answer, usage: usage?.tokens)
             if let usage { record.usage = usage.tokens }
-            if let usage, let cost = price(usage) {
-                record.cost = cost
-                reply["usage"]?["cost"] = .double(cost.approximateUnits)
-                reply["usage"]?["cost_currency"] = .string(cost.currency.code)
-                headers[.tollgateCost] = cost.description
+            if let usage, let charged = metered.charged(usage) {
+                reply["usage"]?["cost"] = .double(charged.approximateUnits)
+                reply["usage"]?["cost_currency"] = .string(charged.currency.code)
+                headers[.tollgateCost] = charged.description
+                if reservation?.paysInTokens == true { headers[.tollgatePackageTokens] = String(usage.tokens.total) }
             }
             headers[.contentType] = "application/json"
             record.status = 200
-            finish(&record, started: started)
+            record.latencyMilliseconds = started.millisecondsUntilNow
+            metered.finish(record, usage: usage)
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: reply.encodedBytes())))
         } catch {
             let failure = Self.gatewayError(for: error)
             record.status = failure.status
             // The record keeps the provider's own words, which the client may not see.
             record.error = (error as? UpstreamError)?.description ?? failure.message
-            finish(&record, started: started)
+            record.latencyMilliseconds = started.millisecondsUntilNow
+            if let metering { metering.finish(record, usage: nil) } else { records.submit(record) }
             if failure.status >= 500 {
                 logger.warning("request failed", metadata: ["request": "\(record.id)", "error": "\(record.error ?? "")"])
             }
@@ -122,14 +140,14 @@ struct ProxyPipeline: Sendable {
     func countTokens(_ request: Request) async -> Response {
         let format = ClientFormat.anthropic
         do {
-            let (key, organization) = try await authenticate(request)
+            let caller = try await authenticate(request)
             var body = try await RequestBodyReader.json(request, limit: configuration.maxRequestBodyBytes)
             guard let modelName = body["model"]?.stringValue, !modelName.isEmpty else {
                 throw GatewayError.badRequest("'model' is required and must be a string.", param: "model")
             }
             guard body["messages"]?.arrayValue != nil else { throw GatewayError.badRequest("'messages' must be an array.", param: "messages") }
             let model = try ModelResolver(configuration: configuration)
-                .resolve(modelName, allowed: key.allows(model:), currency: organization.currency).model
+                .resolve(modelName, allowed: caller.key.allows(model:), currency: caller.organization.currency).model
             let tokens: Int
             if model.provider.kind == .anthropic {
                 body["model"] = .string(model.upstream)
@@ -158,7 +176,7 @@ struct ProxyPipeline: Sendable {
         }
     }
 
-    private func authenticate(_ request: Request) async throws -> (key: VirtualKey, organization: Organization) {
+    private func authenticate(_ request: Request) async throws -> Caller {
         guard let secret = Self.bearerToken(request) else {
             throw GatewayError.unauthorized("Missing API key. Send 'Authorization: Bearer tg-…' or 'x-api-key: tg-…'.")
         }
@@ -176,17 +194,14 @@ struct ProxyPipeline: Sendable {
         return request.headers[.xAPIKey]
     }
 
-    private func finish(_ record: inout RequestRecord, started: ContinuousClock.Instant) {
-        record.latencyMilliseconds = started.millisecondsUntilNow
-        records.submit(record)
-    }
-
     static func gatewayError(for error: any Error) -> GatewayError {
         switch error {
         case let error as GatewayError: error
         case let error as UpstreamError: .upstream(error)
         case let error as TokenizerError:
             GatewayError(status: 400, type: "invalid_request_error", code: "cannot_count", message: "The request cannot be counted: \(error)")
+        case let error as PricingError:
+            GatewayError(status: 503, type: "service_unavailable", code: "model_unpriced", message: "The model cannot be priced: \(error)")
         case let error as TranslationError:
             .badRequest("\(error.description). The request cannot be translated for this model's provider.", param: error.parameter)
         default: GatewayError(status: 500, type: "server_error", message: "Internal error: \(error)")

@@ -24,10 +24,9 @@ struct StreamRelay: Sendable {
     let model: ModelDefinition
     let client: ClientFormat
     let clientWantsUsage: Bool
-    let records: RequestRecordWriter
+    /// Prices the usage and settles the request when the stream ends.
+    let metering: MeteredRequest
     let logger: Logger
-    /// The cost of usage, at the price in force when the request started.
-    let price: @Sendable (BillableUsage) -> Money?
     /// Tollgate's own count, from the text sent, for a stream that ends without the provider's usage.
     let countUsage: @Sendable (String) async -> TokenUsage?
 
@@ -103,7 +102,6 @@ struct StreamRelay: Sendable {
                             }
                             if let billable = usage.billable {
                                 record.usage = billable.tokens
-                                record.cost = price(billable)
                                 record.usageSource = .provider
                             }
                         case .text(let text), .thinking(let text), .toolCallArguments(_, let text):
@@ -144,10 +142,11 @@ struct StreamRelay: Sendable {
             record.error = failure.description
         }
         let completed = ended && { if case .completed = outcome { true } else { false } }()
+        var billed = usage.billable
         if usage.billable == nil, let counted = await countUsage(generated) {
             // What was sent is billed, by Tollgate's count, when the provider never said.
+            billed = BillableUsage(tokens: counted)
             record.usage = counted
-            record.cost = price(BillableUsage(tokens: counted))
             record.usageSource = .counted
         } else if !completed, var billable = usage.billable, let counted = await countUsage(generated),
                   counted.output > billable.tokens.totalOutput {
@@ -155,13 +154,14 @@ struct StreamRelay: Sendable {
             // message_start: the input, and 1 output token). Input stays the provider's; output is
             // what was sent, by Tollgate's count.
             billable.tokens.output = counted.output - billable.tokens.reasoning
+            billed = billable
             record.usage = billable.tokens
-            record.cost = price(billable)
             record.usageSource = .counted
         }
         record.latencyMilliseconds = started.millisecondsUntilNow
-        // Recorded before the stream ends, so a client that has read the whole answer finds its record.
-        records.submit(record)
+        // Settled and recorded before the stream ends, so a client that has read the whole answer
+        // finds its record.
+        metering.finish(record, usage: billed)
         if case .clientGone = outcome { return }
         try? await writer.finish(nil)
     }
@@ -170,7 +170,7 @@ struct StreamRelay: Sendable {
     private func output(for event: ServerSentEvent, value: JSONValue?, events: [ChatStreamEvent], mode: inout Mode,
                         usage: BillableUsage?) -> [ServerSentEvent] {
         let costFields: (TokenUsage) -> [String: JSONValue] = { _ in
-            guard let usage, let cost = price(usage) else { return [:] }
+            guard let usage, let cost = metering.charged(usage) else { return [:] }
             return ["cost": .double(cost.approximateUnits), "cost_currency": .string(cost.currency.code)]
         }
         switch mode {

@@ -1,16 +1,16 @@
 import Synchronization
 
-/// A streamed request's record, submitted exactly once: by the relay once the stream runs, or —
+/// A streamed request's record, finished exactly once: by the relay once the stream runs, or —
 /// when the response is dropped before its body starts (the client left before the head could
-/// be written) — as a 499 when this is released.
+/// be written) — as a 499 with its reservation released, when this is released.
 final class PendingRecord: Sendable {
     private let record: Mutex<RequestRecord?>
-    private let writer: RequestRecordWriter
+    private let metering: MeteredRequest
     private let started: ContinuousClock.Instant
 
-    init(_ record: RequestRecord, writer: RequestRecordWriter, started: ContinuousClock.Instant) {
+    init(_ record: RequestRecord, metering: MeteredRequest, started: ContinuousClock.Instant) {
         self.record = Mutex(record)
-        self.writer = writer
+        self.metering = metering
         self.started = started
     }
 
@@ -27,6 +27,6 @@ final class PendingRecord: Sendable {
         unsent.status = 499
         unsent.error = "client disconnected before the response began"
         unsent.latencyMilliseconds = started.millisecondsUntilNow
-        writer.submit(unsent)
+        metering.finish(unsent, usage: nil)
     }
 }

@@ -21,6 +21,9 @@ public struct RequestRecord: Hashable, Sendable, Codable {
     public var id: String
     public var keyID: String?
     public var organizationID: String?
+    public var team: String?
+    /// The agent session (`x-tollgate-session`) it belongs to.
+    public var sessionID: String?
     public var modelRequested: String?
     public var modelUsed: String?
     public var provider: String?
@@ -28,7 +31,16 @@ public struct RequestRecord: Hashable, Sendable, Codable {
     public var status: Int
     public var streamed: Bool
     public var usage: TokenUsage
+    /// What the customer was charged in money, at its sell price (0 when a token package paid).
     public var cost: Money?
+    /// What the provider is owed for it, at cost.
+    public var providerCost: Money?
+    /// The tokens a token package paid.
+    public var packageTokens: Int64
+    /// What was reserved for it before the call (nano-units, or tokens when a package paid).
+    public var reserved: Int64
+    /// How it was settled on the ledger (`Reservation.Outcome`); `nil` when metering is off.
+    public var settlement: String?
     public var usageSource: UsageSource
     public var latencyMilliseconds: Int64
     public var timeToFirstTokenMilliseconds: Int64?
@@ -55,11 +67,14 @@ public struct RequestRecord: Hashable, Sendable, Codable {
         self.timeToFirstTokenMilliseconds = timeToFirstTokenMilliseconds
         self.error = error
         self.createdAt = createdAt
+        self.packageTokens = 0
+        self.reserved = 0
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, keyID = "key_id", organizationID = "org_id", modelRequested = "model_requested"
-        case modelUsed = "model_used", provider, status, streamed, usage, cost, usageSource = "usage_source"
+        case id, keyID = "key_id", organizationID = "org_id", team, sessionID = "session_id", modelRequested = "model_requested"
+        case modelUsed = "model_used", provider, status, streamed, usage, cost, providerCost = "provider_cost"
+        case packageTokens = "package_tokens", reserved, settlement, usageSource = "usage_source"
         case latencyMilliseconds = "latency_ms", timeToFirstTokenMilliseconds = "ttft_ms", error
         case createdAt = "created_at"
     }

@@ -17,29 +17,37 @@ public struct RequestRecordStore: Sendable {
     /// Inserts the records in one transaction.
     public func insert(_ records: [RequestRecord]) async throws {
         guard !records.isEmpty else { return }
-        try await database.transaction { sql in
-            var insert = sql.insert(into: "request_records").columns(
-                "id", "key_id", "org_id", "model_requested", "model_used", "provider", "status", "streamed",
-                "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
-                "cost_nanos", "currency", "usage_source", "latency_ms", "ttft_ms", "error", "created_at")
-            for record in records {
-                insert = insert.values(
-                    SQLBind(record.id), SQLBind(record.keyID), SQLBind(record.organizationID), SQLBind(record.modelRequested),
-                    SQLBind(record.modelUsed), SQLBind(record.provider), SQLBind(record.status), SQLBind(record.streamed ? 1 : 0),
-                    SQLBind(record.usage.input), SQLBind(record.usage.cachedInput), SQLBind(record.usage.cacheWrite),
-                    SQLBind(record.usage.output), SQLBind(record.usage.reasoning), SQLBind(record.cost?.nanos ?? 0),
-                    SQLBind(record.cost?.currency.code), SQLBind(record.usageSource.rawValue),
-                    SQLBind(record.latencyMilliseconds), SQLBind(record.timeToFirstTokenMilliseconds),
-                    SQLBind(record.error), SQLBind(Timestamp.milliseconds(record.createdAt)))
-            }
-            try await insert.run()
-        }
+        try await database.transaction { sql in try await insert(records, in: sql) }
     }
 
-    /// The newest records first, optionally of one organization.
-    public func recent(organizationID: String? = nil, limit: Int = 100) async throws -> [RequestRecord] {
+    /// Inserts the records inside a transaction the caller has open (with their settlements).
+    func insert(_ records: [RequestRecord], in sql: any SQLDatabase) async throws {
+        guard !records.isEmpty else { return }
+        var insert = sql.insert(into: "request_records").columns(
+            "id", "key_id", "org_id", "team", "session_id", "model_requested", "model_used", "provider", "status", "streamed",
+            "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
+            "cost_nanos", "currency", "provider_cost_nanos", "package_tokens", "reserved_nanos", "settlement",
+            "usage_source", "latency_ms", "ttft_ms", "error", "created_at")
+        for record in records {
+            insert = insert.values(
+                SQLBind(record.id), SQLBind(record.keyID), SQLBind(record.organizationID), SQLBind(record.team),
+                SQLBind(record.sessionID), SQLBind(record.modelRequested),
+                SQLBind(record.modelUsed), SQLBind(record.provider), SQLBind(record.status), SQLBind(record.streamed ? 1 : 0),
+                SQLBind(record.usage.input), SQLBind(record.usage.cachedInput), SQLBind(record.usage.cacheWrite),
+                SQLBind(record.usage.output), SQLBind(record.usage.reasoning), SQLBind(record.cost?.nanos ?? 0),
+                SQLBind(record.cost?.currency.code), SQLBind(record.providerCost?.nanos), SQLBind(record.packageTokens),
+                SQLBind(record.reserved), SQLBind(record.settlement), SQLBind(record.usageSource.rawValue),
+                SQLBind(record.latencyMilliseconds), SQLBind(record.timeToFirstTokenMilliseconds),
+                SQLBind(record.error), SQLBind(Timestamp.milliseconds(record.createdAt)))
+        }
+        try await insert.run()
+    }
+
+    /// The newest records first, optionally of one organization and one session.
+    public func recent(organizationID: String? = nil, sessionID: String? = nil, limit: Int = 100) async throws -> [RequestRecord] {
         var query = database.sql.select().column("*").from("request_records")
         if let organizationID { query = query.where("org_id", .equal, organizationID) }
+        if let sessionID { query = query.where("session_id", .equal, sessionID) }
         return try await query.orderBy("created_at", .descending).orderBy("id", .descending).limit(limit).all()
             .map(Self.record(from:))
     }
@@ -53,7 +61,7 @@ public struct RequestRecordStore: Sendable {
     static func record(from row: any SQLRow) throws -> RequestRecord {
         let currency = try row.decode(column: "currency", as: String?.self).flatMap(Currency.init(knownCode:))
         let source = try row.decode(column: "usage_source", as: String.self)
-        return RequestRecord(
+        var record = RequestRecord(
             id: try row.decode(column: "id", as: String.self),
             keyID: try row.decode(column: "key_id", as: String?.self),
             organizationID: try row.decode(column: "org_id", as: String?.self),
@@ -73,5 +81,50 @@ public struct RequestRecordStore: Sendable {
             timeToFirstTokenMilliseconds: try row.decode(column: "ttft_ms", as: Int64?.self),
             error: try row.decode(column: "error", as: String?.self),
             createdAt: Timestamp.date(milliseconds: try row.decode(column: "created_at", as: Int64.self)))
+        record.team = try row.decode(column: "team", as: String?.self)
+        record.sessionID = try row.decode(column: "session_id", as: String?.self)
+        if let currency, let nanos = try row.decode(column: "provider_cost_nanos", as: Int64?.self) {
+            record.providerCost = Money(nanos: nanos, currency: currency)
+        }
+        record.packageTokens = try row.decode(column: "package_tokens", as: Int64.self)
+        record.reserved = try row.decode(column: "reserved_nanos", as: Int64.self)
+        record.settlement = try row.decode(column: "settlement", as: String?.self)
+        return record
+    }
+
+    /// A session's totals: requests, tokens by kind, and cost.
+    public func sessionTotals(organizationID: String, sessionID: String) async throws -> SessionTotals {
+        let row = try await database.sql.raw("""
+            SELECT COUNT(*) AS requests,
+                   CAST(COALESCE(SUM(input_tokens), 0) AS BIGINT) AS input, CAST(COALESCE(SUM(cached_input_tokens), 0) AS BIGINT) AS cached,
+                   CAST(COALESCE(SUM(cache_write_tokens), 0) AS BIGINT) AS cache_write,
+                   CAST(COALESCE(SUM(output_tokens), 0) AS BIGINT) AS output, CAST(COALESCE(SUM(reasoning_tokens), 0) AS BIGINT) AS reasoning,
+                   CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) AS cost, MIN(created_at) AS first_at, MAX(created_at) AS last_at
+            FROM request_records WHERE org_id = \(bind: organizationID) AND session_id = \(bind: sessionID)
+            """).first()
+        guard let row else { return SessionTotals(sessionID: sessionID, requests: 0, usage: .zero, costNanos: 0) }
+        return SessionTotals(
+            sessionID: sessionID, requests: try row.decode(column: "requests", as: Int.self),
+            usage: TokenUsage(input: try row.decode(column: "input", as: Int.self), cachedInput: try row.decode(column: "cached", as: Int.self),
+                              cacheWrite: try row.decode(column: "cache_write", as: Int.self),
+                              output: try row.decode(column: "output", as: Int.self), reasoning: try row.decode(column: "reasoning", as: Int.self)),
+            costNanos: try row.decode(column: "cost", as: Int64.self),
+            firstAt: try row.decode(column: "first_at", as: Int64?.self).map(Timestamp.date(milliseconds:)),
+            lastAt: try row.decode(column: "last_at", as: Int64?.self).map(Timestamp.date(milliseconds:)))
+    }
+}
+
+/// What one agent session has done so far.
+public struct SessionTotals: Hashable, Sendable, Codable {
+    public var sessionID: String
+    public var requests: Int
+    public var usage: TokenUsage
+    /// Charged, in the organization's currency's nano-units.
+    public var costNanos: Int64
+    public var firstAt: Date?
+    public var lastAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case sessionID = "session_id", requests, usage, costNanos = "cost_nanos", firstAt = "first_at", lastAt = "last_at"
     }
 }

@@ -1,23 +1,35 @@
+import Ledger
 import Logging
+import SQLKit
 import ServiceLifecycle
 import Synchronization
 import TollgateCore
 
-/// Writes request records off the hot path: handlers hand a record over without waiting, and
-/// this service inserts whatever has queued up, many per transaction. On shutdown it stops only
-/// after the HTTP server has finished (it is started before it), then flushes the rest.
+/// Writes request records off the hot path, and settles their reservations with them: handlers
+/// hand a record over without waiting, and this service writes whatever has queued up, many per
+/// transaction — each record in the same transaction as its settlement on the ledger, so a record
+/// that says what a request was charged exists exactly when the charge does. On shutdown it stops
+/// only after the HTTP server has finished (it is started before it), then flushes the rest.
 public final class RequestRecordWriter: Service, Sendable {
+    /// A record, and the reservation to settle with it for what it says it cost (`nil`: release).
+    struct Entry: Sendable {
+        var record: RequestRecord
+        var settlement: (reservation: Reservation, charge: Reservation.Charge?)?
+    }
+
     private let store: RequestRecordStore
+    private let ledger: SQLLedgerStore?
     private let batchSize: Int
     private let logger: Logger
-    private let pending = Mutex<[RequestRecord]>([])
+    private let pending = Mutex<[Entry]>([])
     /// One flush at a time, so a flush that returns has seen every earlier record written.
     private let flushing = AsyncLock()
     private let wakeUps: AsyncStream<Void>
     private let wakeUp: AsyncStream<Void>.Continuation
 
-    public init(store: RequestRecordStore, batchSize: Int = 256, logger: Logger) {
+    public init(store: RequestRecordStore, ledger: SQLLedgerStore? = nil, batchSize: Int = 256, logger: Logger) {
         self.store = store
+        self.ledger = ledger
         self.batchSize = max(1, batchSize)
         self.logger = logger
         (wakeUps, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -25,7 +37,17 @@ public final class RequestRecordWriter: Service, Sendable {
 
     /// Queues a record for writing; never waits on the database.
     public func submit(_ record: RequestRecord) {
-        pending.withLock { $0.append(record) }
+        submit(Entry(record: record))
+    }
+
+    /// Queues a record with its reservation, settled for `charge` (or released when `nil`) in the
+    /// record's transaction.
+    func submit(_ record: RequestRecord, settling reservation: Reservation, charge: Reservation.Charge?) {
+        submit(Entry(record: record, settlement: (reservation, charge)))
+    }
+
+    private func submit(_ entry: Entry) {
+        pending.withLock { $0.append(entry) }
         wakeUp.yield()
     }
 
@@ -52,7 +74,7 @@ public final class RequestRecordWriter: Service, Sendable {
 
     private func writeQueued() async {
         while true {
-            let batch = pending.withLock { queue -> [RequestRecord] in
+            let batch = pending.withLock { queue -> [Entry] in
                 let batch = Array(queue.prefix(batchSize))
                 queue.removeFirst(batch.count)
                 return batch
@@ -62,11 +84,18 @@ public final class RequestRecordWriter: Service, Sendable {
         }
     }
 
-    private func write(_ batch: [RequestRecord]) async {
+    private func write(_ batch: [Entry]) async {
         var delay = Duration.milliseconds(100)
         for attempt in 1...Self.attempts {
             do {
-                try await store.insert(batch)
+                try await store.database.transaction { [store, ledger, logger] sql in
+                    var records = batch.map(\.record)
+                    if let ledger {
+                        let outcomes = try await Self.settle(batch, ledger: ledger, in: sql, logger: logger)
+                        for (index, outcome) in outcomes { records[index].settlement = outcome.rawValue }
+                    }
+                    try await store.insert(records, in: sql)
+                }
                 return
             } catch {
                 logger.warning("could not write request records, will retry",
@@ -77,6 +106,41 @@ public final class RequestRecordWriter: Service, Sendable {
             }
         }
         logger.critical("request records lost after retries",
-                        metadata: ["count": "\(batch.count)", "ids": "\(batch.map(\.id).joined(separator: ","))"])
+                        metadata: ["count": "\(batch.count)", "ids": "\(batch.map(\.record.id).joined(separator: ","))"])
+    }
+
+    /// Settles every entry's reservation, trying each one's plans in order (all entries' first
+    /// plans in one ledger write, then the refused ones' second plans, and so on). Returns each
+    /// settled entry's outcome by index.
+    private static func settle(_ batch: [Entry], ledger: SQLLedgerStore, in sql: any SQLDatabase,
+                               logger: Logger) async throws -> [(Int, Reservation.Outcome)] {
+        var plans: [(index: Int, plans: ArraySlice<(outcome: Reservation.Outcome, batch: TransferBatch)>)] = []
+        var outcomes: [(Int, Reservation.Outcome)] = []
+        for (index, entry) in batch.enumerated() {
+            guard let (reservation, charge) = entry.settlement else { continue }
+            let options = reservation.settlementPlans(for: charge)
+            if options.isEmpty { outcomes.append((index, charge == nil ? .voided : .posted)) } else { plans.append((index, options[...])) }
+        }
+        while !plans.isEmpty {
+            let results = try await ledger.submit(plans.map { $0.plans.first!.batch }, in: sql)
+            var retry: [(index: Int, plans: ArraySlice<(outcome: Reservation.Outcome, batch: TransferBatch)>)] = []
+            for (plan, result) in zip(plans, results) {
+                switch result {
+                case .success:
+                    outcomes.append((plan.index, plan.plans.first!.outcome))
+                case .failure(let error):
+                    let rest = plan.plans.dropFirst()
+                    if rest.isEmpty {
+                        logger.critical("a settlement was refused by every plan; its reservation will expire",
+                                        metadata: ["request": "\(batch[plan.index].record.id)", "error": "\(error)"])
+                        outcomes.append((plan.index, .failed))
+                    } else {
+                        retry.append((plan.index, rest))
+                    }
+                }
+            }
+            plans = retry
+        }
+        return outcomes
     }
 }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Hummingbird
+import Ledger
 import Logging
 import NIOCore
 import NIOFoundationCompat
@@ -20,9 +21,14 @@ public struct Gateway: Sendable {
     public let accounts: AccountStore
     public let requestRecords: RequestRecordStore
     public let recordWriter: RequestRecordWriter
+    public let budgets: BudgetStore
+    /// Releases reservations past their timeout and expired funds, at start-up and then every 10 s.
+    public let expiry: ExpiryService
     public let upstream: UpstreamClient
     /// Every tokenizer, loaded once on first use, shared by all requests.
     public let encodings: EncodingStore
+    let meter: Meter?
+    let limiter = RateLimiter()
     let logger: Logger
 
     /// - Parameter encodings: the tokenizers to share (default: a new store for this gateway).
@@ -32,7 +38,15 @@ public struct Gateway: Sendable {
         self.database = database
         self.accounts = AccountStore(database: database)
         self.requestRecords = RequestRecordStore(database: database)
-        self.recordWriter = RequestRecordWriter(store: requestRecords, batchSize: configuration.recordBatchSize, logger: logger)
+        self.recordWriter = RequestRecordWriter(store: requestRecords, ledger: configuration.metering.enabled ? accounts.ledger : nil,
+                                                batchSize: configuration.recordBatchSize, logger: logger)
+        self.budgets = BudgetStore(database: database)
+        self.expiry = ExpiryService(store: accounts.ledger, logger: logger) { LedgerChart.breakage($0.unit) }
+        self.meter = configuration.metering.enabled
+            ? Meter(chart: accounts.chart, commit: GroupCommit(store: accounts.ledger), budgets: budgets,
+                    calendar: BudgetCalendar(timeZone: configuration.metering.timeZone),
+                    reservationTimeout: configuration.metering.reservationTimeout, logger: logger)
+            : nil
         self.upstream = UpstreamClient(httpClient: httpClient, configuration: configuration.upstream)
         self.encodings = encodings ?? EncodingStore(registry: EncodingRegistry(overrides: configuration.tokenizerOverrides))
         self.logger = logger
@@ -41,8 +55,7 @@ public struct Gateway: Sendable {
     /// The HTTP routes: the client API, health and the admin API.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
-        let proxy = ProxyPipeline(configuration: configuration, accounts: accounts,
-                                  creditGuard: CreditGuard(accounts: accounts, logger: logger), upstream: upstream,
+        let proxy = ProxyPipeline(configuration: configuration, accounts: accounts, meter: meter, limiter: limiter, upstream: upstream,
                                   counter: TokenCounter(store: encodings), records: recordWriter, logger: logger)
         router.post("/v1/chat/completions") { request, _ in await proxy.handle(request, format: .openai) }
         router.post("/v1/messages") { request, _ in await proxy.handle(request, format: .anthropic) }
@@ -63,16 +76,22 @@ public struct Gateway: Sendable {
                     onServerRunning: onServerRunning, logger: logger)
     }
 
-    /// Every long-running part in start order: database, record writer, HTTP server.
+    /// Every long-running part in start order: database, ledger expiry, record writer, HTTP server.
+    ///
+    /// The expiry service's first sweep is the crash recovery: reservations left pending by a
+    /// process that died are released once their timeout has passed. (A request's settlement and
+    /// its record commit in one transaction, so no request is ever recorded and left unsettled.)
     public func services(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> [any Service] {
-        [DatabaseService(database: database), recordWriter, application(onServerRunning: onServerRunning)]
+        var services: [any Service] = [DatabaseService(database: database)]
+        if configuration.metering.enabled { services.append(expiry) }
+        return services + [recordWriter, application(onServerRunning: onServerRunning)]
     }
 
     /// `GET /v1/models`: the models and routes this key may use, in OpenAI's list format.
     func models(_ request: Request) async -> Response {
         do {
             guard let secret = ProxyPipeline.bearerToken(request),
-                  let (key, _) = try await accounts.authenticate(secret: secret)
+                  let key = try await accounts.authenticate(secret: secret)?.key
             else { return ClientFormat.openai.response(for: .unauthorized("Missing, incorrect or revoked API key.")) }
             var data: [JSONValue] = configuration.models.filter { key.allows(model: $0.name) }.map {
                 ["id": .string($0.name), "object": "model", "created": 0, "owned_by": .string($0.provider.name)]

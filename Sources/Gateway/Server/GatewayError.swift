@@ -34,8 +34,14 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         GatewayError(status: 401, type: "authentication_error", code: "invalid_api_key", message: message)
     }
 
-    public static func paymentRequired(_ message: String) -> GatewayError {
-        GatewayError(status: 402, type: "insufficient_quota", code: "insufficient_quota", message: message)
+    /// 402: the payer's funds or a hard budget cannot cover the request (`code` says which).
+    public static func paymentRequired(_ message: String, code: String = "insufficient_quota") -> GatewayError {
+        GatewayError(status: 402, type: "insufficient_quota", code: code, message: message)
+    }
+
+    /// 429: a rate limit or a session's runaway guard; `retryAfter` in whole seconds.
+    public static func rateLimited(_ message: String, code: String, retryAfter seconds: Int) -> GatewayError {
+        GatewayError(status: 429, type: "rate_limit_error", code: code, message: message, retryAfter: String(max(1, seconds)))
     }
 
     public static func modelNotAllowed(_ model: String) -> GatewayError {

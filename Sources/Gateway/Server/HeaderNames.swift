@@ -7,5 +7,7 @@ extension HTTPField.Name {
     static let tollgateProvider = Self("x-tollgate-provider")!
     static let tollgateRoute = Self("x-tollgate-route")!
     static let tollgateCost = Self("x-tollgate-cost")!
+    static let tollgateSession = Self("x-tollgate-session")!
+    static let tollgatePackageTokens = Self("x-tollgate-package-tokens")!
     static let xAPIKey = Self("x-api-key")!
 }

@@ -75,21 +75,11 @@ public struct ExpiryService: Service {
 
     /// The id of the transfer expiring `pending`: derived, so two sweeps agree on it.
     static func expiryID(for pending: TimeOrderedID) -> TimeOrderedID {
-        derivedID(pending.milliseconds, "expire:\(pending)")
+        TimeOrderedID.derived(milliseconds: pending.milliseconds, seed: "expire:\(pending)")
     }
 
     static func fundExpiryID(_ fund: Account) -> TimeOrderedID {
-        derivedID(UInt64(max(0, fund.expiresAt ?? 0)),
+        TimeOrderedID.derived(milliseconds: UInt64(max(0, fund.expiresAt ?? 0)), seed:
                   "fund:\(fund.id):\(fund.debitsPosted):\(fund.debitsPending):\(fund.creditsPosted):\(fund.creditsPending)")
-    }
-
-    private static func derivedID(_ milliseconds: UInt64, _ seed: String) -> TimeOrderedID {
-        let digest = Array(SHA256.hash(data: Array(seed.utf8)))
-        let random = digest.prefix(16).reduce(into: (UInt64(0), UInt64(0))) { acc, byte in
-            acc = (acc.0 << 8 | acc.1 >> 56, acc.1 << 8 | UInt64(byte))
-        }
-        let high = ((milliseconds & 0xFFFF_FFFF_FFFF) << 16) | 0x7000 | (random.0 & 0x0FFF)
-        let low = (random.1 & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
-        return TimeOrderedID(high: high, low: low)
     }
 }

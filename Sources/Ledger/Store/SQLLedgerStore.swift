@@ -81,30 +81,36 @@ public struct SQLLedgerStore: LedgerStore {
 
     public func submit(_ batches: [TransferBatch]) async throws -> [Result<[Transfer], TransferError>] {
         if batches.isEmpty { return [] }
+        return try await database.transaction { sql in try await submit(batches, in: sql) }
+    }
+
+    /// Records batches inside a transaction the caller has open on `sql`, so that they commit or
+    /// roll back with the caller's own writes (the gateway commits a request's settlement and its
+    /// record together). Each batch is still all or nothing and independent of the others.
+    public func submit(_ batches: [TransferBatch], in sql: any SQLDatabase) async throws -> [Result<[Transfer], TransferError>] {
+        if batches.isEmpty { return [] }
         let now = clock()
-        return try await database.transaction { sql in
-            let head = try await Self.lockChainHead(sql)
-            let keys = LedgerState.keys(for: batches)
-            let transfers = try await Self.loadTransfers(keys.transfers, sql)
-            let pendingIDs = Set(keys.transfers.filter { transfers[$0]?.phase == .pending })
-            let resolutions = try await Self.loadResolutions(pendingIDs, sql)
-            var accountIDs = keys.accounts
-            for transfer in transfers.values {
-                accountIDs.insert(transfer.debitAccountID)
-                accountIDs.insert(transfer.creditAccountID)
-            }
-            let accounts = try await Self.loadAccounts(accountIDs, sql)
-
-            var state = LedgerState(accounts: accounts, transfers: transfers, resolutions: resolutions,
-                                    sequence: head.sequence, hash: head.hash, now: now)
-            let results = batches.map { state.apply($0) }
-            if state.appended.isEmpty { return results }
-
-            try await Self.insert(state.appended, sql)
-            try await Self.updateCounters(state.touchedAccounts.sorted().map { state.accounts[$0]! }, sql)
-            try await sql.raw("UPDATE ledger_chain SET seq = \(bind: state.sequence), hash = \(bind: state.hash) WHERE id = 1").run()
-            return results
+        let head = try await Self.lockChainHead(sql)
+        let keys = LedgerState.keys(for: batches)
+        let transfers = try await Self.loadTransfers(keys.transfers, sql)
+        let pendingIDs = Set(keys.transfers.filter { transfers[$0]?.phase == .pending })
+        let resolutions = try await Self.loadResolutions(pendingIDs, sql)
+        var accountIDs = keys.accounts
+        for transfer in transfers.values {
+            accountIDs.insert(transfer.debitAccountID)
+            accountIDs.insert(transfer.creditAccountID)
         }
+        let accounts = try await Self.loadAccounts(accountIDs, sql)
+
+        var state = LedgerState(accounts: accounts, transfers: transfers, resolutions: resolutions,
+                                sequence: head.sequence, hash: head.hash, now: now)
+        let results = batches.map { state.apply($0) }
+        if state.appended.isEmpty { return results }
+
+        try await Self.insert(state.appended, sql)
+        try await Self.updateCounters(state.touchedAccounts.sorted().map { state.accounts[$0]! }, sql)
+        try await sql.raw("UPDATE ledger_chain SET seq = \(bind: state.sequence), hash = \(bind: state.hash) WHERE id = 1").run()
+        return results
     }
 
     public func accounts(ids: [String]) async throws -> [Account] {

@@ -1,0 +1,183 @@
+import Ledger
+import Logging
+import TollgateCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Reserves a request's worst case on the ledger before the upstream call.
+///
+/// The payer is the first of the key, its team and its organization whose prepaid funds cover the
+/// worst case: a token package for the model if it holds enough tokens, else money in drawing
+/// order (granted credit, then paid). Every budget that covers the request (organization, team,
+/// key, session) gets a pending transfer of the same worst-case amount, linked with the funds, so
+/// the ledger's own limit check — inside its write transaction, serialized on the chain row
+/// across processes — refuses a request that a fund or a hard budget cannot cover. Nothing is
+/// reserved when it refuses. Settlement happens with the request record (`RequestRecordWriter`).
+struct Meter: Sendable {
+    let chart: LedgerChart
+    let commit: GroupCommit
+    let budgets: BudgetStore
+    let calendar: BudgetCalendar
+    /// How long a reservation may stay pending before the expiry service releases it.
+    let reservationTimeout: Duration
+    let logger: Logger
+
+    /// What the request could cost at most.
+    struct Estimate: Sendable, Hashable {
+        /// Input plus the most output the request allows.
+        var tokens: Int64
+        /// Those tokens at the organization's sell price, input priced at its dearest rate.
+        var sell: Money
+    }
+
+    func reserve(requestID: String, key: VirtualKey, organization: Organization, session: String?,
+                 model: ModelDefinition, estimate: Estimate, at date: Date) async throws -> Reservation {
+        let currency = organization.currency
+        var owners = [LedgerChart.owner(key: key.id)]
+        if let team = key.team { owners.append(LedgerChart.owner(team: team, organization: organization.id)) }
+        owners.append(LedgerChart.owner(organization: organization.id))
+        let applicable = try await budgets.budgets(of: organization.id)
+            .filter { $0.applies(keyID: key.id, team: key.team, session: session) }
+        try await chart.ensure(LedgerChart.settlementAccounts(currency, provider: model.provider.name))
+        let budgetLegs = try await budgetLegs(applicable, session: session, amount: estimate.sell.nanos, currency: currency, at: date)
+        let timeout = reservationTimeout.components.seconds * 1000
+
+        var lastRefusal: TransferError?
+        for _ in 0..<5 {
+            let now = chart.store.now()
+            guard let payer = try await choosePayer(owners, model: model.name, currency: currency, estimate: estimate, now: now) else {
+                throw GatewayError.paymentRequired(
+                    "The prepaid credit of '\(organization.name)' cannot cover this request's worst case (\(estimate.sell), "
+                        + "\(estimate.tokens) tokens). Add credit or a token package, or lower max_tokens.",
+                    code: "insufficient_funds")
+            }
+            let unit = payer.packageModel.map(LedgerChart.tokenUnit) ?? currency.code
+            try await chart.ensure([Account(id: LedgerChart.owed(payer.owner, unit: unit), unit: unit, owner: payer.owner, kind: .asset)]
+                + (payer.packageModel.map { [Account(id: LedgerChart.tokensRedeemed($0), unit: unit, owner: AccountOwner(.platform, "tokens"), kind: .revenue),
+                                              Account(id: LedgerChart.packageCost(currency), unit: currency.code, owner: AccountOwner(.platform, currency.code), kind: .expense)] } ?? []))
+            let credit = payer.packageModel.map(LedgerChart.tokensRedeemed) ?? LedgerChart.usage(currency)
+            let funds = payer.parts.map { Reservation.Leg(pendingID: TimeOrderedID(), accountID: $0.accountID, amount: $0.amount) }
+            let legs = payer.packageModel == nil ? budgetLegs.map { $0.renewed() } : []
+            var requests = funds.map { leg in
+                TransferRequest.pending(id: leg.pendingID, debit: leg.accountID, credit: credit, amount: leg.amount,
+                                        timeoutMilliseconds: timeout, code: .usage, reference: requestID)
+            }
+            requests += legs.map { budget in
+                TransferRequest.pending(id: budget.leg.pendingID, debit: budget.leg.accountID, credit: LedgerChart.budgetSpent(currency),
+                                        amount: budget.leg.amount, timeoutMilliseconds: timeout, code: .budget, reference: requestID)
+            }
+            let reservation = Reservation(requestID: requestID, createdAt: now, currency: currency, payer: payer.owner,
+                                          provider: model.provider.name, packageModel: payer.packageModel, funds: funds, budgets: legs)
+            if requests.isEmpty { return reservation }
+            do {
+                try await commit.submit(linked: requests)
+                return reservation
+            } catch let error as TransferError where error.reason == .exceedsCredits || error.reason == .accountExpired {
+                if error.index >= funds.count {
+                    let budget = legs[error.index - funds.count]
+                    throw try await budgetRefusal(budget, worstCase: estimate.sell)
+                }
+                // A concurrent request took what this plan counted on: plan again from a fresh read.
+                lastRefusal = error
+            }
+        }
+        logger.warning("reservation kept losing races", metadata: ["request": "\(requestID)", "error": "\(String(describing: lastRefusal))"])
+        throw GatewayError.paymentRequired("The prepaid credit of '\(organization.name)' cannot cover this request's worst case (\(estimate.sell)).",
+                                           code: "insufficient_funds")
+    }
+
+    private struct Payer {
+        let owner: AccountOwner
+        let packageModel: String?
+        let parts: [(accountID: String, amount: Int64)]
+    }
+
+    /// The first owner whose funds cover the estimate: a token package for the model, else money.
+    private func choosePayer(_ owners: [AccountOwner], model: String, currency: Currency, estimate: Estimate, now: Int64) async throws -> Payer? {
+        for owner in owners {
+            let accounts = try await chart.store.accounts(owner: owner)
+            if accounts.isEmpty { continue }
+            let packages = PrepaidFunds.drawingOrder(accounts, unit: LedgerChart.tokenUnit(model), model: model, at: now)
+            if estimate.tokens > 0, let parts = PrepaidFunds.split(estimate.tokens, across: packages) {
+                return Payer(owner: owner, packageModel: model, parts: parts)
+            }
+            let money = PrepaidFunds.drawingOrder(accounts, unit: currency.code, model: nil, at: now)
+            if estimate.sell.nanos == 0, !money.isEmpty { return Payer(owner: owner, packageModel: nil, parts: []) }
+            if let parts = PrepaidFunds.split(estimate.sell.nanos, across: money) {
+                return Payer(owner: owner, packageModel: nil, parts: parts)
+            }
+        }
+        // A request that costs nothing needs no funds; the organization is its payer.
+        if estimate.sell.nanos == 0 { return Payer(owner: owners.last!, packageModel: nil, parts: []) }
+        return nil
+    }
+
+    /// The budgets' accounts for the current period, made on first use with the period's allowance.
+    private func budgetLegs(_ budgets: [Budget], session: String?, amount: Int64, currency: Currency,
+                            at date: Date) async throws -> [Reservation.BudgetLeg] {
+        guard amount > 0 else { return [] }
+        var legs: [Reservation.BudgetLeg] = []
+        for budget in budgets {
+            let start = calendar.start(of: budget.period, containing: date)
+            let accountID = LedgerChart.budget(budget, periodStart: start, session: session)
+            try await ensureAllowance(budget, accountID: accountID, periodStart: start)
+            legs.append(Reservation.BudgetLeg(leg: .init(pendingID: TimeOrderedID(), accountID: accountID, amount: amount),
+                                              overrunAccountID: accountID + ":over", budget: budget, periodStart: start,
+                                              session: budget.scope == .session ? session : nil))
+        }
+        return legs
+    }
+
+    /// Creates a budget period's account and credits it with the budget's amount, once.
+    private func ensureAllowance(_ budget: Budget, accountID: String, periodStart: Int64) async throws {
+        let marker = "allowance:" + accountID
+        if chart.isEnsured(marker) { return }
+        let currency = budget.amount.currency
+        let owner = AccountOwner(.system, "budgets")
+        try await chart.ensure([
+            Account(id: LedgerChart.budgetAllowance(currency), unit: currency.code, owner: owner, kind: .equity),
+            Account(id: LedgerChart.budgetSpent(currency), unit: currency.code, owner: owner, kind: .revenue),
+            Account(id: accountID, unit: currency.code, owner: owner, kind: .liability, flags: budget.hard ? .debitsMustNotExceedCredits : []),
+            Account(id: accountID + ":over", unit: currency.code, owner: owner, kind: .liability),
+        ])
+        // The id comes from the account, so every replica sends the same allowance and one is recorded.
+        try await commit.submit(.single(id: .derived(milliseconds: UInt64(max(0, periodStart)), seed: marker),
+                                        debit: LedgerChart.budgetAllowance(currency), credit: accountID,
+                                        amount: budget.amount.nanos, code: .budget, reference: budget.id))
+        chart.markEnsured(marker)
+    }
+
+    private func budgetRefusal(_ budget: Reservation.BudgetLeg, worstCase: Money) async throws -> GatewayError {
+        let left = try await chart.store.account(id: budget.leg.accountID).map { Money(nanos: $0.available, currency: worstCase.currency) }
+        let subject = switch budget.budget.scope {
+        case .organization: "the organization"
+        case .team: "team '\(budget.budget.subject)'"
+        case .key: "key \(budget.budget.subject)"
+        case .session: "session '\(budget.session ?? "")'"
+        }
+        let period = budget.budget.period == .total ? "total" : budget.budget.period.rawValue + "ly"
+        return GatewayError.paymentRequired(
+            "The \(period) budget of \(subject) (\(budget.budget.amount), budget \(budget.budget.id)) cannot cover this request's "
+                + "worst-case cost of \(worstCase): \(left?.description ?? "nothing") left.",
+            code: budget.budget.scope == .session ? "session_budget_exceeded" : "budget_exceeded")
+    }
+}
+
+extension Reservation.BudgetLeg {
+    /// The same leg with a fresh pending id, for another attempt.
+    func renewed() -> Reservation.BudgetLeg {
+        Reservation.BudgetLeg(leg: .init(pendingID: TimeOrderedID(), accountID: leg.accountID, amount: leg.amount),
+                              overrunAccountID: overrunAccountID, budget: budget, periodStart: periodStart, session: session)
+    }
+}
+
+extension LedgerChart {
+    static func budget(_ budget: Budget, periodStart: Int64, session: String?) -> String {
+        if budget.scope == .session, let session { return "budget:\(budget.id):\(periodStart):session:\(session)" }
+        return "budget:\(budget.id):\(periodStart)"
+    }
+}

@@ -1,0 +1,75 @@
+import Logging
+import Pricing
+import TollgateCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// One admitted request's metering, from its reservation to its settlement: what its usage costs
+/// the customer and the provider, and the hand-over of its record with the charge to settle.
+///
+/// Every way a request ends goes through `finish` exactly once (the answer, a failure, a cut or
+/// abandoned stream, a response dropped before it began), so a reservation is always settled or
+/// released.
+struct MeteredRequest: Sendable {
+    let configuration: GatewayConfiguration
+    let organization: Organization
+    let model: ModelDefinition
+    /// When the request started: its prices are the ones in force then.
+    let startDate: Date
+    /// `nil` when metering is off.
+    let reservation: Reservation?
+    let limiter: RateLimiter
+    let limits: [RateLimiter.Limit]
+    /// The tokens the rate limits counted at admission.
+    let admittedTokens: Int64
+    let records: RequestRecordWriter
+    let logger: Logger
+
+    /// What `usage` costs the customer, at its sell price.
+    func sell(_ usage: BillableUsage) -> Money? {
+        do {
+            return try configuration.sellCost(of: usage, for: model, at: startDate, organization: organization)
+        } catch {
+            logger.error("cannot price a request", metadata: ["model": "\(model.name)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// What the customer is charged in money for `usage`: nothing when a token package pays.
+    func charged(_ usage: BillableUsage) -> Money? {
+        if reservation?.paysInTokens == true { return .zero(organization.currency) }
+        return sell(usage)
+    }
+
+    /// What `usage` costs at the provider's price.
+    func cost(_ usage: BillableUsage) -> Money? {
+        try? configuration.cost(of: usage, for: model, at: startDate)
+    }
+
+    /// Completes `record` with what it is charged for `usage` (nothing when `nil`: the reservation
+    /// is released) and hands it to the writer with its settlement.
+    func finish(_ record: RequestRecord, usage: BillableUsage?) {
+        var record = record
+        var charge: Reservation.Charge?
+        if let usage, let sell = sell(usage), let cost = cost(usage) {
+            let package = reservation?.paysInTokens == true
+            charge = Reservation.Charge(sell: sell, cost: cost, tokens: Int64(usage.tokens.total))
+            record.cost = package ? .zero(sell.currency) : sell
+            record.providerCost = cost
+            record.packageTokens = package ? Int64(usage.tokens.total) : 0
+        } else if usage != nil {
+            logger.error("a request with usage could not be priced; its reservation is released", metadata: ["request": "\(record.id)"])
+        }
+        limiter.adjust(limits, tokens: Int64(usage?.tokens.total ?? 0) - admittedTokens)
+        guard let reservation else {
+            records.submit(record)
+            return
+        }
+        record.reserved = reservation.reserved
+        records.submit(record, settling: reservation, charge: charge)
+    }
+}

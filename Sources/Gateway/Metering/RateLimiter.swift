@@ -1,0 +1,116 @@
+import Synchronization
+
+/// Requests and tokens per minute, per key, team and agent session, over a sliding minute of
+/// one-second buckets, in this process.
+///
+/// A request is admitted against every limit that applies to it at once, or against none. Its
+/// tokens count first as the estimate known before the call (the input) and are corrected to the
+/// actual total when it is settled. With several replicas each keeps its own window, so a limit
+/// holds per replica: N replicas behind a balancer admit up to N times a limit in a minute.
+final class RateLimiter: Sendable {
+    /// One limit on one subject.
+    struct Limit: Sendable, Hashable {
+        /// What is limited, such as `key:key_123`, `team:org_1/search` or `session:org_1/run-42`.
+        var subject: String
+        var requestsPerMinute: Int64?
+        var tokensPerMinute: Int64?
+    }
+
+    /// Why a request was refused, and when to retry.
+    struct Refusal: Error, Sendable, Hashable {
+        var subject: String
+        /// `requests` or `tokens`.
+        var dimension: String
+        var limit: Int64
+        var retryAfterSeconds: Int
+    }
+
+    private struct Window {
+        /// (second, requests, tokens), oldest first, only the last 60 seconds.
+        var buckets: [(second: Int64, requests: Int64, tokens: Int64)] = []
+
+        mutating func trim(now: Int64) {
+            if let index = buckets.firstIndex(where: { $0.second > now - 60 }) {
+                if index > 0 { buckets.removeFirst(index) }
+            } else {
+                buckets.removeAll()
+            }
+        }
+
+        var requests: Int64 { buckets.reduce(0) { $0 + $1.requests } }
+        var tokens: Int64 { buckets.reduce(0) { $0 + $1.tokens } }
+
+        /// Seconds until enough old buckets leave the window for `needed` more of a dimension.
+        func wait(for needed: Int64, limit: Int64, value: KeyPath<(second: Int64, requests: Int64, tokens: Int64), Int64>,
+                  now: Int64) -> Int {
+            var used = buckets.reduce(0) { $0 + $1[keyPath: value] }
+            for bucket in buckets {
+                if used + needed <= limit { break }
+                used -= bucket[keyPath: value]
+                if used + needed <= limit { return Int(bucket.second + 60 - now) }
+            }
+            return 60
+        }
+
+        mutating func add(requests: Int64, tokens: Int64, now: Int64) {
+            if let last = buckets.indices.last, buckets[last].second == now {
+                buckets[last].requests += requests
+                buckets[last].tokens += tokens
+            } else {
+                buckets.append((now, requests, tokens))
+            }
+        }
+    }
+
+    private let windows = Mutex<[String: Window]>([:])
+    private let clock: @Sendable () -> Int64
+
+    /// - Parameter now: seconds on a monotonic clock (tests inject their own).
+    init(now: @escaping @Sendable () -> Int64 = { RateLimiter.monotonicSeconds() }) {
+        self.clock = now
+    }
+
+    static func monotonicSeconds() -> Int64 {
+        let elapsed = ContinuousClock.now - start
+        return elapsed.components.seconds
+    }
+
+    private static let start = ContinuousClock.now
+
+    /// Admits one request of `tokens` estimated tokens against every limit, or refuses it with the
+    /// first limit it would pass.
+    func admit(_ limits: [Limit], tokens: Int64) throws(Refusal) {
+        let limits = limits.filter { $0.requestsPerMinute != nil || $0.tokensPerMinute != nil }
+        if limits.isEmpty { return }
+        let now = clock()
+        let refusal = windows.withLock { windows -> Refusal? in
+            for limit in limits {
+                var window = windows[limit.subject] ?? Window()
+                window.trim(now: now)
+                windows[limit.subject] = window
+                if let rpm = limit.requestsPerMinute, window.requests + 1 > rpm {
+                    return Refusal(subject: limit.subject, dimension: "requests", limit: rpm,
+                                   retryAfterSeconds: window.wait(for: 1, limit: rpm, value: \.requests, now: now))
+                }
+                if let tpm = limit.tokensPerMinute, window.tokens + tokens > tpm {
+                    return Refusal(subject: limit.subject, dimension: "tokens", limit: tpm,
+                                   retryAfterSeconds: window.wait(for: tokens, limit: tpm, value: \.tokens, now: now))
+                }
+            }
+            for limit in limits { windows[limit.subject]?.add(requests: 1, tokens: tokens, now: now) }
+            return nil
+        }
+        if let refusal { throw refusal }
+    }
+
+    /// Corrects the tokens counted for an admitted request (actual less estimated).
+    func adjust(_ limits: [Limit], tokens delta: Int64) {
+        guard delta != 0 else { return }
+        let now = clock()
+        windows.withLock { windows in
+            for limit in limits where limit.tokensPerMinute != nil {
+                windows[limit.subject, default: Window()].add(requests: 0, tokens: delta, now: now)
+            }
+        }
+    }
+}

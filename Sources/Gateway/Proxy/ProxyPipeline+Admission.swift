@@ -1,0 +1,81 @@
+import Hummingbird
+import Pricing
+import Providers
+import TollgateCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// What a request must pass before it is sent: its session's name, rate limits, its worst case.
+extension ProxyPipeline {
+    /// The agent session named by `x-tollgate-session`: 1–128 of letters, digits and `._:-`.
+    static func session(of request: Request) throws -> String? {
+        guard let value = request.headers[.tollgateSession] else { return nil }
+        let allowed = value.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "._:-".utf8.contains(byte)
+        }
+        guard (1...128).contains(value.utf8.count), allowed else {
+            throw GatewayError.badRequest("'x-tollgate-session' must be 1 to 128 letters, digits or '._:-'.")
+        }
+        return value
+    }
+
+    /// The rate limits that apply: the key's, its team's, and the session runaway guard.
+    func rateLimits(_ caller: Caller, session: String?) -> [RateLimiter.Limit] {
+        var limits = [RateLimiter.Limit(subject: "key:\(caller.key.id)", requestsPerMinute: caller.key.requestsPerMinute,
+                                        tokensPerMinute: caller.key.tokensPerMinute)]
+        if let team = caller.team {
+            limits.append(.init(subject: "team:\(team.organizationID)/\(team.name)", requestsPerMinute: team.requestsPerMinute,
+                                tokensPerMinute: team.tokensPerMinute))
+        }
+        if let session {
+            limits.append(.init(subject: "session:\(caller.organization.id)/\(session)",
+                                requestsPerMinute: configuration.metering.sessionRequestsPerMinute,
+                                tokensPerMinute: configuration.metering.sessionTokensPerMinute))
+        }
+        return limits
+    }
+
+    static func refusal(_ error: RateLimiter.Refusal, session: String?) -> GatewayError {
+        if error.subject.hasPrefix("session:"), let session {
+            return .rateLimited("Session '\(session)' looks like a runaway: it passed \(error.limit) \(error.dimension) per minute. "
+                                    + "It is refused until it slows down; retry after \(error.retryAfterSeconds) s.",
+                                code: "session_runaway", retryAfter: error.retryAfterSeconds)
+        }
+        let subject = error.subject.hasPrefix("team:") ? "team '\(error.subject.split(separator: "/").last ?? "")'"
+                                                       : "key \(error.subject.dropFirst("key:".count))"
+        return .rateLimited("Rate limit of \(subject): \(error.limit) \(error.dimension) per minute. Retry after \(error.retryAfterSeconds) s.",
+                            code: "rate_limit_exceeded", retryAfter: error.retryAfterSeconds)
+    }
+
+    /// The request's input tokens by the model's tokenizer (by its size in bytes when the model has
+    /// none: no token is shorter than a byte), and the worst case it could cost: that input at the
+    /// dearest input rate (plain or cache write) plus all the output it allows — its
+    /// `max_tokens` (times `n`), else the model's cap under `metering.max_reserved_output_tokens`.
+    func worstCase(of body: JSONValue, format: ClientFormat, model: ModelDefinition, organization: Organization,
+                   at date: Date) async throws -> (inputTokens: Int64, estimate: Meter.Estimate) {
+        let chat = switch format {
+        case .openai: try? OpenAIChatFormat.request(from: body, strict: false)
+        case .anthropic: try? AnthropicMessagesFormat.request(from: body, strict: false)
+        }
+        var counted: Int?
+        if let chat { counted = try? await counter.input(of: chat, model: model) }
+        let input = counted ?? body.encodedBytes().count
+        let requested = switch format {
+        case .openai: body["max_completion_tokens"]?.intValue ?? body["max_tokens"]?.intValue
+        case .anthropic: body["max_tokens"]?.intValue
+        }
+        let ceiling = configuration.metering.maxReservedOutputTokens
+        let choices = format == .openai ? max(1, body["n"]?.intValue ?? 1) : 1
+        let output = (requested.map { max(0, $0) } ?? min(model.maxOutputTokens ?? ceiling, ceiling)) * choices
+        let plain = try configuration.sellCost(of: BillableUsage(tokens: TokenUsage(input: input, output: output)), for: model, at: date,
+                                               organization: organization)
+        let written = try configuration.sellCost(of: BillableUsage(tokens: TokenUsage(cacheWrite: input, output: output)), for: model,
+                                                 at: date, organization: organization)
+        return (Int64(input), Meter.Estimate(tokens: Int64(input + output), sell: max(plain, written)))
+    }
+}

@@ -1,0 +1,71 @@
+extension Migrations {
+    /// Metering: teams and their rate limits, key rate limits, organization price lists, budgets
+    /// and their alerts, token packages, and what request records say about sessions and
+    /// settlement.
+    static let metering = Migration(version: 3, name: "metering: teams, budgets, packages, sessions", statements: [
+        "ALTER TABLE organizations ADD COLUMN markup_bp BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE organizations ADD COLUMN price_list TEXT",
+        "ALTER TABLE api_keys ADD COLUMN rpm BIGINT",
+        "ALTER TABLE api_keys ADD COLUMN tpm BIGINT",
+        """
+        CREATE TABLE teams (
+            org_id TEXT NOT NULL REFERENCES organizations(id),
+            name TEXT NOT NULL,
+            rpm BIGINT,
+            tpm BIGINT,
+            created_at BIGINT NOT NULL,
+            PRIMARY KEY (org_id, name)
+        )
+        """,
+        """
+        CREATE TABLE budgets (
+            id TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL REFERENCES organizations(id),
+            scope TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            amount_nanos BIGINT NOT NULL,
+            currency TEXT NOT NULL,
+            period TEXT NOT NULL,
+            hard INTEGER NOT NULL,
+            thresholds TEXT NOT NULL,
+            webhook_url TEXT,
+            created_at BIGINT NOT NULL,
+            deleted_at BIGINT
+        )
+        """,
+        "CREATE INDEX budgets_org ON budgets(org_id)",
+        """
+        CREATE TABLE budget_alerts (
+            budget_id TEXT NOT NULL,
+            period_start BIGINT NOT NULL,
+            threshold INTEGER NOT NULL,
+            spent_nanos BIGINT NOT NULL,
+            fired_at BIGINT NOT NULL,
+            delivered_at BIGINT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            PRIMARY KEY (budget_id, period_start, threshold)
+        )
+        """,
+        """
+        CREATE TABLE token_packages (
+            id TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL REFERENCES organizations(id),
+            owner TEXT NOT NULL,
+            model TEXT NOT NULL,
+            tokens BIGINT NOT NULL,
+            price_nanos BIGINT NOT NULL,
+            currency TEXT NOT NULL,
+            expires_at BIGINT,
+            created_at BIGINT NOT NULL
+        )
+        """,
+        "ALTER TABLE request_records ADD COLUMN team TEXT",
+        "ALTER TABLE request_records ADD COLUMN session_id TEXT",
+        "ALTER TABLE request_records ADD COLUMN provider_cost_nanos BIGINT",
+        "ALTER TABLE request_records ADD COLUMN package_tokens BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE request_records ADD COLUMN reserved_nanos BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE request_records ADD COLUMN settlement TEXT",
+        "CREATE INDEX request_records_session ON request_records(org_id, session_id)",
+    ])
+}
