@@ -173,11 +173,11 @@ import TollgateTesting
     @Test func sessionsAreTotalledCappedAndGuardedAgainstRunaways() async throws {
         try await GatewayHarness.with(credit: 1_000_000_000, adjust: { $0.metering.sessionRequestsPerMinute = 3 }) { harness in
             try await harness.gateway.budgets.create(Budget(organizationID: harness.organization.id, scope: .session, subject: "*",
-                                                            amount: Money(nanos: 25_000, currency: .usd), period: .total))
+                                                            amount: Money(nanos: 35_000, currency: .usd), period: .total))
             let session = [("x-tollgate-session", "agent-run-7")]
             #expect(try await harness.post(json: GatewayHarness.chat("cheap", "step one", maxTokens: 20), headers: session).status == 200)
             #expect(try await harness.post(json: GatewayHarness.chat("cheap", "step two", maxTokens: 20), headers: session).status == 200)
-            let capped = try await harness.post(json: GatewayHarness.chat("cheap", "step three", maxTokens: 20), headers: session)
+            let capped = try await harness.post(json: GatewayHarness.chat("cheap", "step three", maxTokens: 60), headers: session)
             #expect(capped.status == 402)
             #expect(capped.json?["error"]?["code"] == "session_budget_exceeded")
             #expect(capped.json?["error"]?["message"]?.stringValue?.contains("session 'agent-run-7'") == true)

@@ -56,6 +56,10 @@ extension ProxyPipeline {
     /// none: no token is shorter than a byte), and the worst case it could cost: that input at the
     /// dearest input rate (plain or cache write) plus all the output it allows — its
     /// `max_tokens` (times `n`), else the model's cap under `metering.max_reserved_output_tokens`.
+    ///
+    /// The input is reserved with a margin (10% and 16 tokens): providers bill tokens no client
+    /// tokenizer sees (chat templates, hidden system prompts), and a request that settles above
+    /// its reservation is the only way a hard budget can be passed at all.
     func worstCase(of body: JSONValue, format: ClientFormat, model: ModelDefinition, organization: Organization,
                    at date: Date) async throws -> (inputTokens: Int64, estimate: Meter.Estimate) {
         let chat = switch format {
@@ -64,7 +68,7 @@ extension ProxyPipeline {
         }
         var counted: Int?
         if let chat { counted = try? await counter.input(of: chat, model: model) }
-        let input = counted ?? body.encodedBytes().count
+        let input = counted.map { $0 + $0 / 10 + 16 } ?? body.encodedBytes().count
         let requested = switch format {
         case .openai: body["max_completion_tokens"]?.intValue ?? body["max_tokens"]?.intValue
         case .anthropic: body["max_tokens"]?.intValue
@@ -76,6 +80,6 @@ extension ProxyPipeline {
                                                organization: organization)
         let written = try configuration.sellCost(of: BillableUsage(tokens: TokenUsage(cacheWrite: input, output: output)), for: model,
                                                  at: date, organization: organization)
-        return (Int64(input), Meter.Estimate(tokens: Int64(input + output), sell: max(plain, written)))
+        return (Int64(counted ?? input), Meter.Estimate(tokens: Int64(input + output), sell: max(plain, written)))
     }
 }
