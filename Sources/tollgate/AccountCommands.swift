@@ -12,16 +12,20 @@ struct OrgsCommand: AsyncParsableCommand {
         @OptionGroup var databaseOptions: DatabaseOptions
         @Argument(help: "The organization's name.") var name: String
         @Option(help: "The currency it is billed in (USD, CNY, EUR, JPY).") var currency: String = "USD"
+        @Option(help: "What it pays over the provider's price, in percent (default 0: cost).") var markup: String = "0"
+        @Option(help: "A price list from the configuration's price_lists that sets its prices.") var priceList: String?
 
         func validate() throws {
             guard Currency(knownCode: currency) != nil else { throw ValidationError("--currency: unknown currency '\(currency)'") }
+            guard AdminInput.basisPoints(markup) != nil else { throw ValidationError("--markup: '\(markup)' is not a percentage such as 20 or 12.5") }
         }
 
         func run() async throws {
             try await reportingFailure {
                 try await databaseOptions.withDatabase { database in
                     let organization = try await AccountStore(database: database)
-                        .createOrganization(name: name, currency: Currency(knownCode: currency)!)
+                        .createOrganization(name: name, currency: Currency(knownCode: currency)!,
+                                            markupBasisPoints: AdminInput.basisPoints(markup)!, priceList: priceList)
                     print("\(organization.name)\t\(organization.id)\t\(organization.currency)")
                 }
             }
@@ -49,18 +53,32 @@ struct CreditsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "credits", abstract: "Prepaid credit.", subcommands: [Add.self])
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add prepaid credit to an organization.")
+        static let configuration = CommandConfiguration(
+            abstract: "Add prepaid credit to an organization, or to one of its teams or keys (which then pay first).")
         @OptionGroup var databaseOptions: DatabaseOptions
         @Option(help: "The organization's name or id.") var org: String
         @Option(help: "The amount in the organization's currency, e.g. 100 or 12.50.") var amount: String
+        @Option(help: "granted (drawn first) or paid.") var kind: String = "granted"
+        @Option(help: "Give it to this team instead of the organization.") var team: String?
+        @Option(help: "Give it to this key (key_…) instead of the organization.") var key: String?
+        @Option(help: "When what is left of it expires: a date (2026-12-31) or an ISO 8601 instant.") var expires: String?
+
+        func validate() throws {
+            guard AccountStore.CreditKind(rawValue: kind) != nil else { throw ValidationError("--kind: granted or paid") }
+            if let expires, AdminInput.instant(expires) == nil { throw ValidationError("--expires: '\(expires)' is not a date") }
+            if team != nil, key != nil { throw ValidationError("--team and --key: give one, not both") }
+        }
 
         func run() async throws {
             try await reportingFailure {
                 try await databaseOptions.withDatabase { database in
                     let accounts = AccountStore(database: database)
                     guard let organization = try await accounts.organization(named: org) else { throw CommandFailure("no organization '\(org)'") }
-                    try await accounts.addCredit(try Money(decimal: amount, currency: organization.currency), to: organization)
-                    print("\(organization.name) balance: \(try await accounts.balance(of: organization))")
+                    let holder = try AdminInput.holder(team: team, key: key)
+                    try await accounts.addCredit(try Money(decimal: amount, currency: organization.currency), to: organization,
+                                                 holder: holder, kind: AccountStore.CreditKind(rawValue: kind)!,
+                                                 expiresAt: expires.flatMap(AdminInput.instant))
+                    print("\(organization.name) balance: \(try await accounts.balance(of: organization, holder: holder))")
                 }
             }
         }
@@ -78,6 +96,8 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(help: "A team within the organization.") var team: String?
         @Option(help: "A name for people.") var name: String?
         @Option(help: "Comma-separated models the key may use (default: all).") var models: String?
+        @Option(help: "Requests per minute the key may make.") var rpm: Int64?
+        @Option(help: "Tokens per minute the key may use.") var tpm: Int64?
 
         func run() async throws {
             try await reportingFailure {
@@ -85,7 +105,8 @@ struct KeysCommand: AsyncParsableCommand {
                     let accounts = AccountStore(database: database)
                     guard let organization = try await accounts.organization(named: org) else { throw CommandFailure("no organization '\(org)'") }
                     let allowed = models.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
-                    let (key, secret) = try await accounts.createKey(for: organization, name: name, team: team, allowedModels: allowed)
+                    let (key, secret) = try await accounts.createKey(for: organization, name: name, team: team, allowedModels: allowed,
+                                                                     requestsPerMinute: rpm, tokensPerMinute: tpm)
                     print(secret)
                     FileHandle.standardError.write(Data("key \(key.id) for \(organization.name): store it now, it is not shown again\n".utf8))
                 }

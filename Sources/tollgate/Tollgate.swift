@@ -8,7 +8,8 @@ struct Tollgate: AsyncParsableCommand {
         abstract: "A self-hosted LLM gateway that meters, prices and settles every token.",
         subcommands: [
             ServeCommand.self, DemoCommand.self, MigrateCommand.self,
-            OrgsCommand.self, CreditsCommand.self, KeysCommand.self,
+            OrgsCommand.self, CreditsCommand.self, KeysCommand.self, TeamsCommand.self, BudgetsCommand.self,
+            PackagesCommand.self, SessionsCommand.self,
             TokenizeCommand.self, CountCommand.self, PricesCommand.self,
             LedgerCommand.self, StatementCommand.self, SettlementCommand.self,
         ]

@@ -57,6 +57,54 @@ import TollgateTesting
         }
     }
 
+    @Test func teamsFundsPackagesBudgetsAndSessionsAreManagedOverHTTP() async throws {
+        try await GatewayHarness.with(adjust: { $0.adminToken = Self.token }) { harness in
+            let created = try await call(harness, .POST, "/admin/orgs", json: ["name": "initech", "markup_percent": "12.5"])
+            #expect(created.json?["markup_bp"] == 1_250)
+            #expect(try await call(harness, .POST, "/admin/orgs", json: ["name": "x", "price_list": "nope"]).status == 400)
+            let team = try await call(harness, .POST, "/admin/orgs/initech/teams", json: ["name": "search", "rpm": 2])
+            #expect(team.status == 201)
+            #expect(try await call(harness, .GET, "/admin/orgs/initech/teams").json?[0]?["rpm"] == 2)
+            let key = try await call(harness, .POST, "/admin/orgs/initech/keys", json: ["team": "search"])
+            let secret = try #require(key.json?["key"]?.stringValue)
+
+            let credit = try await call(harness, .POST, "/admin/orgs/initech/credits",
+                                        json: ["amount": "3", "team": "search", "kind": "paid", "expires_at": "2099-01-01"])
+            #expect(credit.json?["amount"] == "3.000000000")
+            #expect(try await call(harness, .POST, "/admin/orgs/initech/credits", json: ["amount": "1", "kind": "gift"]).status == 400)
+            let funds = try await call(harness, .GET, "/admin/orgs/initech/funds?team=search")
+            #expect(funds.json?[0]?["available"] == 3_000_000_000)
+            #expect(funds.json?[0]?["expires_at"] != nil && funds.json?[0]?["expires_at"] != .null)
+
+            let package = try await call(harness, .POST, "/admin/orgs/initech/packages", json: ["model": "cheap", "tokens": "1M", "price": "0.5"])
+            #expect(package.status == 201)
+            #expect(package.json?["tokens"] == 1_000_000)
+            #expect(try await call(harness, .POST, "/admin/orgs/initech/packages", json: ["model": "cheap", "tokens": "-4"]).status == 400)
+
+            let budget = try await call(harness, .POST, "/admin/orgs/initech/budgets",
+                                        json: ["scope": "team", "subject": "search", "amount": "2", "period": "day", "thresholds": [50, 100]])
+            #expect(budget.status == 201)
+            let budgetID = try #require(budget.json?["id"]?.stringValue)
+            #expect(try await call(harness, .POST, "/admin/orgs/initech/budgets", json: ["amount": "2", "period": "fortnight"]).status == 400)
+
+            let session = [("x-tollgate-session", "crawl-9")]
+            #expect(try await harness.post(json: GatewayHarness.chat("premium", maxTokens: 20), key: secret, headers: session).status == 200)
+            #expect(try await harness.post(json: GatewayHarness.chat("premium", maxTokens: 20), key: secret, headers: session).status == 200)
+            let limited = try await harness.post(json: GatewayHarness.chat("premium", maxTokens: 20), key: secret, headers: session)
+            #expect(limited.status == 429)
+            #expect(limited.json?["error"]?["message"]?.stringValue?.contains("team 'search'") == true)
+            await harness.gateway.recordWriter.flush()
+            let totals = try await call(harness, .GET, "/admin/orgs/initech/sessions/crawl-9")
+            #expect(totals.json?["requests"] == 3)
+            #expect(totals.json?["records"]?.arrayValue?.count == 3)
+            let budgets = try await call(harness, .GET, "/admin/orgs/initech/budgets")
+            let spent = try #require(budgets.json?[0]?["spent"]?["nanos"]?.intValue)
+            #expect(spent > 0 && spent == totals.json?["cost_nanos"]?.intValue)
+            #expect(try await call(harness, .DELETE, "/admin/budgets/\(budgetID)").status == 200)
+            #expect(try await call(harness, .GET, "/admin/orgs/initech/budgets").json?.arrayValue?.isEmpty == true)
+        }
+    }
+
     @Test func theAdminAPIWantsTheAdminTokenAndIsOffWithoutOne() async throws {
         try await GatewayHarness.with(adjust: { $0.adminToken = Self.token }) { harness in
             let anonymous = try await call(harness, .GET, "/admin/orgs", token: nil)

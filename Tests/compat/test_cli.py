@@ -56,3 +56,43 @@ def test_keys_are_printed_once_and_listed_by_hint(tmp_path):
     assert secret not in listed.stdout and secret[:7] in listed.stdout
     missing = subprocess.run([BINARY, "keys", "create", "--org", "nobody", "--database", db], capture_output=True, text=True)
     assert missing.returncode == 1 and missing.stderr.strip() == "tollgate: no organization 'nobody'"
+
+
+def run(*args, db):
+    return subprocess.run([BINARY, *args, "--database", db], capture_output=True, text=True, timeout=60)
+
+
+def test_metering_commands_manage_teams_credit_packages_budgets_and_sessions(tmp_path):
+    db = f"sqlite:{tmp_path}/m.db"
+    assert run("orgs", "create", "acme", "--markup", "20", db=db).returncode == 0
+    assert run("orgs", "create", "bad", "--markup", "lots", db=db).returncode == 2
+    team = run("teams", "set", "--org", "acme", "--name", "search", "--rpm", "60", "--tpm", "100000", db=db)
+    assert team.returncode == 0 and "search\trpm 60\ttpm 100000" in team.stdout
+    key = run("keys", "create", "--org", "acme", "--team", "search", "--rpm", "10", db=db)
+    assert key.returncode == 0 and key.stdout.startswith("tg-")
+
+    credit = run("credits", "add", "--org", "acme", "--amount", "25", "--team", "search", "--expires", "2099-01-01", db=db)
+    assert credit.returncode == 0 and "balance: 25.000000000 USD" in credit.stdout, credit
+    paid = run("credits", "add", "--org", "acme", "--amount", "100", "--kind", "paid", db=db)
+    assert "balance: 100.000000000 USD" in paid.stdout
+    assert run("credits", "add", "--org", "acme", "--amount", "1", "--kind", "gift", db=db).returncode == 2
+
+    package = run("packages", "grant", "--org", "acme", "--model", "deepseek-chat", "--tokens", "10M", "--price", "20", db=db)
+    assert package.returncode == 0 and "10000000 tokens" in package.stdout
+    listed = run("packages", "list", "--org", "acme", db=db)
+    assert "10000000/10000000 tokens left" in listed.stdout
+
+    budget = run("budgets", "create", "--org", "acme", "--scope", "team", "--subject", "search", "--amount", "50",
+                 "--period", "day", "--thresholds", "50,90", db=db)
+    assert budget.returncode == 0 and "team search\t50.000000000 USD per day\thard" in budget.stdout
+    budget_id = budget.stdout.split("\t")[0]
+    assert budget_id in run("budgets", "list", "--org", "acme", db=db).stdout
+    wrong = run("budgets", "create", "--org", "acme", "--scope", "galaxy", "--amount", "5", db=db)
+    assert wrong.returncode == 1 and "scope must be one of" in wrong.stderr
+    assert run("budgets", "delete", budget_id, db=db).returncode == 0
+    assert budget_id not in run("budgets", "list", "--org", "acme", db=db).stdout
+
+    session = run("sessions", "show", "--org", "acme", "run-1", db=db)
+    assert session.returncode == 0 and "session run-1: 0 requests" in session.stdout
+    verified = run("ledger", "verify", db=db)
+    assert verified.returncode == 0, verified

@@ -25,7 +25,16 @@ struct AdminAPI: Sendable {
                 guard let name = body["name"]?.stringValue else { throw GatewayError.badRequest("'name' is required", param: "name") }
                 let code = body["currency"]?.stringValue ?? "USD"
                 guard let currency = Currency(knownCode: code) else { throw GatewayError.badRequest("unknown currency '\(code)'", param: "currency") }
-                return try JSONValue.encodable(try await gateway.accounts.createOrganization(name: name, currency: currency))
+                let markup = body["markup_percent"].map { $0.stringValue ?? $0.jsonText }
+                guard let markupBasisPoints = markup.map(AdminInput.basisPoints) ?? 0 else {
+                    throw GatewayError.badRequest("'markup_percent' must be a percentage such as \"20\" or \"12.5\"", param: "markup_percent")
+                }
+                let list = body["price_list"]?.stringValue
+                if let list, gateway.configuration.priceLists[list] == nil {
+                    throw GatewayError.badRequest("no price list '\(list)' is configured", param: "price_list")
+                }
+                return try JSONValue.encodable(try await gateway.accounts.createOrganization(
+                    name: name, currency: currency, markupBasisPoints: markupBasisPoints, priceList: list))
             }
         }
         admin.get("orgs/:org/balance") { request, context in
@@ -42,8 +51,21 @@ struct AdminAPI: Sendable {
                 guard let text, let amount = try? Money(decimal: text, currency: organization.currency) else {
                     throw GatewayError.badRequest("'amount' must be a decimal such as \"100\" or \"12.50\"", param: "amount")
                 }
-                try await gateway.accounts.addCredit(amount, to: organization, note: body["note"]?.stringValue)
-                return try JSONValue.encodable(try await gateway.accounts.balance(of: organization))
+                let kindText = body["kind"]?.stringValue ?? "granted"
+                guard let kind = AccountStore.CreditKind(rawValue: kindText) else {
+                    throw GatewayError.badRequest("'kind' must be granted or paid", param: "kind")
+                }
+                var expiry: Date?
+                if let text = body["expires_at"]?.stringValue {
+                    guard let date = AdminInput.instant(text) else {
+                        throw GatewayError.badRequest("'expires_at' must be a date such as 2026-12-31", param: "expires_at")
+                    }
+                    expiry = date
+                }
+                let holder = try AdminInput.holder(team: body["team"]?.stringValue, key: body["key"]?.stringValue)
+                try await gateway.accounts.addCredit(amount, to: organization, holder: holder, kind: kind, expiresAt: expiry,
+                                                     note: body["note"]?.stringValue)
+                return try JSONValue.encodable(try await gateway.accounts.balance(of: organization, holder: holder))
             }
         }
         admin.get("orgs/:org/keys") { request, context in
@@ -55,7 +77,8 @@ struct AdminAPI: Sendable {
                 let body = try await RequestBodyReader.json(request, limit: 1 << 20)
                 let models = body["models"]?.arrayValue?.compactMap(\.stringValue)
                 let (key, secret) = try await gateway.accounts.createKey(
-                    for: organization, name: body["name"]?.stringValue, team: body["team"]?.stringValue, allowedModels: models)
+                    for: organization, name: body["name"]?.stringValue, team: body["team"]?.stringValue, allowedModels: models,
+                    requestsPerMinute: body["rpm"]?.intValue.map(Int64.init), tokensPerMinute: body["tpm"]?.intValue.map(Int64.init))
                 var value = try JSONValue.encodable(key)
                 value["key"] = .string(secret)
                 return value
@@ -68,6 +91,7 @@ struct AdminAPI: Sendable {
                 return ["id": .string(id), "revoked": true]
             }
         }
+        registerMetering(on: admin)
         admin.get("requests") { request, _ in
             try await guarded(request) {
                 let query = request.uri.queryParameters
@@ -91,7 +115,7 @@ struct AdminAPI: Sendable {
         }
     }
 
-    private func organization(_ context: BasicRequestContext) async throws -> Organization {
+    func organization(_ context: BasicRequestContext) async throws -> Organization {
         let name = context.parameters.get("org") ?? ""
         guard let organization = try await gateway.accounts.organization(named: name) else {
             throw GatewayError.notFound("no organization '\(name)'")
@@ -100,7 +124,7 @@ struct AdminAPI: Sendable {
     }
 
     /// Runs an admin action after checking the admin token, rendering its result or its error.
-    private func guarded(_ request: Request, status: HTTPResponse.Status = .ok,
+    func guarded(_ request: Request, status: HTTPResponse.Status = .ok,
                          _ action: () async throws -> JSONValue) async throws -> Response {
         guard let expected = gateway.configuration.adminToken, !expected.isEmpty else {
             return ClientFormat.openai.response(for: GatewayError(status: 404, type: "invalid_request_error", code: "admin_disabled",

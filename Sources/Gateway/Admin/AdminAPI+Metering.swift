@@ -1,0 +1,124 @@
+import Hummingbird
+import Ledger
+import Providers
+import TollgateCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// `/admin/…` for metering: teams, funds, token packages, budgets and agent sessions.
+extension AdminAPI {
+    func registerMetering(on admin: RouterGroup<BasicRequestContext>) {
+        admin.get("orgs/:org/teams") { request, context in
+            try await guarded(request) { try JSONValue.encodable(try await gateway.accounts.teams(of: try await organization(context))) }
+        }
+        admin.post("orgs/:org/teams") { request, context in
+            try await guarded(request, status: .created) {
+                let organization = try await organization(context)
+                let body = try await RequestBodyReader.json(request, limit: 1 << 20)
+                guard let name = body["name"]?.stringValue else { throw GatewayError.badRequest("'name' is required", param: "name") }
+                return try JSONValue.encodable(try await gateway.accounts.setTeam(
+                    name, of: organization, requestsPerMinute: body["rpm"]?.intValue.map(Int64.init),
+                    tokensPerMinute: body["tpm"]?.intValue.map(Int64.init)))
+            }
+        }
+        admin.get("orgs/:org/funds") { request, context in
+            try await guarded(request) {
+                let organization = try await organization(context)
+                let query = request.uri.queryParameters
+                let holder = try AdminInput.holder(team: query["team"].map(String.init), key: query["key"].map(String.init))
+                let funds = try await gateway.accounts.funds(of: organization, holder: holder)
+                return .array(funds.map { fund in
+                    ["account": .string(fund.id), "unit": .string(fund.unit), "available": .int(fund.available),
+                     "priority": .int(fund.priority), "model": fund.model.map { .string($0) } ?? .null,
+                     "expires_at": fund.expiresAt.map { .int($0) } ?? .null]
+                })
+            }
+        }
+        admin.post("orgs/:org/packages") { request, context in
+            try await guarded(request, status: .created) {
+                let organization = try await organization(context)
+                let body = try await RequestBodyReader.json(request, limit: 1 << 20)
+                guard let model = body["model"]?.stringValue else { throw GatewayError.badRequest("'model' is required", param: "model") }
+                guard let tokens = (body["tokens"]?.stringValue).flatMap(AdminInput.tokens) ?? body["tokens"]?.intValue.map(Int64.init) else {
+                    throw GatewayError.badRequest("'tokens' must be a positive count such as 1000000 or \"10M\"", param: "tokens")
+                }
+                let price = try body["price"]?.stringValue.map { try Money(decimal: $0, currency: organization.currency) }
+                return try JSONValue.encodable(try await gateway.accounts.grantPackage(
+                    to: organization, holder: try AdminInput.holder(team: body["team"]?.stringValue, key: body["key"]?.stringValue),
+                    model: model, tokens: tokens, price: price, expiresAt: try expiry(body)))
+            }
+        }
+        admin.get("orgs/:org/packages") { request, context in
+            try await guarded(request) { try JSONValue.encodable(try await gateway.accounts.packages(of: try await organization(context))) }
+        }
+        admin.post("orgs/:org/budgets") { request, context in
+            try await guarded(request, status: .created) {
+                let organization = try await organization(context)
+                let body = try await RequestBodyReader.json(request, limit: 1 << 20)
+                let budget = try AdminInput.budget(
+                    organization: organization, scope: body["scope"]?.stringValue ?? "organization", subject: body["subject"]?.stringValue,
+                    amount: body["amount"]?.stringValue ?? "", period: body["period"]?.stringValue ?? "month",
+                    hard: body["hard"]?.boolValue ?? true,
+                    thresholds: body["thresholds"]?.arrayValue?.compactMap(\.intValue).map(String.init).joined(separator: ","),
+                    webhookURL: body["webhook_url"]?.stringValue)
+                try await gateway.budgets.create(budget)
+                return try JSONValue.encodable(budget)
+            }
+        }
+        admin.get("orgs/:org/budgets") { request, context in
+            try await guarded(request) {
+                let organization = try await organization(context)
+                var list: [JSONValue] = []
+                for budget in try await gateway.budgets.budgets(of: organization.id) {
+                    var value = try JSONValue.encodable(budget)
+                    if budget.scope != .session {
+                        let spent = try await gateway.budgetSpent(budget, at: Date())
+                        value["spent"] = try JSONValue.encodable(spent)
+                    }
+                    list.append(value)
+                }
+                return .array(list)
+            }
+        }
+        admin.delete("budgets/:id") { request, context in
+            try await guarded(request) {
+                let id = context.parameters.get("id") ?? ""
+                guard try await gateway.budgets.delete(id: id) else { throw GatewayError.notFound("no budget '\(id)'") }
+                return ["id": .string(id), "deleted": true]
+            }
+        }
+        admin.get("orgs/:org/sessions/:session") { request, context in
+            try await guarded(request) {
+                let organization = try await organization(context)
+                let session = context.parameters.get("session") ?? ""
+                var value = try JSONValue.encodable(try await gateway.requestRecords.sessionTotals(organizationID: organization.id,
+                                                                                                  sessionID: session))
+                value["records"] = try JSONValue.encodable(try await gateway.requestRecords.recent(
+                    organizationID: organization.id, sessionID: session, limit: 1000))
+                return value
+            }
+        }
+    }
+
+    private func expiry(_ body: JSONValue) throws -> Date? {
+        guard let text = body["expires_at"]?.stringValue else { return nil }
+        guard let date = AdminInput.instant(text) else {
+            throw GatewayError.badRequest("'expires_at' must be a date such as 2026-12-31 or an ISO 8601 instant", param: "expires_at")
+        }
+        return date
+    }
+}
+
+extension Gateway {
+    /// What a budget's current period has spent, settled (pending reservations apart).
+    public func budgetSpent(_ budget: Budget, at date: Date) async throws -> Money {
+        let start = BudgetCalendar(timeZone: configuration.metering.timeZone).start(of: budget.period, containing: date)
+        let id = LedgerChart.budget(budget, periodStart: start, session: nil)
+        let accounts = try await self.accounts.ledger.accounts(ids: [id, id + ":over"])
+        return Money(nanos: accounts.reduce(0) { $0 + $1.debitsPosted }, currency: budget.amount.currency)
+    }
+}

@@ -1,0 +1,66 @@
+import Pricing
+import TollgateCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Reading what an operator types or sends, the same way for the CLI and the admin API.
+public enum AdminInput {
+    /// A date (`2026-12-31`, the start of that day in UTC) or an ISO 8601 instant.
+    public static func instant(_ text: String) -> Date? { InstantText.parse(text) }
+
+    /// A percentage with at most two decimals as basis points ("20" → 2,000).
+    public static func basisPoints(_ text: String) -> Int64? { ConfigurationReader.basisPoints(text) }
+
+    /// A token count, with an optional `k` or `M` suffix ("10M" → 10,000,000).
+    public static func tokens(_ text: String) -> Int64? {
+        let multiplier: Int64 = text.hasSuffix("M") ? 1_000_000 : text.hasSuffix("k") ? 1_000 : 1
+        let digits = multiplier == 1 ? Substring(text) : text.dropLast()
+        guard let value = Int64(digits), value > 0 else { return nil }
+        return value.multipliedReportingOverflow(by: multiplier).overflow ? nil : value * multiplier
+    }
+
+    /// Who holds funds, from a team name and a key id (at most one of them).
+    public static func holder(team: String?, key: String?) throws -> AccountStore.Holder {
+        switch (team, key) {
+        case (nil, nil): return .organization
+        case (let team?, nil): return .team(team)
+        case (nil, let key?): return .key(key)
+        default: throw AccountStoreError(.invalid, "give a team or a key, not both")
+        }
+    }
+
+    /// A budget from its parts, checked.
+    public static func budget(organization: Organization, scope: String, subject: String?, amount: String, period: String,
+                              hard: Bool, thresholds: String?, webhookURL: String?) throws -> Budget {
+        guard let scope = Budget.Scope(rawValue: scope) else {
+            throw AccountStoreError(.invalid, "scope must be one of: \(Budget.Scope.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let period = Budget.Period(rawValue: period) else {
+            throw AccountStoreError(.invalid, "period must be one of: \(Budget.Period.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let money = try? Money(decimal: amount, currency: organization.currency) else {
+            throw AccountStoreError(.invalid, "amount must be a decimal such as 100 or 12.50")
+        }
+        let subject = scope == .organization ? organization.id : scope == .session ? (subject ?? "*") : subject
+        guard let subject, !subject.isEmpty else { throw AccountStoreError(.invalid, "a \(scope.rawValue) budget needs a subject") }
+        var levels = [50, 80, 100]
+        if let thresholds {
+            let parsed = thresholds.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }) else {
+                throw AccountStoreError(.invalid, "thresholds are comma-separated percentages such as 50,80,100")
+            }
+            levels = parsed.compactMap { $0 }
+        }
+        if let webhookURL {
+            guard let url = URL(string: webhookURL), ["http", "https"].contains(url.scheme?.lowercased() ?? "") else {
+                throw AccountStoreError(.invalid, "webhook must be an http(s) URL")
+            }
+        }
+        return Budget(organizationID: organization.id, scope: scope, subject: subject, amount: money, period: period, hard: hard,
+                      thresholds: levels, webhookURL: webhookURL)
+    }
+}
