@@ -1,0 +1,127 @@
+"""Three `tollgate serve` processes on one PostgreSQL database hold one hard budget together."""
+import concurrent.futures
+import glob
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+
+BINARY = os.environ.get("TOLLGATE_BIN", ".build/debug/tollgate")
+POSTGRES = os.environ.get("TOLLGATE_TEST_POSTGRES")
+
+CONFIG = """\
+admin_token: replica-admin
+providers:
+  - name: sim-deepseek
+    kind: openai
+    base_url: {base_url}
+models:
+  - name: deepseek-chat
+    provider: sim-deepseek
+    tokenizer: deepseek_v3
+    price: {{currency: USD, input: 0.28, output: 0.42}}
+"""
+
+
+def psql(url, statement):
+    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"))
+    subprocess.run([binaries[-1] if binaries else "psql", url, "-q", "-c", statement], check=True, capture_output=True)
+
+
+def start_replica(config, database):
+    process = subprocess.Popen([BINARY, "serve", "--config", config, "--database", database, "--port", "0"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines: "queue.Queue[str]" = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stderr], daemon=True).start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            assert process.poll() is None, "a replica exited at start-up"
+            continue
+        found = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+        if found and "listening" in line:
+            return process, f"http://127.0.0.1:{found.group(1)}"
+    process.kill()
+    raise AssertionError("a replica did not start")
+
+
+def post(url, key, body):
+    request = urllib.request.Request(url + "/v1/chat/completions", data=json.dumps(body).encode(), method="POST",
+                                     headers={"content-type": "application/json", "authorization": f"Bearer {key}"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+@pytest.mark.skipif(not POSTGRES, reason="TOLLGATE_TEST_POSTGRES is unset (scripts/test sets it)")
+def test_three_replicas_hold_one_hard_budget_under_64_concurrent_requests(demo, tmp_path):
+    name = "tg_replicas_" + uuid.uuid4().hex[:12]
+    psql(POSTGRES, f"CREATE DATABASE {name}")
+    database = re.sub(r"/[^/]*$", f"/{name}", POSTGRES)
+    config = tmp_path / "tollgate.yaml"
+    config.write_text(CONFIG.format(base_url=demo.providers["sim-deepseek"]))
+    replicas = []
+    try:
+        def cli(*args):
+            result = subprocess.run([BINARY, *args, "--database", database], capture_output=True, text=True, timeout=60)
+            assert result.returncode == 0, result
+            return result.stdout
+
+        cli("migrate")
+        cli("orgs", "create", "acme")
+        cli("credits", "add", "--org", "acme", "--amount", "100")
+        key = cli("keys", "create", "--org", "acme").strip()
+        budget = 500_000  # nano-USD: about 17 worst cases, 30 actual answers
+        cli("budgets", "create", "--org", "acme", "--amount", "0.0005", "--period", "day")
+        replicas = [start_replica(str(config), database) for _ in range(3)]
+
+        def one(index):
+            url = replicas[index % 3][1]
+            return post(url, key, {"model": "deepseek-chat", "max_tokens": 50,
+                                   "messages": [{"role": "user", "content": f"Replica request {index}"}]})
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=64) as pool:
+            replies = list(pool.map(one, range(64)))
+        accepted = [body for status, body in replies if status == 200]
+        refused = [body for status, body in replies if status == 402]
+        assert accepted and refused
+        assert len(accepted) + len(refused) == 64, [status for status, _ in replies]
+        assert all(body["error"]["code"] == "budget_exceeded" for body in refused)
+        spent = sum(round(body["usage"]["cost"] * 1e9) for body in accepted)
+
+        time.sleep(0.5)  # settlements are written just after each response
+        request = urllib.request.Request(replicas[0][1] + "/admin/requests?org=acme&limit=1000",
+                                         headers={"authorization": "Bearer replica-admin"})
+        with urllib.request.urlopen(request) as response:
+            records = json.load(response)
+        assert len(records) == 64
+        largest_reservation = max(record["reserved"] for record in records)
+        recorded = sum(record["cost"]["nanos"] for record in records if record["status"] == 200)
+        assert abs(recorded - spent) <= len(accepted)  # the response's cost is a float
+        assert recorded <= budget + largest_reservation
+        assert all(record["settlement"] in ("posted", "posted_with_debt") for record in records if record["status"] == 200)
+    finally:
+        for process, _ in replicas:
+            process.send_signal(signal.SIGTERM)
+        for process, _ in replicas:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    verified = subprocess.run([BINARY, "ledger", "verify", "--database", database], capture_output=True, text=True)
+    assert verified.returncode == 0, verified
+    assert "0 pending open" in verified.stdout, verified.stdout
+    psql(POSTGRES, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
