@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Requests/s and latency of short non-streamed completions through the gateway to a fake provider,
-# against the same fake called directly, in one run on this machine.
+# against the same fake called directly and against the gateway with metering off (no ledger
+# reservation or settlement), in one run on this machine.
 #   bench/proxy-overhead.sh [DURATION_SECONDS] [CONNECTIONS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,12 +11,17 @@ command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteract
 swift build -c release --product tollgate >/dev/null
 BIN="$(swift build -c release --show-bin-path)/tollgate"
 OUT=$(mktemp)
+OFF=$(mktemp)
 LOG_LEVEL=warning "$BIN" demo --port 0 >"$OUT" 2>/dev/null &
 DEMO=$!
-trap 'kill $DEMO 2>/dev/null; wait $DEMO 2>/dev/null; rm -f "$OUT" "$LUA"' EXIT
-for _ in $(seq 100); do grep -q "Press Ctrl-C" "$OUT" && break; sleep 0.1; done
+LOG_LEVEL=warning "$BIN" demo --port 0 --no-metering >"$OFF" 2>/dev/null &
+DEMO_OFF=$!
+trap 'kill $DEMO $DEMO_OFF 2>/dev/null; wait $DEMO $DEMO_OFF 2>/dev/null; rm -f "$OUT" "$OFF" "$LUA"' EXIT
+for _ in $(seq 100); do grep -q "Press Ctrl-C" "$OUT" && grep -q "Press Ctrl-C" "$OFF" && break; sleep 0.1; done
 GATEWAY=$(sed -n 's/.*running on \(http:[^ ]*\).*/\1/p' "$OUT")
 KEY=$(sed -n 's/.*demo key: *\(tg-[^ ]*\).*/\1/p' "$OUT")
+UNMETERED=$(sed -n 's/.*running on \(http:[^ ]*\).*/\1/p' "$OFF")
+KEY_OFF=$(sed -n 's/.*demo key: *\(tg-[^ ]*\).*/\1/p' "$OFF")
 FAKE=$(sed -n 's/.*sim-deepseek at \(http:[^ ,]*\).*/\1/p' "$OUT")
 LUA=$(mktemp --suffix=.lua)
 cat >"$LUA" <<LUA
@@ -28,18 +34,24 @@ done = function(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout))
 end
 LUA
-run() { # URL MODEL
-    sed "s/MODEL/$2/" "$LUA" >"$LUA.run.lua"
+run() { # URL MODEL [KEY]
+    sed "s/MODEL/$2/; s/$KEY/${3:-$KEY}/" "$LUA" >"$LUA.run.lua"
     wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$LUA.run.lua" "$1" | grep RESULT
     rm -f "$LUA.run.lua"
 }
 # Warm up both paths, then measure.
 wrk -t1 -c4 -d2s -s <(sed "s/MODEL/deepseek-chat/" "$LUA") "$GATEWAY/v1/chat/completions" >/dev/null
+wrk -t1 -c4 -d2s -s <(sed "s/MODEL/deepseek-chat/; s/$KEY/$KEY_OFF/" "$LUA") "$UNMETERED/v1/chat/completions" >/dev/null
 direct=$(run "$FAKE/chat/completions" deepseek-chat)
+unmetered=$(run "$UNMETERED/v1/chat/completions" deepseek-chat "$KEY_OFF")
 gateway=$(run "$GATEWAY/v1/chat/completions" deepseek-chat)
 echo "wrk -t2 -c$CONNECTIONS -d${DURATION}s, release build, 2-core machine, non-streamed 16-token completions"
 printf '%-10s %12s %10s %10s %8s\n' path "requests/s" "p50 ms" "p99 ms" errors
 read -r _ drps dp50 dp99 derr <<<"$direct"
 read -r _ grps gp50 gp99 gerr <<<"$gateway"
-printf '%-10s %12s %10s %10s %8s\n' direct "$drps" "$dp50" "$dp99" "$derr" gateway "$grps" "$gp50" "$gp99" "$gerr"
+read -r _ urps up50 up99 uerr <<<"$unmetered"
+printf '%-10s %12s %10s %10s %8s\n' direct "$drps" "$dp50" "$dp99" "$derr" unmetered "$urps" "$up50" "$up99" "$uerr" \
+    gateway "$grps" "$gp50" "$gp99" "$gerr"
 awk -v g="$grps" -v d="$drps" -v gp="$gp50" -v dp="$dp50" 'BEGIN { printf "gateway/direct throughput %.2f, p50 added %.3f ms\n", g/d, gp-dp }'
+awk -v g="$grps" -v u="$urps" -v gp="$gp50" -v up="$up50" -v g9="$gp99" -v u9="$up99" \
+    'BEGIN { printf "metering (reserve + settle): throughput metered/unmetered %.2f, p50 added %.3f ms, p99 added %.3f ms\n", g/u, gp-up, g9-u9 }'

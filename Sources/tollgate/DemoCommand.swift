@@ -15,6 +15,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "The port to listen on.") var port: Int = 8080
     @Option(help: "The address to listen on.") var host: String = "127.0.0.1"
     @Option(help: "Where to keep the demo database (default: a fresh file in a temporary folder).") var database: String?
+    @Flag(help: "Price and record requests without reserving or settling them on the ledger (for comparing).") var noMetering = false
 
     func run() async throws {
         try await reportingFailure {
@@ -36,6 +37,7 @@ struct DemoCommand: AsyncParsableCommand {
                 configuration.host = host
                 configuration.port = port
                 configuration.adminToken = adminToken
+                configuration.metering.enabled = !noMetering
                 let store = try await Database.open(url, logger: logger)
                 let accounts = AccountStore(database: store)
                 var organization = try await accounts.organization(named: "demo")
