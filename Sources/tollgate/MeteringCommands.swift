@@ -13,6 +13,14 @@ private func withOrganization(_ options: DatabaseOptions, _ name: String,
     }
 }
 
+private func describe(_ budget: Budget) -> String {
+    "\(budget.id)\t\(budget.scope.rawValue) \(budget.subject)\t\(budget.amount) per \(budget.period.rawValue)\t\(budget.hard ? "hard" : "soft")"
+}
+
+private func describe(_ team: Team) -> String {
+    "\(team.name)\trpm \(team.requestsPerMinute.map(String.init) ?? "-")\ttpm \(team.tokensPerMinute.map(String.init) ?? "-")"
+}
+
 struct TeamsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "teams", abstract: "Teams of keys and their rate limits.",
                                                     subcommands: [SetLimits.self, List.self])
@@ -29,7 +37,7 @@ struct TeamsCommand: AsyncParsableCommand {
             try await reportingFailure {
                 try await withOrganization(databaseOptions, org) { accounts, organization in
                     let team = try await accounts.setTeam(name, of: organization, requestsPerMinute: rpm, tokensPerMinute: tpm)
-                    print("\(team.name)\trpm \(team.requestsPerMinute.map(String.init) ?? "-")\ttpm \(team.tokensPerMinute.map(String.init) ?? "-")")
+                    print(describe(team))
                 }
             }
         }
@@ -44,7 +52,7 @@ struct TeamsCommand: AsyncParsableCommand {
             try await reportingFailure {
                 try await withOrganization(databaseOptions, org) { accounts, organization in
                     for team in try await accounts.teams(of: organization) {
-                        print("\(team.name)\trpm \(team.requestsPerMinute.map(String.init) ?? "-")\ttpm \(team.tokensPerMinute.map(String.init) ?? "-")")
+                        print(describe(team))
                     }
                 }
             }
@@ -75,7 +83,7 @@ struct BudgetsCommand: AsyncParsableCommand {
                     let budget = try AdminInput.budget(organization: organization, scope: scope, subject: subject, amount: amount,
                                                        period: period, hard: !soft, thresholds: thresholds, webhookURL: webhook)
                     try await BudgetStore(database: accounts.database).create(budget)
-                    print("\(budget.id)\t\(budget.scope.rawValue) \(budget.subject)\t\(budget.amount) per \(budget.period.rawValue)\t\(budget.hard ? "hard" : "soft")")
+                    print(describe(budget))
                 }
             }
         }
@@ -90,7 +98,7 @@ struct BudgetsCommand: AsyncParsableCommand {
             try await reportingFailure {
                 try await withOrganization(databaseOptions, org) { accounts, organization in
                     for budget in try await BudgetStore(database: accounts.database).budgets(of: organization.id) {
-                        print("\(budget.id)\t\(budget.scope.rawValue) \(budget.subject)\t\(budget.amount) per \(budget.period.rawValue)\t\(budget.hard ? "hard" : "soft")")
+                        print(describe(budget))
                     }
                 }
             }

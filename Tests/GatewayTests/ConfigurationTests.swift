@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import Pricing
 import Testing
 import TollgateCore
 
@@ -40,6 +41,42 @@ import TollgateCore
         #expect(try configuration.cost(of: usage, for: model, at: Date()).description == "1.148000000 USD")
         #expect(model.capabilities == ["tools", "json"])
         #expect(configuration.routes.first?.candidates == ["deepseek-chat"])
+    }
+
+    @Test func meteringSessionsAndPriceListsAreReadAndPriceListsSetSellPrices() throws {
+        let configuration = try load(Self.valid + """
+
+            metering: {enabled: false, max_reserved_output_tokens: 2048, reservation_timeout_seconds: 60, time_zone: Asia/Shanghai}
+            sessions: {max_requests_per_minute: 30, max_tokens_per_minute: 500000}
+            price_lists:
+              resale:
+                markup_percent: 12.5
+                prices:
+                  deepseek-chat: {currency: USD, input: 0.5, output: 1}
+              plus: {markup_percent: 20}
+            """)
+        #expect(configuration.metering.enabled == false)
+        #expect(configuration.metering.maxReservedOutputTokens == 2048)
+        #expect(configuration.metering.reservationTimeout == .seconds(60))
+        #expect(configuration.metering.timeZone.identifier == "Asia/Shanghai")
+        #expect(configuration.metering.sessionRequestsPerMinute == 30)
+        #expect(configuration.metering.sessionTokensPerMinute == 500_000)
+        let model = try #require(configuration.model(named: "deepseek-chat"))
+        let usage = BillableUsage(tokens: TokenUsage(input: 1_000_000, output: 1_000_000))
+        let at = Date()
+        func sell(_ organization: Organization) throws -> String {
+            try configuration.sellCost(of: usage, for: model, at: at, organization: organization).description
+        }
+        // Cost 0.70; the list's own price 1.50; 20% markup 0.84; the organization's own 7.5% 0.7525.
+        #expect(try sell(Organization(id: "a", name: "a", currency: .usd)) == "0.700000000 USD")
+        #expect(try sell(Organization(id: "b", name: "b", currency: .usd, priceList: "resale")) == "1.500000000 USD")
+        #expect(try sell(Organization(id: "c", name: "c", currency: .usd, priceList: "plus")) == "0.840000000 USD")
+        #expect(try sell(Organization(id: "d", name: "d", currency: .usd, markupBasisPoints: 750)) == "0.752500000 USD")
+        #expect(configuration.priceLists["resale"]?.markupBasisPoints == 1_250)
+
+        #expect(throws: ConfigurationError.self) { try load(Self.valid + "\nprice_lists: {x: {markup_percent: lots}}") }
+        #expect(throws: ConfigurationError.self) { try load(Self.valid + "\nmetering: {time_zone: Mars/Olympus}") }
+        #expect(throws: ConfigurationError.self) { try load(Self.valid + "\nprice_lists: {x: {prices: {gpt-9: {currency: USD, input: 1, output: 1}}}}") }
     }
 
     /// Each bad line, and the one-line error it must give: file, line, key path, what is wrong.
