@@ -137,8 +137,10 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "TollgateTesting", "Providers", "Storage", "TollgateCore", "Tokenizers", "Pricing",
+                "Gateway", "TollgateTesting", "Providers", "Storage", "TollgateCore", "Tokenizers", "Pricing", "Ledger",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "SQLKit", package: "sql-kit"),

@@ -10,7 +10,7 @@ import Foundation
 extension ConfigurationReader {
     func metering(_ node: Node, into metering: inout MeteringConfiguration) throws(ConfigurationError) {
         let fields = try mapping(node, "metering", allowed: ["enabled", "max_reserved_output_tokens", "reservation_timeout_seconds",
-                                                             "time_zone"])
+                                                             "time_zone", "alert_secret"])
         if let value = fields["enabled"] { metering.enabled = try boolean(value, "metering.enabled") }
         if let value = fields["max_reserved_output_tokens"] {
             metering.maxReservedOutputTokens = try integer(value, "metering.max_reserved_output_tokens", range: 1...10_000_000)
@@ -18,6 +18,7 @@ extension ConfigurationReader {
         if let value = fields["reservation_timeout_seconds"] {
             metering.reservationTimeout = .seconds(try integer(value, "metering.reservation_timeout_seconds", range: 10...86_400))
         }
+        if let value = fields["alert_secret"] { metering.alertSecret = try string(value, "metering.alert_secret") }
         if let value = fields["time_zone"] {
             let name = try string(value, "metering.time_zone")
             guard let zone = TimeZone(identifier: name) else {

@@ -17,6 +17,11 @@ public struct MeteringConfiguration: Sendable {
     public var reservationTimeout: Duration = .seconds(900)
     /// The time zone budget periods follow (a day starts at its midnight). Default UTC.
     public var timeZone: TimeZone = TimeZone(identifier: "UTC")!
+    /// The secret budget alert webhooks are signed with (HMAC-SHA256); unsigned without one.
+    public var alertSecret: String?
+    /// The first delay before a failed alert is posted again; it doubles each time, up to a
+    /// minute, for 8 attempts. Default 1 s.
+    public var alertRetryDelay: Duration = .seconds(1)
     /// The runaway guard: an agent session (`x-tollgate-session`) that asks for more than this per
     /// minute is refused with 429 until it slows down. Off when `nil`.
     public var sessionRequestsPerMinute: Int64?

@@ -20,6 +20,8 @@ public final class RequestRecordWriter: Service, Sendable {
     private let store: RequestRecordStore
     private let ledger: SQLLedgerStore?
     private let batchSize: Int
+    /// Told the budget legs of each batch's settlements once they have committed (budget alerts).
+    private let onSettled: @Sendable ([Reservation.BudgetLeg]) -> Void
     private let logger: Logger
     private let pending = Mutex<[Entry]>([])
     /// One flush at a time, so a flush that returns has seen every earlier record written.
@@ -27,12 +29,18 @@ public final class RequestRecordWriter: Service, Sendable {
     private let wakeUps: AsyncStream<Void>
     private let wakeUp: AsyncStream<Void>.Continuation
 
-    public init(store: RequestRecordStore, ledger: SQLLedgerStore? = nil, batchSize: Int = 256, logger: Logger) {
+    init(store: RequestRecordStore, ledger: SQLLedgerStore?, batchSize: Int = 256,
+         onSettled: @escaping @Sendable ([Reservation.BudgetLeg]) -> Void, logger: Logger) {
         self.store = store
         self.ledger = ledger
+        self.onSettled = onSettled
         self.batchSize = max(1, batchSize)
         self.logger = logger
         (wakeUps, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    public convenience init(store: RequestRecordStore, batchSize: Int = 256, logger: Logger) {
+        self.init(store: store, ledger: nil, batchSize: batchSize, onSettled: { _ in }, logger: logger)
     }
 
     /// Queues a record for writing; never waits on the database.
@@ -96,6 +104,8 @@ public final class RequestRecordWriter: Service, Sendable {
                     }
                     try await store.insert(records, in: sql)
                 }
+                let legs = batch.compactMap { $0.settlement }.filter { $0.charge != nil }.flatMap(\.reservation.budgets)
+                if !legs.isEmpty { onSettled(legs) }
                 return
             } catch {
                 logger.warning("could not write request records, will retry",

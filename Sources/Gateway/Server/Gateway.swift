@@ -22,6 +22,8 @@ public struct Gateway: Sendable {
     public let requestRecords: RequestRecordStore
     public let recordWriter: RequestRecordWriter
     public let budgets: BudgetStore
+    /// Posts budget alerts when spending passes a threshold.
+    public let alerts: BudgetAlerts
     /// Releases reservations past their timeout and expired funds, at start-up and then every 10 s.
     public let expiry: ExpiryService
     public let upstream: UpstreamClient
@@ -38,8 +40,11 @@ public struct Gateway: Sendable {
         self.database = database
         self.accounts = AccountStore(database: database)
         self.requestRecords = RequestRecordStore(database: database)
+        let alerts = BudgetAlerts(database: database, ledger: accounts.ledger, httpClient: httpClient,
+                                  secret: configuration.metering.alertSecret, retryDelay: configuration.metering.alertRetryDelay, logger: logger)
+        self.alerts = alerts
         self.recordWriter = RequestRecordWriter(store: requestRecords, ledger: configuration.metering.enabled ? accounts.ledger : nil,
-                                                batchSize: configuration.recordBatchSize, logger: logger)
+                                                batchSize: configuration.recordBatchSize, onSettled: { alerts.settled($0) }, logger: logger)
         self.budgets = BudgetStore(database: database)
         self.expiry = ExpiryService(store: accounts.ledger, logger: logger) { LedgerChart.breakage($0.unit) }
         self.meter = configuration.metering.enabled
@@ -76,14 +81,15 @@ public struct Gateway: Sendable {
                     onServerRunning: onServerRunning, logger: logger)
     }
 
-    /// Every long-running part in start order: database, ledger expiry, record writer, HTTP server.
+    /// Every long-running part in start order: database, ledger expiry, budget alerts, record
+    /// writer, HTTP server.
     ///
     /// The expiry service's first sweep is the crash recovery: reservations left pending by a
     /// process that died are released once their timeout has passed. (A request's settlement and
     /// its record commit in one transaction, so no request is ever recorded and left unsettled.)
     public func services(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> [any Service] {
         var services: [any Service] = [DatabaseService(database: database)]
-        if configuration.metering.enabled { services.append(expiry) }
+        if configuration.metering.enabled { services += [expiry, alerts] }
         return services + [recordWriter, application(onServerRunning: onServerRunning)]
     }
 
