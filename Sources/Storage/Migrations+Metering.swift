@@ -69,3 +69,20 @@ extension Migrations {
         "CREATE INDEX request_records_session ON request_records(org_id, session_id)",
     ])
 }
+
+extension Migrations {
+    /// Rate-limit usage each replica shares with the others: its last minute's requests and
+    /// tokens per limited subject, refreshed a few times a second.
+    static let rateSharing = Migration(version: 4, name: "rate limits shared across replicas", statements: [
+        """
+        CREATE TABLE rate_usage (
+            subject TEXT NOT NULL,
+            replica TEXT NOT NULL,
+            requests BIGINT NOT NULL,
+            tokens BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            PRIMARY KEY (subject, replica)
+        )
+        """,
+    ])
+}

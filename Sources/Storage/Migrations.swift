@@ -82,6 +82,7 @@ public enum Migrations {
         ]),
         Migrations.ledger,
         Migrations.metering,
+        Migrations.rateSharing,
     ]
 
     /// Applies every migration the database has not seen yet.

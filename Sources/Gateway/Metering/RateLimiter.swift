@@ -1,12 +1,14 @@
 import Synchronization
 
 /// Requests and tokens per minute, per key, team and agent session, over a sliding minute of
-/// one-second buckets, in this process.
+/// one-second buckets.
 ///
 /// A request is admitted against every limit that applies to it at once, or against none. Its
 /// tokens count first as the estimate known before the call (the input) and are corrected to the
-/// actual total when it is settled. With several replicas each keeps its own window, so a limit
-/// holds per replica: N replicas behind a balancer admit up to N times a limit in a minute.
+/// actual total when it is settled. Replicas share their windows through the database
+/// (`RateSharing`): a request is checked against this process's window plus what the others
+/// last published, so a limit can be passed only by what other replicas admitted since they last
+/// shared (a fraction of a second).
 final class RateLimiter: Sendable {
     /// One limit on one subject.
     struct Limit: Sendable, Hashable {
@@ -63,6 +65,8 @@ final class RateLimiter: Sendable {
     }
 
     private let windows = Mutex<[String: Window]>([:])
+    /// What the other replicas last published, by subject: their last minute's requests and tokens.
+    private let others = Mutex<[String: (requests: Int64, tokens: Int64)]>([:])
     private let clock: @Sendable () -> Int64
 
     /// - Parameter now: seconds on a monotonic clock (tests inject their own).
@@ -83,24 +87,44 @@ final class RateLimiter: Sendable {
         let limits = limits.filter { $0.requestsPerMinute != nil || $0.tokensPerMinute != nil }
         if limits.isEmpty { return }
         let now = clock()
+        let others = self.others.withLock { others in limits.map { others[$0.subject] ?? (0, 0) } }
         let refusal = windows.withLock { windows -> Refusal? in
-            for limit in limits {
+            if windows.count > 100_000 { windows = windows.filter { $0.value.buckets.last.map { $0.second > now - 60 } ?? false } }
+            for (limit, elsewhere) in zip(limits, others) {
                 var window = windows[limit.subject] ?? Window()
                 window.trim(now: now)
                 windows[limit.subject] = window
-                if let rpm = limit.requestsPerMinute, window.requests + 1 > rpm {
+                if let rpm = limit.requestsPerMinute, window.requests + elsewhere.requests + 1 > rpm {
                     return Refusal(subject: limit.subject, dimension: "requests", limit: rpm,
-                                   retryAfterSeconds: window.wait(for: 1, limit: rpm, value: \.requests, now: now))
+                                   retryAfterSeconds: window.wait(for: 1 + elsewhere.requests, limit: rpm, value: \.requests, now: now))
                 }
-                if let tpm = limit.tokensPerMinute, window.tokens + tokens > tpm {
+                if let tpm = limit.tokensPerMinute, window.tokens + elsewhere.tokens + tokens > tpm {
                     return Refusal(subject: limit.subject, dimension: "tokens", limit: tpm,
-                                   retryAfterSeconds: window.wait(for: tokens, limit: tpm, value: \.tokens, now: now))
+                                   retryAfterSeconds: window.wait(for: tokens + elsewhere.tokens, limit: tpm, value: \.tokens, now: now))
                 }
             }
             for limit in limits { windows[limit.subject]?.add(requests: 1, tokens: tokens, now: now) }
             return nil
         }
         if let refusal { throw refusal }
+    }
+
+    /// This process's last minute per subject, for the other replicas (subjects with nothing in
+    /// the window are left out).
+    func usage() -> [(subject: String, requests: Int64, tokens: Int64)] {
+        let now = clock()
+        return windows.withLock { windows in
+            windows.compactMap { subject, window in
+                var window = window
+                window.trim(now: now)
+                return window.buckets.isEmpty ? nil : (subject, window.requests, window.tokens)
+            }
+        }
+    }
+
+    /// Replaces what the other replicas are known to have used.
+    func setOthers(_ usage: [String: (requests: Int64, tokens: Int64)]) {
+        others.withLock { $0 = usage }
     }
 
     /// Corrects the tokens counted for an admitted request (actual less estimated).

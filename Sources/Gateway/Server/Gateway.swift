@@ -30,7 +30,9 @@ public struct Gateway: Sendable {
     /// Every tokenizer, loaded once on first use, shared by all requests.
     public let encodings: EncodingStore
     let meter: Meter?
-    let limiter = RateLimiter()
+    let limiter: RateLimiter
+    /// Shares rate-limit windows with the other replicas on the same database.
+    let rateSharing: RateSharing
     let logger: Logger
 
     /// - Parameter encodings: the tokenizers to share (default: a new store for this gateway).
@@ -46,6 +48,8 @@ public struct Gateway: Sendable {
         self.recordWriter = RequestRecordWriter(store: requestRecords, ledger: configuration.metering.enabled ? accounts.ledger : nil,
                                                 batchSize: configuration.recordBatchSize, onSettled: { alerts.settled($0) }, logger: logger)
         self.budgets = BudgetStore(database: database)
+        self.limiter = RateLimiter()
+        self.rateSharing = RateSharing(database: database, limiter: limiter, logger: logger)
         self.expiry = ExpiryService(store: accounts.ledger, logger: logger) { LedgerChart.breakage($0.unit) }
         self.meter = configuration.metering.enabled
             ? Meter(chart: accounts.chart, commit: GroupCommit(store: accounts.ledger), budgets: budgets,
@@ -82,7 +86,7 @@ public struct Gateway: Sendable {
     }
 
     /// Every long-running part in start order: database, ledger expiry, budget alerts, record
-    /// writer, HTTP server.
+    /// writer, rate-limit sharing, HTTP server.
     ///
     /// The expiry service's first sweep is the crash recovery: reservations left pending by a
     /// process that died are released once their timeout has passed. (A request's settlement and
@@ -90,7 +94,7 @@ public struct Gateway: Sendable {
     public func services(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> [any Service] {
         var services: [any Service] = [DatabaseService(database: database)]
         if configuration.metering.enabled { services += [expiry, alerts] }
-        return services + [recordWriter, application(onServerRunning: onServerRunning)]
+        return services + [recordWriter, rateSharing, application(onServerRunning: onServerRunning)]
     }
 
     /// `GET /v1/models`: the models and routes this key may use, in OpenAI's list format.
