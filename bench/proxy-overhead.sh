@@ -34,14 +34,14 @@ done = function(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.timeout))
 end
 LUA
-run() { # URL MODEL [KEY]
+run() { # URL MODEL [KEY] [SECONDS]
     sed "s/MODEL/$2/; s/$KEY/${3:-$KEY}/" "$LUA" >"$LUA.run.lua"
-    wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$LUA.run.lua" "$1" | grep RESULT
+    wrk -t2 -c"$CONNECTIONS" -d"${4:-$DURATION}s" --latency -s "$LUA.run.lua" "$1" | grep RESULT
     rm -f "$LUA.run.lua"
 }
-# Warm up both paths, then measure.
-wrk -t1 -c4 -d2s -s <(sed "s/MODEL/deepseek-chat/" "$LUA") "$GATEWAY/v1/chat/completions" >/dev/null
-wrk -t1 -c4 -d2s -s <(sed "s/MODEL/deepseek-chat/; s/$KEY/$KEY_OFF/" "$LUA") "$UNMETERED/v1/chat/completions" >/dev/null
+# Warm up both gateways (the first request loads the tokenizer's vocabulary, about 0.3 s), then measure.
+run "$GATEWAY/v1/chat/completions" deepseek-chat "$KEY" 2 >/dev/null
+run "$UNMETERED/v1/chat/completions" deepseek-chat "$KEY_OFF" 2 >/dev/null
 direct=$(run "$FAKE/chat/completions" deepseek-chat)
 unmetered=$(run "$UNMETERED/v1/chat/completions" deepseek-chat "$KEY_OFF")
 gateway=$(run "$GATEWAY/v1/chat/completions" deepseek-chat)
