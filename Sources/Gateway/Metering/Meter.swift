@@ -1,5 +1,6 @@
 import Ledger
 import Logging
+import Synchronization
 import TollgateCore
 
 #if canImport(FoundationEssentials)
@@ -25,6 +26,22 @@ struct Meter: Sendable {
     /// How long a reservation may stay pending before the expiry service releases it.
     let reservationTimeout: Duration
     let logger: Logger
+    /// Each owner's funds as last read, with this process's reservations since applied: what a
+    /// reservation is planned from, so the request path does not read the ledger. A stale plan
+    /// costs nothing but a retry — the ledger checks every limit itself and refuses a plan that no
+    /// longer fits, and the owner's funds are then read afresh.
+    let funds: FundsCache
+
+    init(chart: LedgerChart, commit: GroupCommit, budgets: BudgetStore, calendar: BudgetCalendar, reservationTimeout: Duration,
+         fundsLifetime: Duration = .seconds(1), logger: Logger) {
+        self.chart = chart
+        self.commit = commit
+        self.budgets = budgets
+        self.calendar = calendar
+        self.reservationTimeout = reservationTimeout
+        self.logger = logger
+        self.funds = FundsCache(lifetime: fundsLifetime)
+    }
 
     /// What the request could cost at most.
     struct Estimate: Sendable, Hashable {
@@ -47,9 +64,15 @@ struct Meter: Sendable {
         let timeout = reservationTimeout.components.seconds * 1000
 
         var lastRefusal: TransferError?
-        for _ in 0..<5 {
+        for attempt in 0..<5 {
             let now = chart.store.now()
+            if attempt > 0 { self.funds.forget(owners) }
             guard let payer = try await choosePayer(owners, model: model.name, currency: currency, estimate: estimate, now: now) else {
+                if attempt == 0 {
+                    // Perhaps only the cache is short (credit added elsewhere): read afresh once.
+                    self.funds.forget(owners)
+                    if try await choosePayer(owners, model: model.name, currency: currency, estimate: estimate, now: now) != nil { continue }
+                }
                 throw GatewayError.paymentRequired(
                     "The prepaid credit of '\(organization.name)' cannot cover this request's worst case (\(estimate.sell), "
                         + "\(estimate.tokens) tokens). Add credit or a token package, or lower max_tokens.",
@@ -75,6 +98,7 @@ struct Meter: Sendable {
             if requests.isEmpty { return reservation }
             do {
                 try await commit.submit(linked: requests)
+                self.funds.reserved(payer.parts, owner: payer.owner)
                 return reservation
             } catch let error as TransferError where error.reason == .exceedsCredits || error.reason == .accountExpired {
                 if error.index >= funds.count {
@@ -99,7 +123,7 @@ struct Meter: Sendable {
     /// The first owner whose funds cover the estimate: a token package for the model, else money.
     private func choosePayer(_ owners: [AccountOwner], model: String, currency: Currency, estimate: Estimate, now: Int64) async throws -> Payer? {
         for owner in owners {
-            let accounts = try await chart.store.accounts(owner: owner)
+            let accounts = try await self.funds.accounts(of: owner, store: chart.store)
             if accounts.isEmpty { continue }
             let packages = PrepaidFunds.drawingOrder(accounts, unit: LedgerChart.tokenUnit(model), model: model, at: now)
             if estimate.tokens > 0, let parts = PrepaidFunds.split(estimate.tokens, across: packages) {
@@ -164,6 +188,37 @@ struct Meter: Sendable {
             "The \(period) budget of \(subject) (\(budget.budget.amount), budget \(budget.budget.id)) cannot cover this request's "
                 + "worst-case cost of \(worstCase): \(left?.description ?? "nothing") left.",
             code: budget.budget.scope == .session ? "session_budget_exceeded" : "budget_exceeded")
+    }
+}
+
+/// Owners' funds as last read plus this process's reservations since (see `Meter.funds`).
+final class FundsCache: Sendable {
+    let lifetime: Duration
+    private let entries = Mutex<[AccountOwner: (accounts: [Account], expires: ContinuousClock.Instant)]>([:])
+
+    init(lifetime: Duration) { self.lifetime = lifetime }
+
+    func accounts(of owner: AccountOwner, store: SQLLedgerStore) async throws -> [Account] {
+        let now = ContinuousClock.now
+        if let entry = entries.withLock({ $0[owner] }), entry.expires > now { return entry.accounts }
+        let accounts = try await store.accounts(owner: owner)
+        entries.withLock { $0[owner] = (accounts, now + lifetime) }
+        return accounts
+    }
+
+    /// Counts a reservation against the cached funds, so the next plan sees it.
+    func reserved(_ parts: [(accountID: String, amount: Int64)], owner: AccountOwner) {
+        entries.withLock { entries in
+            guard var entry = entries[owner] else { return }
+            for part in parts {
+                if let index = entry.accounts.firstIndex(where: { $0.id == part.accountID }) { entry.accounts[index].debitsPending += part.amount }
+            }
+            entries[owner] = entry
+        }
+    }
+
+    func forget(_ owners: [AccountOwner]) {
+        entries.withLock { entries in for owner in owners { entries.removeValue(forKey: owner) } }
     }
 }
 
