@@ -7,7 +7,7 @@ import TollgateCore
 struct LedgerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ledger", abstract: "The ledger of money and prepaid tokens.",
-        subcommands: [Verify.self, Load.self])
+        subcommands: [Verify.self, LedgerAccountsCommand.self, LedgerTransferCommand.self, LedgerPayCommand.self, Load.self])
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -3,6 +3,7 @@ import Foundation
 import Ledger
 import SQLKit
 import Storage
+import TollgateCore
 
 struct StatementCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,15 +27,42 @@ struct StatementCommand: AsyncParsableCommand {
 
 struct SettlementCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "settlement", abstract: "A provider's settlement statement for a period: what is owed to it and what was paid.")
+        commandName: "settlement",
+        abstract: "A provider's settlement for a period: owed at the start, accrued, paid, owed at the end; reconciled with its invoice.")
     @OptionGroup var databaseOptions: DatabaseOptions
     @Option(help: "The provider, as named in the configuration.") var provider: String
     @OptionGroup var period: StatementPeriod
+    @Option(help: "The provider's invoiced total for the period, as CURRENCY:AMOUNT (USD:120.50); exit 1 if it differs from the ledger.")
+    var invoice: [String] = []
+
+    func validate() throws {
+        for item in invoice {
+            let parts = item.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, let currency = Currency(knownCode: String(parts[0])),
+                  (try? Money(decimal: String(parts[1]), currency: currency)) != nil
+            else { throw ValidationError("--invoice: expected CURRENCY:AMOUNT such as USD:120.50") }
+        }
+    }
 
     func run() async throws {
         try await reportingFailure {
             try await databaseOptions.withDatabase { database in
-                print(try await period.render(owner: AccountOwner(.provider, provider), database: database), terminator: "")
+                var invoiced: [String: Int64] = [:]
+                for item in invoice {
+                    let parts = item.split(separator: ":", maxSplits: 1)
+                    invoiced[String(parts[0])] = try Money(decimal: String(parts[1]), currency: Currency(knownCode: String(parts[0]))!).nanos
+                }
+                let settlement = try await ProviderSettlement.build(
+                    store: SQLLedgerStore(database: database), provider: provider,
+                    from: StatementPeriod.instant(period.from)!, to: StatementPeriod.instant(period.to)!, invoiced: invoiced)
+                if settlement.accounts.isEmpty { throw CommandFailure("provider:\(provider) has no ledger accounts") }
+                print(try StatementFormat(rawValue: period.format)!.render(settlement), terminator: "")
+                if !settlement.reconciles {
+                    let differences = settlement.accounts.compactMap { line in
+                        line.difference.flatMap { $0 == 0 ? nil : "\(line.unit) invoice − ledger = \($0) nano-units" }
+                    }
+                    throw CommandFailure("the invoice does not match the ledger: " + differences.joined(separator: "; "))
+                }
             }
         }
     }

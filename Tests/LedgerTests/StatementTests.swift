@@ -31,4 +31,40 @@ import TollgateCore
             #expect(try StatementFormat.json.render(statement).contains("\"closing\" : 9996765432"))
         }
     }
+
+    @Test(arguments: Backend.allCases)
+    func roundingRemaindersCarryIntoTheNextStatementSoRoundedMovementsAddUp(backend: Backend) async throws {
+        try await LedgerFixture.with(backend) { f in
+            let a = try await f.standardAccounts(prepaid: 10_000_000_000)
+            var bounds = [f.clock.now() + 1]
+            var exact: [Int64] = []
+            // Ten periods of odd usage: each statement's exact movement is not a whole number of cents.
+            for period in 0..<10 {
+                f.clock.advance(milliseconds: 10)
+                let amount = Int64(3_333_333 + period * 1_234_567)
+                try await f.store.submit(.single(debit: a.customer, credit: a.revenue, amount: amount, code: .usage))
+                exact.append(amount)
+                f.clock.advance(milliseconds: 10)
+                bounds.append(f.clock.now() + 1)
+            }
+            var statements: [AccountStatement] = []
+            for (from, to) in zip(bounds, bounds.dropFirst()) {
+                let statement = try await Statement.build(store: f.store, owner: AccountOwner(.organization, "acme"), from: from, to: to)
+                statements.append(try #require(statement.accounts.first))
+            }
+            for (previous, next) in zip(statements, statements.dropFirst()) {
+                // What one statement's rounding left over is where the next one starts.
+                #expect(next.openingRounded?.remainderNanos == previous.closingRounded?.remainderNanos)
+                #expect(next.openingRounded?.rounded == previous.closingRounded?.rounded)
+            }
+            let movements = statements.compactMap(\.movementRoundedMinor)
+            let first = try #require(statements.first?.openingRounded?.minorUnits)
+            let last = try #require(statements.last?.closingRounded?.minorUnits)
+            #expect(movements.count == 10)
+            #expect(movements.reduce(0, +) == last - first)
+            // Rounding each period's own total instead would drift from the balance.
+            let naive = exact.map { ($0 + 5_000_000) / 10_000_000 }.reduce(0, +)
+            #expect(naive != first - last)
+        }
+    }
 }

@@ -96,3 +96,31 @@ def test_metering_commands_manage_teams_credit_packages_budgets_and_sessions(tmp
     assert session.returncode == 0 and "session run-1: 0 requests" in session.stdout
     verified = run("ledger", "verify", db=db)
     assert verified.returncode == 0, verified
+
+
+def test_ledger_accounts_transfers_payments_and_settlement_reconciliation(tmp_path):
+    db = f"sqlite:{tmp_path}/l.db"
+    assert run("migrate", db=db).returncode == 0
+    for args in (["--id", "provider:deepseek:USD:payable", "--unit", "USD", "--owner", "provider:deepseek", "--kind", "liability"],
+                 ["--id", "platform:USD:usage", "--unit", "USD", "--owner", "platform:USD", "--kind", "liability"]):
+        created = run("ledger", "accounts", "create", *args, db=db)
+        assert created.returncode == 0, created
+    again = run("ledger", "accounts", "create", "--id", "platform:USD:usage", "--unit", "USD", "--owner", "platform:USD",
+                "--kind", "asset", db=db)
+    assert again.returncode == 1 and "kind" in again.stderr
+    assert run("ledger", "accounts", "create", "--id", "x", "--unit", "USD", "--owner", "nobody", "--kind", "asset", db=db).returncode == 2
+    moved = run("ledger", "transfer", "--debit", "platform:USD:usage", "--credit", "provider:deepseek:USD:payable",
+                "--amount", "12.5", "--code", "usage", db=db)
+    assert moved.returncode == 0 and "12500000000 USD" in moved.stdout, moved
+    paid = run("ledger", "pay", "--provider", "deepseek", "--amount", "10", "--reference", "INV-1", db=db)
+    assert paid.returncode == 0 and "still owed 2.500000000 USD" in paid.stdout, paid
+    listed = run("ledger", "accounts", "list", "--owner", "provider:deepseek", db=db)
+    assert "provider:deepseek:USD:payable\tUSD\tprovider:deepseek\tliability\tbalance 2500000000" in listed.stdout
+
+    period = ["--provider", "deepseek", "--from", "2000-01-01", "--to", "2999-01-01"]
+    agreed = run("settlement", *period, "--invoice", "USD:12.50", "--format", "csv", db=db)
+    assert agreed.returncode == 0, agreed
+    assert "provider:deepseek:USD:payable,USD,0,12500000000,1,10000000000,0,2500000000,2.50,12500000000,0" in agreed.stdout
+    disputed = run("settlement", *period, "--invoice", "USD:12.60", db=db)
+    assert disputed.returncode == 1 and "USD invoice − ledger = 100000000 nano-units" in disputed.stderr
+    assert run("ledger", "verify", db=db).returncode == 0

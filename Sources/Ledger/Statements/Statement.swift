@@ -3,9 +3,11 @@ import TollgateCore
 /// An owner's statement for a period `[from, to)`: per account, the opening balance, every
 /// transfer that moved posted funds, and the closing balance.
 ///
-/// Balances are exact (nano-units or tokens). Only the closing total is also shown rounded to the
-/// currency's minor unit (half-even), with the remainder carried, so a statement never rounds
-/// before adding up.
+/// Balances are exact (nano-units or tokens). Only totals are also shown rounded to the currency's
+/// minor unit (half-even): the opening and closing balances, and the period's movement as the
+/// difference of the two rounded balances — so what one statement's rounding leaves over
+/// (`remainderNanos`) is carried into the next one instead of being lost, and the rounded
+/// movements of consecutive statements add up exactly to the rounded change over all of them.
 public struct Statement: Sendable, Hashable, Codable {
     public var owner: String
     public var from: Int64
@@ -36,6 +38,7 @@ public struct Statement: Sendable, Hashable, Codable {
             sections.append(AccountStatement(
                 accountID: account.id, unit: account.unit, kind: account.kind.rawValue, opening: opening,
                 debits: debits, credits: credits, closing: balance, lines: lines,
+                openingRounded: StatementRounding(unit: account.unit, amount: opening),
                 closingRounded: StatementRounding(unit: account.unit, amount: balance)))
         }
         return Statement(owner: owner.description, from: from, to: to, accounts: sections)
@@ -53,8 +56,18 @@ public struct AccountStatement: Sendable, Hashable, Codable {
     public var credits: Int64
     public var closing: Int64
     public var lines: [StatementLine]
+    /// The opening balance at the currency's minor unit, when the unit is a known currency; its
+    /// remainder is the one the previous statement carried over.
+    public var openingRounded: StatementRounding?
     /// The closing balance at the currency's minor unit, when the unit is a known currency.
     public var closingRounded: StatementRounding?
+
+    /// The period's movement at the currency's minor unit: rounded closing less rounded opening, so
+    /// consecutive statements' movements add up without drift. In minor units (cents).
+    public var movementRoundedMinor: Int64? {
+        guard let openingRounded, let closingRounded else { return nil }
+        return closingRounded.minorUnits - openingRounded.minorUnits
+    }
 }
 
 public struct StatementLine: Sendable, Hashable, Codable {
@@ -76,6 +89,8 @@ public struct StatementRounding: Sendable, Hashable, Codable {
     public var rounded: String
     /// exact − rounded, in nano-units, carried to the next statement rather than lost.
     public var remainderNanos: Int64
+    /// The rounded amount in minor units (cents).
+    public var minorUnits: Int64
 
     init?(unit: String, amount: Int64) {
         guard let currency = Currency(knownCode: unit) else { return nil }
@@ -83,6 +98,7 @@ public struct StatementRounding: Sendable, Hashable, Codable {
         for _ in 0..<(9 - currency.minorUnitDigits) { scale *= 10 }
         let minor = Int64(dividedRoundingHalfEven(Int128(amount), by: Int128(scale)))
         remainderNanos = amount - minor * scale
+        minorUnits = minor
         let digits = currency.minorUnitDigits
         let magnitude = minor.magnitude
         var divisor: UInt64 = 1
