@@ -223,6 +223,54 @@ import TollgateTesting
         }
     }
 
+    @Test func aChargeAboveItsReservationIsBookedAsOwedWhenTheFundsRunOut() async throws {
+        try await GatewayHarness.with(credit: 1_000_000_000) { harness in
+            // The fake bills a long run of one letter at a quarter token per byte; the tokenizer
+            // packs it far tighter, so the provider's count passes the reservation's estimate.
+            // (Under 1,024 billed tokens, so the fake's prompt cache does not make the second cheaper.)
+            let prompt = String(repeating: "a", count: 4_000)
+            #expect(try await harness.post(json: GatewayHarness.chat("cheap", prompt, maxTokens: 10)).status == 200)
+            let probe = try #require(try await harness.records().first)
+            let reserved = probe.reserved
+            let cost = try #require(probe.cost?.nanos)
+            try #require(cost > reserved, "the premise: this request settles above its reservation")
+            #expect(probe.settlement == "posted")  // the ample fund paid the excess itself
+
+            let accounts = harness.gateway.accounts
+            let tight = try await accounts.createOrganization(name: "tight", currency: .usd)
+            try await accounts.addCredit(Money(nanos: reserved, currency: .usd), to: tight)
+            let key = try await accounts.createKey(for: tight).secret
+            #expect(try await harness.post(json: GatewayHarness.chat("cheap", prompt, maxTokens: 10), key: key).status == 200)
+            let record = try #require(try await harness.records().first { $0.organizationID == tight.id })
+            #expect(record.settlement == "posted_with_debt")
+            #expect(record.cost?.nanos == cost)
+            let owner = LedgerChart.owner(organization: tight.id)
+            #expect(try await accounts.balance(of: tight).nanos == 0)
+            #expect(try await accounts.ledger.account(id: LedgerChart.owed(owner, unit: "USD"))?.balance == cost - reserved)
+            #expect(try await Self.openReservations(harness) == 0)
+            #expect(try await LedgerVerifier(store: accounts.ledger).verify().pendingOpen == 0)
+        }
+    }
+
+    @Test func aStreamThatOutlivesItsReservationIsStillChargedInFull() async throws {
+        try await GatewayHarness.with(credit: 1_000_000_000, adjust: { $0.metering.reservationTimeout = .milliseconds(150) }) { harness in
+            var body = GatewayHarness.chat("premium", "A slow and careful answer, please", stream: true, includeUsage: true)
+            body["user"] = .string(FakeBehavior.requestPrefix + #"{"paced_ms": 25}"#)
+            let reply = try await harness.post(json: body)
+            #expect(reply.status == 200)
+            let record = try #require(try await harness.records().first)
+            #expect(record.latencyMilliseconds > 150)
+            #expect(record.settlement == "booked_after_expiry")
+            let cost = try #require(record.cost?.nanos)
+            #expect(cost == GatewayHarness.premiumPrice.cost(of: record.usage).nanos)
+            // The timed-out hold is released by the expiry service; the charge stays.
+            try await harness.gateway.expiry.sweep()
+            #expect(try await Self.openReservations(harness) == 0)
+            #expect(try await harness.gateway.accounts.balance(of: harness.organization).nanos == 1_000_000_000 - cost)
+            #expect(try await LedgerVerifier(store: harness.gateway.accounts.ledger).verify().pendingOpen == 0)
+        }
+    }
+
     /// Pending transfers not yet posted, voided or expired.
     static func openReservations(_ harness: GatewayHarness) async throws -> Int {
         await harness.gateway.recordWriter.flush()

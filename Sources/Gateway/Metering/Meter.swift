@@ -61,7 +61,7 @@ struct Meter: Sendable {
             .filter { $0.applies(keyID: key.id, team: key.team, session: session) }
         try await chart.ensure(LedgerChart.settlementAccounts(currency, provider: model.provider.name))
         let budgetLegs = try await budgetLegs(applicable, session: session, amount: estimate.sell.nanos, currency: currency, at: date)
-        let timeout = reservationTimeout.components.seconds * 1000
+        let timeout = max(1, Int64(reservationTimeout / .milliseconds(1)))
 
         var lastRefusal: TransferError?
         for attempt in 0..<5 {

@@ -59,7 +59,8 @@ struct Reservation: Sendable {
         case posted
         /// Posted, and what the funds or a hard budget could not cover booked as owed.
         case postedWithDebt = "posted_with_debt"
-        /// The reservation had already expired: the charge booked as owed in full.
+        /// The reservation had already timed out: the charge drawn from the same funds afresh, or
+        /// booked as owed where they cannot cover it.
         case bookedAfterExpiry = "booked_after_expiry"
         /// Released: the request failed or was refused after reserving.
         case voided
@@ -83,11 +84,9 @@ struct Reservation: Sendable {
                 + budgetPosting(sell, overrun: false, tag: "a") + providerLegs(charge, tag: "a"))),
             (.postedWithDebt, TransferBatch(posting(amount, excessFrom: owedAccountID, tag: "b")
                 + budgetPosting(sell, overrun: true, tag: "b") + providerLegs(charge, tag: "b"))),
+            (.bookedAfterExpiry, TransferBatch(drawing(amount, tag: "c1") + budgetBooking(sell, tag: "c1") + providerLegs(charge, tag: "c1"))),
             (.bookedAfterExpiry, TransferBatch(booking(amount, from: owedAccountID, tag: "c")
-                + budgets.enumerated().compactMap { index, budget in
-                    sell > 0 ? .single(id: id("c-budget", index), debit: budget.overrunAccountID,
-                                       credit: LedgerChart.budgetSpent(currency), amount: sell, code: .budget, reference: requestID) : nil
-                } + providerLegs(charge, tag: "c"))),
+                + budgetBooking(sell, tag: "c") + providerLegs(charge, tag: "c"))),
         ].filter { !$0.batch.transfers.isEmpty }
     }
 
@@ -104,6 +103,28 @@ struct Reservation: Sendable {
         }
         if rest > 0 { transfers += booking(rest, from: excessFrom, tag: "\(tag)-excess") }
         return transfers
+    }
+
+    /// The charge drawn afresh from the funds the reservation held, in the same order, for a
+    /// reservation that has already timed out (its hold still counts until the expiry service
+    /// releases it, so this fits only where the funds have room for both).
+    private func drawing(_ amount: Int64, tag: String) -> [TransferRequest] {
+        var rest = amount
+        var transfers: [TransferRequest] = []
+        for (index, leg) in funds.enumerated() where rest > 0 {
+            let take = index == funds.count - 1 ? rest : min(rest, leg.amount)
+            rest -= take
+            transfers += booking(take, from: leg.accountID, tag: "\(tag)-\(index)")
+        }
+        return rest > 0 ? transfers + booking(rest, from: owedAccountID, tag: "\(tag)-owed") : transfers
+    }
+
+    private func budgetBooking(_ sell: Int64, tag: String) -> [TransferRequest] {
+        guard sell > 0 else { return [] }
+        return budgets.enumerated().map { index, budget in
+            .single(id: id("\(tag)-budget", index), debit: budget.overrunAccountID, credit: LedgerChart.budgetSpent(currency),
+                    amount: sell, code: .budget, reference: requestID)
+        }
     }
 
     private func booking(_ amount: Int64, from account: String, tag: String) -> [TransferRequest] {
