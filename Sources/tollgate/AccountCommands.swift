@@ -98,6 +98,12 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(help: "Comma-separated models the key may use (default: all).") var models: String?
         @Option(help: "Requests per minute the key may make.") var rpm: Int64?
         @Option(help: "Tokens per minute the key may use.") var tpm: Int64?
+        @Option(help: "A hard budget for the key, in the organization's currency, per --period.") var budget: String?
+        @Option(help: "The budget's period: day, week, month or total.") var period: String = "month"
+
+        func validate() throws {
+            guard Budget.Period(rawValue: period) != nil else { throw ValidationError("--period: day, week, month or total") }
+        }
 
         func run() async throws {
             try await reportingFailure {
@@ -105,8 +111,17 @@ struct KeysCommand: AsyncParsableCommand {
                     let accounts = AccountStore(database: database)
                     guard let organization = try await accounts.organization(named: org) else { throw CommandFailure("no organization '\(org)'") }
                     let allowed = models.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+                    // Checked before the key exists, so a bad budget leaves no key behind.
+                    let limit = try budget.map { amount in
+                        try AdminInput.budget(organization: organization, scope: "key", subject: "pending", amount: amount, period: period,
+                                              hard: true, thresholds: nil, webhookURL: nil)
+                    }
                     let (key, secret) = try await accounts.createKey(for: organization, name: name, team: team, allowedModels: allowed,
                                                                      requestsPerMinute: rpm, tokensPerMinute: tpm)
+                    if var limit {
+                        limit.subject = key.id
+                        try await BudgetStore(database: database).create(limit)
+                    }
                     print(secret)
                     FileHandle.standardError.write(Data("key \(key.id) for \(organization.name): store it now, it is not shown again\n".utf8))
                 }

@@ -65,8 +65,11 @@ import TollgateTesting
             let team = try await call(harness, .POST, "/admin/orgs/initech/teams", json: ["name": "search", "rpm": 2])
             #expect(team.status == 201)
             #expect(try await call(harness, .GET, "/admin/orgs/initech/teams").json?[0]?["rpm"] == 2)
-            let key = try await call(harness, .POST, "/admin/orgs/initech/keys", json: ["team": "search"])
+            let key = try await call(harness, .POST, "/admin/orgs/initech/keys", json: ["team": "search", "budget": "7", "period": "week"])
             let secret = try #require(key.json?["key"]?.stringValue)
+            #expect(key.json?["budget"]?["scope"] == "key")
+            #expect(key.json?["budget"]?["subject"] == key.json?["id"])
+            #expect(try await call(harness, .POST, "/admin/orgs/initech/keys", json: ["budget": "7", "period": "year"]).status == 400)
 
             let credit = try await call(harness, .POST, "/admin/orgs/initech/credits",
                                         json: ["amount": "3", "team": "search", "kind": "paid", "expires_at": "2099-01-01"])
@@ -98,10 +101,11 @@ import TollgateTesting
             #expect(totals.json?["requests"] == 3)
             #expect(totals.json?["records"]?.arrayValue?.count == 3)
             let budgets = try await call(harness, .GET, "/admin/orgs/initech/budgets")
-            let spent = try #require(budgets.json?[0]?["spent"]?["nanos"]?.intValue)
+            #expect(budgets.json?.arrayValue?.count == 2)
+            let spent = try #require(budgets.json?.arrayValue?.first { $0["scope"] == "team" }?["spent"]?["nanos"]?.intValue)
             #expect(spent > 0 && spent == totals.json?["cost_nanos"]?.intValue)
             #expect(try await call(harness, .DELETE, "/admin/budgets/\(budgetID)").status == 200)
-            #expect(try await call(harness, .GET, "/admin/orgs/initech/budgets").json?.arrayValue?.isEmpty == true)
+            #expect(try await call(harness, .GET, "/admin/orgs/initech/budgets").json?.arrayValue?.count == 1)
         }
     }
 

@@ -68,8 +68,12 @@ def test_metering_commands_manage_teams_credit_packages_budgets_and_sessions(tmp
     assert run("orgs", "create", "bad", "--markup", "lots", db=db).returncode == 2
     team = run("teams", "set", "--org", "acme", "--name", "search", "--rpm", "60", "--tpm", "100000", db=db)
     assert team.returncode == 0 and "search\trpm 60\ttpm 100000" in team.stdout
-    key = run("keys", "create", "--org", "acme", "--team", "search", "--rpm", "10", db=db)
+    key = run("keys", "create", "--org", "acme", "--team", "search", "--rpm", "10", "--budget", "5", "--period", "day", db=db)
     assert key.returncode == 0 and key.stdout.startswith("tg-")
+    key_id = key.stderr.split()[1]
+    assert f"key {key_id}\t5.000000000 USD per day\thard" in run("budgets", "list", "--org", "acme", db=db).stdout
+    assert run("keys", "create", "--org", "acme", "--budget", "5", "--period", "year", db=db).returncode == 2
+    assert run("keys", "create", "--org", "acme", "--budget", "lots", db=db).returncode == 1
 
     credit = run("credits", "add", "--org", "acme", "--amount", "25", "--team", "search", "--expires", "2099-01-01", db=db)
     assert credit.returncode == 0 and "balance: 25.000000000 USD" in credit.stdout, credit

@@ -76,11 +76,21 @@ struct AdminAPI: Sendable {
                 let organization = try await organization(context)
                 let body = try await RequestBodyReader.json(request, limit: 1 << 20)
                 let models = body["models"]?.arrayValue?.compactMap(\.stringValue)
+                // A budget given with the key is checked before the key exists.
+                let limit = try body["budget"]?.stringValue.map { amount in
+                    try AdminInput.budget(organization: organization, scope: "key", subject: "pending", amount: amount,
+                                          period: body["period"]?.stringValue ?? "month", hard: true, thresholds: nil, webhookURL: nil)
+                }
                 let (key, secret) = try await gateway.accounts.createKey(
                     for: organization, name: body["name"]?.stringValue, team: body["team"]?.stringValue, allowedModels: models,
                     requestsPerMinute: body["rpm"]?.intValue.map(Int64.init), tokensPerMinute: body["tpm"]?.intValue.map(Int64.init))
                 var value = try JSONValue.encodable(key)
                 value["key"] = .string(secret)
+                if var limit {
+                    limit.subject = key.id
+                    try await gateway.budgets.create(limit)
+                    value["budget"] = try JSONValue.encodable(limit)
+                }
                 return value
             }
         }
