@@ -86,3 +86,23 @@ extension Migrations {
         """,
     ])
 }
+
+extension Migrations {
+    /// Client retries with an `idempotency-key`: the first request's answer, replayed to the rest.
+    static let idempotency = Migration(version: 5, name: "idempotency keys", statements: [
+        """
+        CREATE TABLE idempotent_requests (
+            org_id TEXT NOT NULL,
+            idem_key TEXT NOT NULL,
+            request_hash TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            state TEXT NOT NULL,
+            status INTEGER,
+            headers TEXT,
+            body TEXT,
+            created_at BIGINT NOT NULL,
+            PRIMARY KEY (org_id, idem_key)
+        )
+        """,
+    ])
+}

@@ -83,6 +83,7 @@ public enum Migrations {
         Migrations.ledger,
         Migrations.metering,
         Migrations.rateSharing,
+        Migrations.idempotency,
     ]
 
     /// Applies every migration the database has not seen yet.

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -25,6 +26,7 @@ struct ProxyPipeline: Sendable {
     let upstream: UpstreamClient
     let counter: TokenCounter
     let records: RequestRecordWriter
+    let idempotency: IdempotencyStore
     let logger: Logger
 
     func handle(_ request: Request, format: ClientFormat) async -> Response {
@@ -33,6 +35,7 @@ struct ProxyPipeline: Sendable {
         var record = RequestRecord(id: "req_" + TimeOrderedID().description, status: 0, createdAt: startDate)
         var headers: HTTPFields = [.tollgateRequestID: record.id]
         var metering: MeteredRequest?
+        var slot: IdempotencySlot?
         do {
             let caller = try await authenticate(request)
             let organization = caller.organization
@@ -44,6 +47,19 @@ struct ProxyPipeline: Sendable {
             let body = try await RequestBodyReader.json(request, limit: configuration.maxRequestBodyBytes)
             let modelName = try format.validate(body)
             record.modelRequested = modelName
+            if let key = try IdempotencyStore.key(of: request.headers[.idempotencyKey]) {
+                switch try await idempotency.claim(organization: organization.id, key: key, path: request.uri.path, body: body,
+                                                   requestID: record.id) {
+                case .run(let claimed):
+                    slot = claimed
+                case .replay(let status, let stored, let text):
+                    // The first request's answer: not sent upstream, not charged, not recorded again.
+                    var replayed = HTTPFields()
+                    for (name, value) in stored { if let field = HTTPField.Name(name) { replayed[field] = value } }
+                    replayed[.tollgateIdempotentReplay] = "true"
+                    return Response(status: .init(code: status), headers: replayed, body: .init(byteBuffer: ByteBuffer(string: text)))
+                }
+            }
             let resolution = try ModelResolver(configuration: configuration)
                 .resolve(modelName, allowed: caller.key.allows(model:), currency: organization.currency)
             let model = resolution.model
@@ -84,7 +100,7 @@ struct ProxyPipeline: Sendable {
                 headers[.cacheControl] = "no-cache"
                 let counter = counter
                 let relay = StreamRelay(model: model, client: format, clientWantsUsage: call.clientWantsUsage, metering: metered,
-                                        logger: logger,
+                                        idempotency: slot, headers: headers, logger: logger,
                                         countUsage: { output in await counter.usage(of: body, format: format, output: output, model: model) })
                 let pending = PendingRecord(record, metering: metered, started: started)
                 return Response(status: .ok, headers: headers, body: ResponseBody { writer in
@@ -120,13 +136,17 @@ struct ProxyPipeline: Sendable {
             record.status = 200
             record.latencyMilliseconds = started.millisecondsUntilNow
             metered.finish(record, usage: usage)
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: reply.encodedBytes())))
+            let bytes = reply.encodedBytes()
+            await slot?.complete(status: 200, headers: headers.map { ($0.name.canonicalName, $0.value) },
+                                 body: String(decoding: bytes, as: UTF8.self))
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         } catch {
             let failure = Self.gatewayError(for: error)
             record.status = failure.status
             // The record keeps the provider's own words, which the client may not see.
             record.error = (error as? UpstreamError)?.description ?? failure.message
             record.latencyMilliseconds = started.millisecondsUntilNow
+            slot?.release()
             if let metering { metering.finish(record, usage: nil) } else { records.submit(record) }
             if failure.status >= 500 {
                 logger.warning("request failed", metadata: ["request": "\(record.id)", "error": "\(record.error ?? "")"])

@@ -26,6 +26,10 @@ struct StreamRelay: Sendable {
     let clientWantsUsage: Bool
     /// Prices the usage and settles the request when the stream ends.
     let metering: MeteredRequest
+    /// Where a stream sent with `idempotency-key` is kept whole for retries; `nil` without a key.
+    let idempotency: IdempotencySlot?
+    /// The response's headers, kept with the stream for a replay.
+    let headers: HTTPFields
     let logger: Logger
     /// Tollgate's own count, from the text sent, for a stream that ends without the provider's usage.
     let countUsage: @Sendable (String) async -> TokenUsage?
@@ -66,6 +70,7 @@ struct StreamRelay: Sendable {
         var generated = ""
         var ended = false
         var outcome = Outcome.completed
+        var kept: String? = idempotency == nil ? nil : ""
         do {
             upstream: for try await chunk in response.body {
                 let parsed = parser.feed(chunk.readableBytesView)
@@ -118,6 +123,7 @@ struct StreamRelay: Sendable {
                     }
                     let out = output(for: event, value: value, events: events, mode: &mode, usage: usage.billable)
                     for item in out {
+                        kept?.append(item.encoded())
                         guard await send(item, to: &writer, outcome: &outcome) else { break upstream }
                     }
                 }
@@ -162,6 +168,11 @@ struct StreamRelay: Sendable {
         // Settled and recorded before the stream ends, so a client that has read the whole answer
         // finds its record.
         metering.finish(record, usage: billed)
+        if completed, let kept {
+            await idempotency?.complete(status: 200, headers: headers.map { ($0.name.canonicalName, $0.value) }, body: kept)
+        } else {
+            idempotency?.release()
+        }
         if case .clientGone = outcome { return }
         try? await writer.finish(nil)
     }

@@ -65,7 +65,8 @@ public struct Gateway: Sendable {
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
         let proxy = ProxyPipeline(configuration: configuration, accounts: accounts, meter: meter, limiter: limiter, upstream: upstream,
-                                  counter: TokenCounter(store: encodings), records: recordWriter, logger: logger)
+                                  counter: TokenCounter(store: encodings), records: recordWriter,
+                                  idempotency: IdempotencyStore(database: database), logger: logger)
         router.post("/v1/chat/completions") { request, _ in await proxy.handle(request, format: .openai) }
         router.post("/v1/messages") { request, _ in await proxy.handle(request, format: .anthropic) }
         router.post("/v1/messages/count_tokens") { request, _ in await proxy.countTokens(request) }

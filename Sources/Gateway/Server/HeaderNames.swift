@@ -8,6 +8,8 @@ extension HTTPField.Name {
     static let tollgateRoute = Self("x-tollgate-route")!
     static let tollgateCost = Self("x-tollgate-cost")!
     static let tollgateSession = Self("x-tollgate-session")!
+    static let idempotencyKey = Self("idempotency-key")!
+    static let tollgateIdempotentReplay = Self("x-tollgate-idempotent-replay")!
     static let tollgatePackageTokens = Self("x-tollgate-package-tokens")!
     static let xAPIKey = Self("x-api-key")!
 }
