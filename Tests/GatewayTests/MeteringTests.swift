@@ -271,6 +271,67 @@ import TollgateTesting
         }
     }
 
+    @Test func aHardBudgetTooShortForTheExcessBooksAnOverrunAndLeavesTheFundsToPay() async throws {
+        try await GatewayHarness.with(credit: 1_000_000_000) { harness in
+            let prompt = String(repeating: "a", count: 4_000)
+            #expect(try await harness.post(json: GatewayHarness.chat("cheap", prompt, maxTokens: 10)).status == 200)
+            let probe = try #require(try await harness.records().first)
+            let (reserved, cost) = (probe.reserved, try #require(probe.cost?.nanos))
+            try #require(cost > reserved, "the premise: this request settles above its reservation")
+
+            let accounts = harness.gateway.accounts
+            let capped = try await accounts.createOrganization(name: "capped", currency: .usd)
+            try await accounts.addCredit(Money(nanos: 1_000_000_000, currency: .usd), to: capped)
+            let key = try await accounts.createKey(for: capped).secret
+            let budget = Budget(organizationID: capped.id, scope: .organization, subject: capped.id,
+                                amount: Money(nanos: reserved, currency: .usd), period: .month)
+            try await harness.gateway.budgets.create(budget)
+            #expect(try await harness.post(json: GatewayHarness.chat("cheap", prompt, maxTokens: 10), key: key).status == 200)
+            let record = try #require(try await harness.records().first { $0.organizationID == capped.id })
+            #expect(record.settlement == "posted_over_budget")
+            #expect(try await accounts.balance(of: capped).nanos == 1_000_000_000 - cost)  // no debt: the funds paid
+            #expect(try await harness.gateway.budgetSpent(budget, at: Date()).nanos == cost)
+            // The budget is spent: the next request is refused.
+            #expect(try await harness.post(json: GatewayHarness.chat("cheap", "more", maxTokens: 10), key: key).status == 402)
+            #expect(try await Self.openReservations(harness) == 0)
+            #expect(try await LedgerVerifier(store: accounts.ledger).verify().pendingOpen == 0)
+        }
+    }
+
+    @Test func sessionNamesWithColonsKeepTheirOwnBudgetsAndAnOversizedRequestIsTold() async throws {
+        try await GatewayHarness.with(credit: 1_000_000_000, adjust: { $0.metering.sessionTokensPerMinute = 50 }) { harness in
+            try await harness.gateway.budgets.create(Budget(organizationID: harness.organization.id, scope: .session, subject: "*",
+                                                            amount: Money(nanos: 1_000_000, currency: .usd), period: .total))
+            for session in ["abc", "abc:over", "abc:over:session:x"] {
+                let reply = try await harness.post(json: GatewayHarness.chat("cheap", "hi", maxTokens: 5), headers: [("x-tollgate-session", session)])
+                #expect(reply.status == 200, "\(session): \(reply.body)")
+            }
+            let big = try await harness.post(json: GatewayHarness.chat("cheap", String(repeating: "word ", count: 200), maxTokens: 5),
+                                             headers: [("x-tollgate-session", "abc")])
+            #expect(big.status == 400)
+            #expect(big.json?["error"]?["code"] == "request_exceeds_rate_limit")
+            #expect(try await Self.openReservations(harness) == 0)
+        }
+    }
+
+    @Test func aFailureAfterTheReservationTimedOutIsReleasedNotLoggedAsFailed() async throws {
+        try await GatewayHarness.with(credit: 1_000_000_000, adjust: { $0.metering.reservationTimeout = .milliseconds(100) }) { harness in
+            harness.fake.enqueue(.delayFirstByte(.milliseconds(300)))
+            harness.fake.enqueue(.fail(status: 500))
+            // The first succeeds late (settled after its hold timed out); the second fails fast.
+            #expect(try await harness.post(json: GatewayHarness.chat()).status == 200)
+            harness.fake.enqueue(.stall(afterChunks: 0))
+            #expect(try await harness.post(json: GatewayHarness.chat()).status == 502)
+            #expect(try await harness.post(json: GatewayHarness.chat()).status == 504)
+            let records = try await harness.records()
+            #expect(records.map(\.settlement) == ["voided", "voided", "booked_after_expiry"])
+            try await harness.gateway.expiry.sweep()
+            #expect(try await Self.openReservations(harness) == 0)
+            let charged = records.compactMap(\.cost?.nanos).reduce(0, +)
+            #expect(try await harness.gateway.accounts.balance(of: harness.organization).nanos == 1_000_000_000 - charged)
+        }
+    }
+
     /// Pending transfers not yet posted, voided or expired.
     static func openReservations(_ harness: GatewayHarness) async throws -> Int {
         await harness.gateway.recordWriter.flush()

@@ -117,8 +117,8 @@ extension Gateway {
     /// What a budget's current period has spent, settled (pending reservations apart).
     public func budgetSpent(_ budget: Budget, at date: Date) async throws -> Money {
         let start = BudgetCalendar(timeZone: configuration.metering.timeZone).start(of: budget.period, containing: date)
-        let id = LedgerChart.budget(budget, periodStart: start, session: nil)
-        let accounts = try await self.accounts.ledger.accounts(ids: [id, id + ":over"])
+        let accounts = try await self.accounts.ledger.accounts(ids: [LedgerChart.budget(budget, periodStart: start, session: nil),
+                                                                     LedgerChart.budgetOverrun(budget, periodStart: start, session: nil)])
         return Money(nanos: accounts.reduce(0) { $0 + $1.debitsPosted }, currency: budget.amount.currency)
     }
 }

@@ -42,8 +42,8 @@ public enum AdminInput {
         guard let period = Budget.Period(rawValue: period) else {
             throw AccountStoreError(.invalid, "period must be one of: \(Budget.Period.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard let money = try? Money(decimal: amount, currency: organization.currency) else {
-            throw AccountStoreError(.invalid, "amount must be a decimal such as 100 or 12.50")
+        guard let money = try? Money(decimal: amount, currency: organization.currency), money.nanos > 0 else {
+            throw AccountStoreError(.invalid, "amount must be a positive decimal such as 100 or 12.50")
         }
         let subject = scope == .organization ? organization.id : scope == .session ? (subject ?? "*") : subject
         guard let subject, !subject.isEmpty else { throw AccountStoreError(.invalid, "a \(scope.rawValue) budget needs a subject") }

@@ -118,12 +118,13 @@ public final class BudgetAlerts: Service, Sendable {
             for threshold in pending where Int128(spent) * 100 >= Int128(amount) * Int128(threshold) {
                 let alert = Alert(key: key, budget: leg.budget, session: leg.session, periodStart: leg.periodStart,
                                   threshold: threshold, spent: spent, firedAt: Timestamp.millisecondsNow())
-                fired.withLock { _ = $0.insert("\(key)|\(leg.periodStart)|\(threshold)") }
                 let inserted = try await database.write { sql in try await sql.raw("""
                     INSERT INTO budget_alerts (budget_id, period_start, threshold, spent_nanos, fired_at, attempts)
                     VALUES (\(bind: key), \(bind: leg.periodStart), \(bind: threshold), \(bind: spent), \(bind: alert.firedAt), 0)
                     ON CONFLICT (budget_id, period_start, threshold) DO NOTHING RETURNING threshold
                     """).all() }
+                // Remembered only once the row exists (made here or by another replica).
+                fired.withLock { _ = $0.insert("\(key)|\(leg.periodStart)|\(threshold)") }
                 if !inserted.isEmpty { alerts.append(alert) }
             }
         }

@@ -110,8 +110,8 @@ struct Meter: Sendable {
             }
         }
         logger.warning("reservation kept losing races", metadata: ["request": "\(requestID)", "error": "\(String(describing: lastRefusal))"])
-        throw GatewayError.paymentRequired("The prepaid credit of '\(organization.name)' cannot cover this request's worst case (\(estimate.sell)).",
-                                           code: "insufficient_funds")
+        throw GatewayError(status: 503, type: "service_unavailable", code: "reservation_contended",
+                           message: "The payer's funds are changing too fast to reserve against; retry.", retryAfter: "1")
     }
 
     private struct Payer {
@@ -123,16 +123,25 @@ struct Meter: Sendable {
     /// The first owner whose funds cover the estimate: a token package for the model, else money.
     private func choosePayer(_ owners: [AccountOwner], model: String, currency: Currency, estimate: Estimate, now: Int64) async throws -> Payer? {
         for owner in owners {
-            let accounts = try await self.funds.accounts(of: owner, store: chart.store)
+            var accounts = try await self.funds.accounts(of: owner, store: chart.store)
             if accounts.isEmpty { continue }
-            let packages = PrepaidFunds.drawingOrder(accounts, unit: LedgerChart.tokenUnit(model), model: model, at: now)
-            if estimate.tokens > 0, let parts = PrepaidFunds.split(estimate.tokens, across: packages) {
-                return Payer(owner: owner, packageModel: model, parts: parts)
-            }
-            let money = PrepaidFunds.drawingOrder(accounts, unit: currency.code, model: nil, at: now)
-            if estimate.sell.nanos == 0, !money.isEmpty { return Payer(owner: owner, packageModel: nil, parts: []) }
-            if let parts = PrepaidFunds.split(estimate.sell.nanos, across: money) {
-                return Payer(owner: owner, packageModel: nil, parts: parts)
+            for fresh in [false, true] {
+                if fresh {
+                    // The cache only ever adds holds, so an owner it shows short may not be: read
+                    // afresh before passing the charge on to the next owner.
+                    self.funds.forget([owner])
+                    accounts = try await self.funds.accounts(of: owner, store: chart.store)
+                }
+                let packages = PrepaidFunds.drawingOrder(accounts, unit: LedgerChart.tokenUnit(model), model: model, at: now)
+                if estimate.tokens > 0, let parts = PrepaidFunds.split(estimate.tokens, across: packages) {
+                    return Payer(owner: owner, packageModel: model, parts: parts)
+                }
+                let money = PrepaidFunds.drawingOrder(accounts, unit: currency.code, model: nil, at: now)
+                if estimate.sell.nanos == 0, !money.isEmpty { return Payer(owner: owner, packageModel: nil, parts: []) }
+                if let parts = PrepaidFunds.split(estimate.sell.nanos, across: money) {
+                    return Payer(owner: owner, packageModel: nil, parts: parts)
+                }
+                if packages.isEmpty && money.isEmpty { break }
             }
         }
         // A request that costs nothing needs no funds; the organization is its payer.
@@ -148,16 +157,17 @@ struct Meter: Sendable {
         for budget in budgets {
             let start = calendar.start(of: budget.period, containing: date)
             let accountID = LedgerChart.budget(budget, periodStart: start, session: session)
-            try await ensureAllowance(budget, accountID: accountID, periodStart: start)
+            let overrunID = LedgerChart.budgetOverrun(budget, periodStart: start, session: session)
+            try await ensureAllowance(budget, accountID: accountID, overrunID: overrunID, periodStart: start)
             legs.append(Reservation.BudgetLeg(leg: .init(pendingID: TimeOrderedID(), accountID: accountID, amount: amount),
-                                              overrunAccountID: accountID + ":over", budget: budget, periodStart: start,
+                                              overrunAccountID: overrunID, budget: budget, periodStart: start,
                                               session: budget.scope == .session ? session : nil))
         }
         return legs
     }
 
     /// Creates a budget period's account and credits it with the budget's amount, once.
-    private func ensureAllowance(_ budget: Budget, accountID: String, periodStart: Int64) async throws {
+    private func ensureAllowance(_ budget: Budget, accountID: String, overrunID: String, periodStart: Int64) async throws {
         let marker = "allowance:" + accountID
         if chart.isEnsured(marker) { return }
         let currency = budget.amount.currency
@@ -166,7 +176,7 @@ struct Meter: Sendable {
             Account(id: LedgerChart.budgetAllowance(currency), unit: currency.code, owner: owner, kind: .equity),
             Account(id: LedgerChart.budgetSpent(currency), unit: currency.code, owner: owner, kind: .revenue),
             Account(id: accountID, unit: currency.code, owner: owner, kind: .liability, flags: budget.hard ? .debitsMustNotExceedCredits : []),
-            Account(id: accountID + ":over", unit: currency.code, owner: owner, kind: .liability),
+            Account(id: overrunID, unit: currency.code, owner: owner, kind: .liability),
         ])
         // The id comes from the account, so every replica sends the same allowance and one is recorded.
         try await commit.submit(.single(id: .derived(milliseconds: UInt64(max(0, periodStart)), seed: marker),
@@ -231,8 +241,16 @@ extension Reservation.BudgetLeg {
 }
 
 extension LedgerChart {
+    /// A budget period's account: `budget:{id}:{start}`, or `budget:{id}:{start}:session:{session}`.
     static func budget(_ budget: Budget, periodStart: Int64, session: String?) -> String {
         if budget.scope == .session, let session { return "budget:\(budget.id):\(periodStart):session:\(session)" }
         return "budget:\(budget.id):\(periodStart)"
+    }
+
+    /// Its overrun account: `over` comes before the session, so no session name (which may hold
+    /// colons) can make one budget account's id equal another's overrun.
+    static func budgetOverrun(_ budget: Budget, periodStart: Int64, session: String?) -> String {
+        if budget.scope == .session, let session { return "budget:\(budget.id):\(periodStart):over:session:\(session)" }
+        return "budget:\(budget.id):\(periodStart):over"
     }
 }

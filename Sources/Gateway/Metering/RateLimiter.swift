@@ -18,7 +18,7 @@ final class RateLimiter: Sendable {
         var tokensPerMinute: Int64?
     }
 
-    /// Why a request was refused, and when to retry.
+    /// Why a request was refused, and when to retry (0: never — the request alone is over the limit).
     struct Refusal: Error, Sendable, Hashable {
         var subject: String
         /// `requests` or `tokens`.
@@ -39,8 +39,10 @@ final class RateLimiter: Sendable {
             }
         }
 
-        var requests: Int64 { buckets.reduce(0) { $0 + $1.requests } }
-        var tokens: Int64 { buckets.reduce(0) { $0 + $1.tokens } }
+        // Corrections after settlement can leave a bucket negative when the admission's bucket has
+        // already left the window: totals never count below zero.
+        var requests: Int64 { max(0, buckets.reduce(0) { $0 + $1.requests }) }
+        var tokens: Int64 { max(0, buckets.reduce(0) { $0 + $1.tokens }) }
 
         /// Seconds until enough old buckets leave the window for `needed` more of a dimension.
         func wait(for needed: Int64, limit: Int64, value: KeyPath<(second: Int64, requests: Int64, tokens: Int64), Int64>,
@@ -97,6 +99,10 @@ final class RateLimiter: Sendable {
                 if let rpm = limit.requestsPerMinute, window.requests + elsewhere.requests + 1 > rpm {
                     return Refusal(subject: limit.subject, dimension: "requests", limit: rpm,
                                    retryAfterSeconds: window.wait(for: 1 + elsewhere.requests, limit: rpm, value: \.requests, now: now))
+                }
+                if let tpm = limit.tokensPerMinute, tokens > tpm {
+                    // Waiting would never help: say so instead of asking for a retry.
+                    return Refusal(subject: limit.subject, dimension: "tokens", limit: tpm, retryAfterSeconds: 0)
                 }
                 if let tpm = limit.tokensPerMinute, window.tokens + elsewhere.tokens + tokens > tpm {
                     return Refusal(subject: limit.subject, dimension: "tokens", limit: tpm,

@@ -55,39 +55,72 @@ struct Reservation: Sendable {
 
     /// How a settlement ended, as the request record says it.
     enum Outcome: String, Sendable {
-        /// Posted within the reservation (any excess drawn from the same funds).
+        /// Posted within the reservation (any excess drawn from the same funds and budgets).
         case posted
-        /// Posted, and what the funds or a hard budget could not cover booked as owed.
+        /// Posted; what the funds could not cover is booked as owed.
         case postedWithDebt = "posted_with_debt"
-        /// The reservation had already timed out: the charge drawn from the same funds afresh, or
-        /// booked as owed where they cannot cover it.
+        /// Posted; what a hard budget could not cover is booked as the budget's overrun.
+        case postedOverBudget = "posted_over_budget"
+        /// Both of the above.
+        case postedWithDebtOverBudget = "posted_with_debt_over_budget"
+        /// The reservation had already timed out: its hold released and the charge drawn afresh
+        /// (from the funds, else owed; against the budgets, else their overrun).
         case bookedAfterExpiry = "booked_after_expiry"
-        /// Released: the request failed or was refused after reserving.
+        /// Released: the request failed or was refused after reserving (or its hold had already
+        /// timed out and the expiry service releases it).
         case voided
         /// The ledger refused every plan; the reservation expires on its own (see the log).
         case failed
     }
 
-    /// The batches to try in order, each with the outcome it stands for: the first the ledger
-    /// accepts is the settlement. `nil` releases the reservation.
-    func settlementPlans(for charge: Charge?) -> [(outcome: Outcome, batch: TransferBatch)] {
+    /// One way to settle: `prelude` batches go first with their results ignored (releasing holds
+    /// that timed out, with the expiry service's own ids, so whichever comes first counts once),
+    /// then `batch`, which is the settlement if the ledger accepts it.
+    struct Plan: Sendable {
+        var outcome: Outcome
+        var batch: TransferBatch
+        var prelude: [TransferBatch] = []
+    }
+
+    /// The plans to try in order: the first the ledger accepts is the settlement. `nil` releases
+    /// the reservation.
+    ///
+    /// Funds and budgets fall back apart: a fund that cannot take the excess makes it owed without
+    /// touching the budgets, and a hard budget that cannot take it books the overrun without
+    /// touching the funds — the overrun is the only way past a hard budget, and only for what
+    /// settles above its reservation.
+    func settlementPlans(for charge: Charge?) -> [Plan] {
         guard let charge else {
-            let voids = (funds + budgets.map(\.leg)).enumerated().map { index, leg in
+            let voids = funds.enumerated().map { index, leg in
                 TransferRequest.void(id: id("void", index), pending: leg.pendingID, reference: requestID)
+            } + budgets.enumerated().map { index, budget in
+                TransferRequest.void(id: id("void-budget", index), pending: budget.leg.pendingID, code: .budget, reference: requestID)
             }
-            return voids.isEmpty ? [] : [(.voided, TransferBatch(voids))]
+            return voids.isEmpty ? [] : [Plan(outcome: .voided, batch: TransferBatch(voids))]
         }
         let amount = paysInTokens ? charge.tokens : charge.sell.nanos
         let sell = charge.sell.nanos
-        return [
-            (.posted, TransferBatch(posting(amount, excessFrom: funds.last?.accountID ?? owedAccountID, tag: "a")
-                + budgetPosting(sell, overrun: false, tag: "a") + providerLegs(charge, tag: "a"))),
-            (.postedWithDebt, TransferBatch(posting(amount, excessFrom: owedAccountID, tag: "b")
-                + budgetPosting(sell, overrun: true, tag: "b") + providerLegs(charge, tag: "b"))),
-            (.bookedAfterExpiry, TransferBatch(drawing(amount, tag: "c1") + budgetBooking(sell, tag: "c1") + providerLegs(charge, tag: "c1"))),
-            (.bookedAfterExpiry, TransferBatch(booking(amount, from: owedAccountID, tag: "c")
-                + budgetBooking(sell, tag: "c") + providerLegs(charge, tag: "c"))),
-        ].filter { !$0.batch.transfers.isEmpty }
+        let lastFund = funds.last?.accountID ?? owedAccountID
+        var plans: [Plan] = []
+        // Within the reservation's lifetime: post, with the excess from (funds | owed) × (budget | overrun).
+        for (outcome, excessFrom, overrun, tag) in [(Outcome.posted, lastFund, false, "a"), (.postedWithDebt, owedAccountID, false, "b"),
+                                                     (.postedOverBudget, lastFund, true, "b2"), (.postedWithDebtOverBudget, owedAccountID, true, "b3")] {
+            if overrun && budgets.allSatisfy({ !$0.budget.hard }) { continue }
+            plans.append(Plan(outcome: outcome, batch: TransferBatch(posting(amount, excessFrom: excessFrom, tag: tag)
+                + budgetPosting(sell, overrun: overrun, tag: tag) + providerLegs(charge, tag: tag))))
+        }
+        // After it timed out: release the holds, then book the charge afresh the same four ways.
+        let expiries = (funds + budgets.map(\.leg)).map { leg in
+            TransferBatch([TransferRequest(id: ExpiryService.expiryID(for: leg.pendingID), .expire(pendingID: leg.pendingID),
+                                           code: budgets.contains { $0.leg == leg } ? .budget : .usage, reference: requestID)])
+        }
+        for (fromFunds, overrun, tag) in [(true, false, "c1"), (false, false, "c2"), (true, true, "c3"), (false, true, "c4")] {
+            if overrun && budgets.allSatisfy({ !$0.budget.hard }) { continue }
+            let customer = fromFunds ? drawing(amount, tag: tag) : booking(amount, from: owedAccountID, tag: tag)
+            plans.append(Plan(outcome: .bookedAfterExpiry, batch: TransferBatch(customer + budgetBooking(sell, overrun: overrun, tag: tag)
+                + providerLegs(charge, tag: tag)), prelude: tag == "c1" ? expiries : []))
+        }
+        return plans.filter { !$0.batch.transfers.isEmpty }
     }
 
     /// Posts `amount` across the customer legs in order, voids what is left unused, and books any
@@ -106,8 +139,7 @@ struct Reservation: Sendable {
     }
 
     /// The charge drawn afresh from the funds the reservation held, in the same order, for a
-    /// reservation that has already timed out (its hold still counts until the expiry service
-    /// releases it, so this fits only where the funds have room for both).
+    /// reservation that has timed out (its holds released first, see `settlementPlans`).
     private func drawing(_ amount: Int64, tag: String) -> [TransferRequest] {
         var rest = amount
         var transfers: [TransferRequest] = []
@@ -119,11 +151,11 @@ struct Reservation: Sendable {
         return rest > 0 ? transfers + booking(rest, from: owedAccountID, tag: "\(tag)-owed") : transfers
     }
 
-    private func budgetBooking(_ sell: Int64, tag: String) -> [TransferRequest] {
+    private func budgetBooking(_ sell: Int64, overrun: Bool, tag: String) -> [TransferRequest] {
         guard sell > 0 else { return [] }
         return budgets.enumerated().map { index, budget in
-            .single(id: id("\(tag)-budget", index), debit: budget.overrunAccountID, credit: LedgerChart.budgetSpent(currency),
-                    amount: sell, code: .budget, reference: requestID)
+            .single(id: id("\(tag)-budget", index), debit: overrun ? budget.overrunAccountID : budget.leg.accountID,
+                    credit: LedgerChart.budgetSpent(currency), amount: sell, code: .budget, reference: requestID)
         }
     }
 

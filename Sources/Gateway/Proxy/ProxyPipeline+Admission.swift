@@ -41,6 +41,11 @@ extension ProxyPipeline {
     }
 
     static func refusal(_ error: RateLimiter.Refusal, session: String?) -> GatewayError {
+        if error.retryAfterSeconds == 0 {
+            return GatewayError(status: 400, type: "invalid_request_error", code: "request_exceeds_rate_limit",
+                                message: "This request's input alone is more than the \(error.limit) tokens per minute allowed "
+                                    + "(\(error.subject.split(separator: ":").first ?? "limit")); it can never pass. Send less.")
+        }
         if error.subject.hasPrefix("session:"), let session {
             return .rateLimited("Session '\(session)' looks like a runaway: it passed \(error.limit) \(error.dimension) per minute. "
                                     + "It is refused until it slows down; retry after \(error.retryAfterSeconds) s.",

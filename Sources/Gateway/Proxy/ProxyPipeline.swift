@@ -1,10 +1,12 @@
 import HTTPTypes
 import Hummingbird
+import Ledger
 import Logging
 import NIOCore
 import NIOFoundationCompat
 import Pricing
 import Providers
+import Storage
 import Tokenizers
 import TollgateCore
 
@@ -143,8 +145,8 @@ struct ProxyPipeline: Sendable {
         } catch {
             let failure = Self.gatewayError(for: error)
             record.status = failure.status
-            // The record keeps the provider's own words, which the client may not see.
-            record.error = (error as? UpstreamError)?.description ?? failure.message
+            // The record keeps the provider's and the database's own words, which the client may not see.
+            record.error = error is GatewayError ? failure.message : "\(error)"
             record.latencyMilliseconds = started.millisecondsUntilNow
             slot?.release()
             if let metering { metering.finish(record, usage: nil) } else { records.submit(record) }
@@ -224,7 +226,11 @@ struct ProxyPipeline: Sendable {
             GatewayError(status: 503, type: "service_unavailable", code: "model_unpriced", message: "The model cannot be priced: \(error)")
         case let error as TranslationError:
             .badRequest("\(error.description). The request cannot be translated for this model's provider.", param: error.parameter)
-        default: GatewayError(status: 500, type: "server_error", message: "Internal error: \(error)")
+        case _ where StorageError.isDatabaseError(error) || error is TransferError || error is AccountError:
+            // The database's words (SQL, account ids) stay in the log and the record.
+            GatewayError(status: 503, type: "service_unavailable", code: "storage_unavailable",
+                         message: "The gateway's database cannot be reached or refused the request; retry.", retryAfter: "1")
+        default: GatewayError(status: 500, type: "server_error", message: "Internal error; the request record has the detail.")
         }
     }
 }

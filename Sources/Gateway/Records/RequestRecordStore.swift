@@ -40,7 +40,8 @@ public struct RequestRecordStore: Sendable {
                 SQLBind(record.latencyMilliseconds), SQLBind(record.timeToFirstTokenMilliseconds),
                 SQLBind(record.error), SQLBind(Timestamp.milliseconds(record.createdAt)))
         }
-        try await insert.run()
+        // A retry after a commit whose acknowledgement was lost finds its records there already.
+        try await insert.ignoringConflicts(with: ["id"]).run()
     }
 
     /// The newest records first, optionally of one organization and one session.

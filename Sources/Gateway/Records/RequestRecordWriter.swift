@@ -77,7 +77,10 @@ public final class RequestRecordWriter: Service, Sendable {
     }
 
     /// How many times a batch is tried before it is given up (at 0.1 s doubling to 5 s apart,
-    /// about a minute in all): a database that is busy or briefly unwritable loses nothing.
+    /// about a minute in all): a database that is busy or briefly unwritable loses nothing. A
+    /// batch that keeps failing is split in halves after three attempts, so one entry the database
+    /// refuses loses only itself. Retries are safe: records are inserted only if new, and every
+    /// settlement transfer has an id derived from its request.
     static let attempts = 16
 
     private func writeQueued() async {
@@ -110,6 +113,12 @@ public final class RequestRecordWriter: Service, Sendable {
             } catch {
                 logger.warning("could not write request records, will retry",
                                metadata: ["count": "\(batch.count)", "attempt": "\(attempt)", "error": "\(error)"])
+                if batch.count > 1 && attempt >= 3 {
+                    // One bad entry must not hold back the others: write the halves apart.
+                    await write(Array(batch.prefix(batch.count / 2)))
+                    await write(Array(batch.dropFirst(batch.count / 2)))
+                    return
+                }
                 // Not Task.sleep's cancellation: a flush at shutdown still retries.
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))
@@ -120,11 +129,11 @@ public final class RequestRecordWriter: Service, Sendable {
     }
 
     /// Settles every entry's reservation, trying each one's plans in order (all entries' first
-    /// plans in one ledger write, then the refused ones' second plans, and so on). Returns each
+    /// plans in one ledger write, then the refused ones' next plans, and so on). Returns each
     /// settled entry's outcome by index.
     private static func settle(_ batch: [Entry], ledger: SQLLedgerStore, in sql: any SQLDatabase,
                                logger: Logger) async throws -> [(Int, Reservation.Outcome)] {
-        var plans: [(index: Int, plans: ArraySlice<(outcome: Reservation.Outcome, batch: TransferBatch)>)] = []
+        var plans: [(index: Int, plans: ArraySlice<Reservation.Plan>)] = []
         var outcomes: [(Int, Reservation.Outcome)] = []
         for (index, entry) in batch.enumerated() {
             guard let (reservation, charge) = entry.settlement else { continue }
@@ -132,20 +141,25 @@ public final class RequestRecordWriter: Service, Sendable {
             if options.isEmpty { outcomes.append((index, charge == nil ? .voided : .posted)) } else { plans.append((index, options[...])) }
         }
         while !plans.isEmpty {
+            let preludes = plans.flatMap { $0.plans.first!.prelude }
+            if !preludes.isEmpty { _ = try await ledger.submit(preludes, in: sql) }
             let results = try await ledger.submit(plans.map { $0.plans.first!.batch }, in: sql)
-            var retry: [(index: Int, plans: ArraySlice<(outcome: Reservation.Outcome, batch: TransferBatch)>)] = []
+            var retry: [(index: Int, plans: ArraySlice<Reservation.Plan>)] = []
             for (plan, result) in zip(plans, results) {
                 switch result {
                 case .success:
                     outcomes.append((plan.index, plan.plans.first!.outcome))
                 case .failure(let error):
                     let rest = plan.plans.dropFirst()
-                    if rest.isEmpty {
+                    if !rest.isEmpty {
+                        retry.append((plan.index, rest))
+                    } else if plan.plans.first!.outcome == .voided {
+                        // Its holds had already timed out: the expiry service releases them.
+                        outcomes.append((plan.index, .voided))
+                    } else {
                         logger.critical("a settlement was refused by every plan; its reservation will expire",
                                         metadata: ["request": "\(batch[plan.index].record.id)", "error": "\(error)"])
                         outcomes.append((plan.index, .failed))
-                    } else {
-                        retry.append((plan.index, rest))
                     }
                 }
             }

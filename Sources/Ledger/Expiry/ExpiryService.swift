@@ -74,7 +74,7 @@ public struct ExpiryService: Service {
     }
 
     /// The id of the transfer expiring `pending`: derived, so two sweeps agree on it.
-    static func expiryID(for pending: TimeOrderedID) -> TimeOrderedID {
+    public static func expiryID(for pending: TimeOrderedID) -> TimeOrderedID {
         TimeOrderedID.derived(milliseconds: pending.milliseconds, seed: "expire:\(pending)")
     }
 
