@@ -16,6 +16,8 @@ public struct SQLLedgerStore: LedgerStore {
     /// Inside `withSnapshot`, the snapshot's connection; reads go to it instead of the pool.
     private let snapshotReader: (any SQLDatabase)?
     private var reader: any SQLDatabase { snapshotReader ?? database.sql }
+    /// The accounts this store last wrote, valid while the chain head is the one it wrote.
+    private let cache = AccountCache()
 
     /// - Parameter now: the clock, milliseconds since the epoch (tests inject their own).
     public init(database: Database, now: @escaping @Sendable () -> Int64 = { Timestamp.millisecondsNow() }) {
@@ -100,16 +102,25 @@ public struct SQLLedgerStore: LedgerStore {
             accountIDs.insert(transfer.debitAccountID)
             accountIDs.insert(transfer.creditAccountID)
         }
-        let accounts = try await Self.loadAccounts(accountIDs, sql)
+        var (accounts, missing) = cache.lookup(accountIDs, at: head)
+        let loaded = try await Self.loadAccounts(missing, sql)
+        accounts.merge(loaded) { _, fresh in fresh }
 
         var state = LedgerState(accounts: accounts, transfers: transfers, resolutions: resolutions,
                                 sequence: head.sequence, hash: head.hash, now: now)
         let results = batches.map { state.apply($0) }
-        if state.appended.isEmpty { return results }
+        if state.appended.isEmpty {
+            cache.store(loaded.values, at: head)
+            return results
+        }
 
+        let touched = state.touchedAccounts.sorted().map { state.accounts[$0]! }
         try await Self.insert(state.appended, sql)
-        try await Self.updateCounters(state.touchedAccounts.sorted().map { state.accounts[$0]! }, sql)
+        try await Self.updateCounters(touched, sql)
         try await sql.raw("UPDATE ledger_chain SET seq = \(bind: state.sequence), hash = \(bind: state.hash) WHERE id = 1").run()
+        // Valid once this transaction commits; if it rolls back the head stays the old one, which
+        // no longer matches, and the next write reads everything again.
+        cache.store(Array(loaded.values) + touched, at: (state.sequence, state.hash), advancingFrom: head)
         return results
     }
 
