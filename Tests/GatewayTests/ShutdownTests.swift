@@ -1,6 +1,7 @@
 import Foundation
 @testable import Gateway
 import Logging
+import Pricing
 import Providers
 import ServiceLifecycle
 import Storage
@@ -97,6 +98,32 @@ import TollgateCore
         let records = try await store.recent()
         #expect(records.map(\.id) == ["dropped"])
         #expect(records.first?.status == 499)
+        try await database.close()
+    }
+
+    @Test func aStreamDroppedBeforeItBeganIsBilledForItsCountedInput() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-dropped-\(UUID().uuidString).db").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let logger = Logger(label: "test")
+        let database = try await Database.open(.sqlite(path: path), logger: logger)
+        let store = RequestRecordStore(database: database)
+        let writer = RequestRecordWriter(store: store, logger: logger)
+        let provider = Provider(name: "p", kind: .openai, baseURL: "http://127.0.0.1:1")
+        let model = ModelDefinition(name: "m", provider: provider)
+        var configuration = GatewayConfiguration()
+        configuration.setPrice(try ConfigPrice(currency: .usd, input: "1", output: "2"), for: model)
+        let metering = MeteredRequest(configuration: configuration, organization: Organization(id: "o", name: "o", currency: .usd),
+                                      model: model, startDate: Date(), reservation: nil, limiter: RateLimiter(), limits: [],
+                                      admittedTokens: 42, countedInput: 42, records: writer, logger: logger)
+        do {
+            _ = PendingRecord(RequestRecord(id: "dropped", status: 200, streamed: true), metering: metering, started: .now)
+        }
+        await writer.flush()
+        let record = try #require(try await store.recent().first)
+        #expect(record.status == 499)
+        #expect(record.usage == TokenUsage(input: 42))
+        #expect(record.usageSource == .counted)
+        #expect(record.cost?.nanos == 42_000)  // 42 tokens at 1 USD per million
         try await database.close()
     }
 }

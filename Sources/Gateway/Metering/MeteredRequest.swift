@@ -26,6 +26,9 @@ struct MeteredRequest: Sendable {
     let limits: [RateLimiter.Limit]
     /// The tokens the rate limits counted at admission.
     let admittedTokens: Int64
+    /// The input by the model's tokenizer, when it has one: what a request abandoned before its
+    /// answer began is billed (the provider has read the prompt).
+    var countedInput: Int? = nil
     let records: RequestRecordWriter
     let logger: Logger
 

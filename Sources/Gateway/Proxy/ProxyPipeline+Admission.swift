@@ -66,7 +66,7 @@ extension ProxyPipeline {
     /// tokenizer sees (chat templates, hidden system prompts), and a request that settles above
     /// its reservation is the only way a hard budget can be passed at all.
     func worstCase(of body: JSONValue, format: ClientFormat, model: ModelDefinition, organization: Organization,
-                   at date: Date) async throws -> (inputTokens: Int64, estimate: Meter.Estimate) {
+                   at date: Date) async throws -> (inputTokens: Int64, countedInput: Int?, estimate: Meter.Estimate) {
         let chat = switch format {
         case .openai: try? OpenAIChatFormat.request(from: body, strict: false)
         case .anthropic: try? AnthropicMessagesFormat.request(from: body, strict: false)
@@ -85,6 +85,6 @@ extension ProxyPipeline {
                                                organization: organization)
         let written = try configuration.sellCost(of: BillableUsage(tokens: TokenUsage(cacheWrite: input, output: output)), for: model,
                                                  at: date, organization: organization)
-        return (Int64(counted ?? input), Meter.Estimate(tokens: Int64(input + output), sell: max(plain, written)))
+        return (Int64(counted ?? input), counted, Meter.Estimate(tokens: Int64(input + output), sell: max(plain, written)))
     }
 }

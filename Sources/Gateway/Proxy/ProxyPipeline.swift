@@ -89,6 +89,7 @@ struct ProxyPipeline: Sendable {
             }
             let metered = MeteredRequest(configuration: configuration, organization: organization, model: model, startDate: startDate,
                                          reservation: reservation, limiter: limiter, limits: limits, admittedTokens: worst.inputTokens,
+                                         countedInput: worst.countedInput,
                                          records: records, logger: logger)
             metering = metered
 

@@ -1,8 +1,10 @@
+import Pricing
 import Synchronization
+import TollgateCore
 
 /// A streamed request's record, finished exactly once: by the relay once the stream runs, or —
 /// when the response is dropped before its body starts (the client left before the head could
-/// be written) — as a 499 with its reservation released, when this is released.
+/// be written) — as a 499 billed for its input alone, when this is released.
 final class PendingRecord: Sendable {
     private let record: Mutex<RequestRecord?>
     private let metering: MeteredRequest
@@ -27,6 +29,12 @@ final class PendingRecord: Sendable {
         unsent.status = 499
         unsent.error = "client disconnected before the response began"
         unsent.latencyMilliseconds = started.millisecondsUntilNow
-        metering.finish(unsent, usage: nil)
+        // The provider had the prompt and had begun: its input is billed, by Tollgate's count.
+        let usage = metering.countedInput.map { BillableUsage(tokens: TokenUsage(input: $0)) }
+        if let usage {
+            unsent.usage = usage.tokens
+            unsent.usageSource = .counted
+        }
+        metering.finish(unsent, usage: usage)
     }
 }
