@@ -106,3 +106,11 @@ extension Migrations {
         """,
     ])
 }
+
+extension Migrations {
+    /// Who a request was for (`x-tollgate-user`) and its tags (`x-tollgate-tags`), in its record.
+    static let endUsersAndTags = Migration(version: 6, name: "request records: end user and tags", statements: [
+        "ALTER TABLE request_records ADD COLUMN end_user TEXT",
+        "ALTER TABLE request_records ADD COLUMN tags TEXT",
+    ])
+}

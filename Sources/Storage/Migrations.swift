@@ -84,6 +84,7 @@ public enum Migrations {
         Migrations.metering,
         Migrations.rateSharing,
         Migrations.idempotency,
+        Migrations.endUsersAndTags,
     ]
 
     /// Applies every migration the database has not seen yet.

@@ -332,6 +332,18 @@ import TollgateTesting
         }
     }
 
+    @Test func theEndUserAndTagsAreRecorded() async throws {
+        try await GatewayHarness.with { harness in
+            let headers = [("x-tollgate-user", "customer-991"), ("x-tollgate-tags", "checkout, eu ,beta")]
+            #expect(try await harness.post(json: GatewayHarness.chat(), headers: headers).status == 200)
+            let record = try #require(try await harness.records().first)
+            #expect(record.endUser == "customer-991")
+            #expect(record.tags == ["checkout", "eu", "beta"])
+            let many = (0..<17).map { "t\($0)" }.joined(separator: ",")
+            #expect(try await harness.post(json: GatewayHarness.chat(), headers: [("x-tollgate-tags", many)]).status == 400)
+        }
+    }
+
     /// Pending transfers not yet posted, voided or expired.
     static func openReservations(_ harness: GatewayHarness) async throws -> Int {
         await harness.gateway.recordWriter.flush()

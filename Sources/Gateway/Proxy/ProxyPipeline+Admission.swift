@@ -24,6 +24,19 @@ extension ProxyPipeline {
         return value
     }
 
+    /// Who the request is for (`x-tollgate-user`, at most 256 bytes) and its tags
+    /// (`x-tollgate-tags`, comma-separated, at most 16 of 64 bytes each), for the record.
+    static func attribution(of request: Request) throws -> (user: String?, tags: [String]) {
+        let user = request.headers[.tollgateUser]
+        if let user, user.utf8.count > 256 { throw GatewayError.badRequest("'x-tollgate-user' is longer than 256 bytes.") }
+        let tags = (request.headers[.tollgateTags] ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard tags.count <= 16, tags.allSatisfy({ $0.utf8.count <= 64 }) else {
+            throw GatewayError.badRequest("'x-tollgate-tags' takes at most 16 comma-separated tags of at most 64 bytes.")
+        }
+        return (user, tags)
+    }
+
     /// The rate limits that apply: the key's, its team's, and the session runaway guard.
     func rateLimits(_ caller: Caller, session: String?) -> [RateLimiter.Limit] {
         var limits = [RateLimiter.Limit(subject: "key:\(caller.key.id)", requestsPerMinute: caller.key.requestsPerMinute,

@@ -46,6 +46,7 @@ struct ProxyPipeline: Sendable {
             record.team = caller.key.team
             let session = try Self.session(of: request)
             record.sessionID = session
+            (record.endUser, record.tags) = try Self.attribution(of: request)
             let body = try await RequestBodyReader.json(request, limit: configuration.maxRequestBodyBytes)
             let modelName = try format.validate(body)
             record.modelRequested = modelName

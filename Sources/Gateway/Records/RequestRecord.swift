@@ -24,6 +24,10 @@ public struct RequestRecord: Hashable, Sendable, Codable {
     public var team: String?
     /// The agent session (`x-tollgate-session`) it belongs to.
     public var sessionID: String?
+    /// The end user it was for (`x-tollgate-user`).
+    public var endUser: String?
+    /// Its tags (`x-tollgate-tags`, comma-separated).
+    public var tags: [String]
     public var modelRequested: String?
     public var modelUsed: String?
     public var provider: String?
@@ -69,10 +73,11 @@ public struct RequestRecord: Hashable, Sendable, Codable {
         self.createdAt = createdAt
         self.packageTokens = 0
         self.reserved = 0
+        self.tags = []
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, keyID = "key_id", organizationID = "org_id", team, sessionID = "session_id", modelRequested = "model_requested"
+        case id, keyID = "key_id", organizationID = "org_id", team, sessionID = "session_id", endUser = "end_user", tags, modelRequested = "model_requested"
         case modelUsed = "model_used", provider, status, streamed, usage, cost, providerCost = "provider_cost"
         case packageTokens = "package_tokens", reserved, settlement, usageSource = "usage_source"
         case latencyMilliseconds = "latency_ms", timeToFirstTokenMilliseconds = "ttft_ms", error

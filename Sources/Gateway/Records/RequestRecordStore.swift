@@ -24,14 +24,15 @@ public struct RequestRecordStore: Sendable {
     func insert(_ records: [RequestRecord], in sql: any SQLDatabase) async throws {
         guard !records.isEmpty else { return }
         var insert = sql.insert(into: "request_records").columns(
-            "id", "key_id", "org_id", "team", "session_id", "model_requested", "model_used", "provider", "status", "streamed",
+            "id", "key_id", "org_id", "team", "session_id", "end_user", "tags", "model_requested", "model_used", "provider", "status", "streamed",
             "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
             "cost_nanos", "currency", "provider_cost_nanos", "package_tokens", "reserved_nanos", "settlement",
             "usage_source", "latency_ms", "ttft_ms", "error", "created_at")
         for record in records {
             insert = insert.values(
                 SQLBind(record.id), SQLBind(record.keyID), SQLBind(record.organizationID), SQLBind(record.team),
-                SQLBind(record.sessionID), SQLBind(record.modelRequested),
+                SQLBind(record.sessionID), SQLBind(record.endUser), SQLBind(record.tags.isEmpty ? nil : record.tags.joined(separator: ",")),
+                SQLBind(record.modelRequested),
                 SQLBind(record.modelUsed), SQLBind(record.provider), SQLBind(record.status), SQLBind(record.streamed ? 1 : 0),
                 SQLBind(record.usage.input), SQLBind(record.usage.cachedInput), SQLBind(record.usage.cacheWrite),
                 SQLBind(record.usage.output), SQLBind(record.usage.reasoning), SQLBind(record.cost?.nanos ?? 0),
@@ -84,6 +85,8 @@ public struct RequestRecordStore: Sendable {
             createdAt: Timestamp.date(milliseconds: try row.decode(column: "created_at", as: Int64.self)))
         record.team = try row.decode(column: "team", as: String?.self)
         record.sessionID = try row.decode(column: "session_id", as: String?.self)
+        record.endUser = try row.decode(column: "end_user", as: String?.self)
+        record.tags = try row.decode(column: "tags", as: String?.self)?.split(separator: ",").map(String.init) ?? []
         if let currency, let nanos = try row.decode(column: "provider_cost_nanos", as: Int64?.self) {
             record.providerCost = Money(nanos: nanos, currency: currency)
         }

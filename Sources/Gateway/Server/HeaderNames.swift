@@ -9,6 +9,8 @@ extension HTTPField.Name {
     static let tollgateCost = Self("x-tollgate-cost")!
     static let tollgateSession = Self("x-tollgate-session")!
     static let idempotencyKey = Self("idempotency-key")!
+    static let tollgateUser = Self("x-tollgate-user")!
+    static let tollgateTags = Self("x-tollgate-tags")!
     static let tollgateIdempotentReplay = Self("x-tollgate-idempotent-replay")!
     static let tollgatePackageTokens = Self("x-tollgate-package-tokens")!
     static let xAPIKey = Self("x-api-key")!
