@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Gateway
 import Ledger
 import SQLKit
 import Storage
@@ -10,16 +11,26 @@ struct StatementCommand: AsyncParsableCommand {
         commandName: "statement", abstract: "An organization's statement for a period: opening balance, transfers, closing balance.")
     @OptionGroup var databaseOptions: DatabaseOptions
     @Option(help: "The organization, by id or name.") var org: String
+    @Option(help: "The statement of this team's own funds instead.") var team: String?
+    @Option(help: "The statement of this key's own funds (key_…) instead.") var key: String?
     @OptionGroup var period: StatementPeriod
+
+    func validate() throws {
+        if team != nil, key != nil { throw ValidationError("--team and --key: give one, not both") }
+    }
 
     func run() async throws {
         try await reportingFailure {
             try await databaseOptions.withDatabase { database in
-                let rows = try await database.sql.raw("""
-                    SELECT id FROM organizations WHERE id = \(bind: org) OR name = \(bind: org)
-                    """).all()
-                let id = try rows.first?.decode(column: "id", as: String.self) ?? org
-                print(try await period.render(owner: AccountOwner(.organization, id), database: database), terminator: "")
+                let owner: AccountOwner
+                if let organization = try await AccountStore(database: database).organization(named: org) {
+                    owner = try AdminInput.holder(team: team, key: key).owner(in: organization)
+                } else if team == nil, key == nil {
+                    owner = AccountOwner(.organization, org)  // a ledger owner with no organization row
+                } else {
+                    throw CommandFailure("no organization '\(org)'")
+                }
+                print(try await period.render(owner: owner, database: database), terminator: "")
             }
         }
     }

@@ -96,6 +96,10 @@ def test_metering_commands_manage_teams_credit_packages_budgets_and_sessions(tmp
     assert run("budgets", "delete", budget_id, db=db).returncode == 0
     assert budget_id not in run("budgets", "list", "--org", "acme", db=db).stdout
 
+    statement = run("statement", "--org", "acme", "--team", "search", "--from", "2000-01-01", "--to", "2999-01-01",
+                    "--format", "csv", db=db)
+    assert statement.returncode == 0 and ",grant," in statement.stdout and ",25000000000" in statement.stdout, statement
+    assert run("statement", "--org", "nobody", "--team", "x", "--from", "2000-01-01", "--to", "2999-01-01", db=db).returncode == 1
     session = run("sessions", "show", "--org", "acme", "run-1", db=db)
     assert session.returncode == 0 and "session run-1: 0 requests" in session.stdout
     verified = run("ledger", "verify", db=db)

@@ -23,7 +23,8 @@ extension AccountStore {
         case team(String)
         case key(String)
 
-        func owner(in organization: Organization) -> AccountOwner {
+        /// The ledger owner of this holder's accounts.
+        public func owner(in organization: Organization) -> AccountOwner {
             switch self {
             case .organization: LedgerChart.owner(organization: organization.id)
             case .team(let team): LedgerChart.owner(team: team, organization: organization.id)

@@ -1,6 +1,7 @@
 import Hummingbird
 import Ledger
 import Providers
+import Storage
 import TollgateCore
 
 #if canImport(FoundationEssentials)
@@ -91,6 +92,37 @@ extension AdminAPI {
                 return ["id": .string(id), "deleted": true]
             }
         }
+        admin.get("orgs/:org/statement") { request, context in
+            try await guarded(request) {
+                let organization = try await organization(context)
+                let query = request.uri.queryParameters
+                let (from, to) = try period(query)
+                let owner = try AdminInput.holder(team: query["team"].map(String.init), key: query["key"].map(String.init))
+                    .owner(in: organization)
+                let statement = try await Statement.build(store: gateway.accounts.ledger, owner: owner, from: from, to: to)
+                return try JSONValue(parsing: Array(try StatementFormat.json.render(statement).utf8))
+            }
+        }
+        admin.get("providers/:provider/settlement") { request, context in
+            try await guarded(request) {
+                let query = request.uri.queryParameters
+                let (from, to) = try period(query)
+                var invoiced: [String: Int64] = [:]
+                if let invoice = query["invoice"] {
+                    let parts = invoice.split(separator: ":", maxSplits: 1)
+                    guard parts.count == 2, let currency = Currency(knownCode: String(parts[0])),
+                          let amount = try? Money(decimal: String(parts[1]), currency: currency) else {
+                        throw GatewayError.badRequest("'invoice' must be CURRENCY:AMOUNT such as USD:120.50", param: "invoice")
+                    }
+                    invoiced[currency.code] = amount.nanos
+                }
+                let settlement = try await ProviderSettlement.build(store: gateway.accounts.ledger, provider: context.parameters.get("provider") ?? "",
+                                                                    from: from, to: to, invoiced: invoiced)
+                var value = try JSONValue(parsing: Array(try StatementFormat.json.render(settlement).utf8))
+                value["reconciles"] = .bool(settlement.reconciles)
+                return value
+            }
+        }
         admin.get("orgs/:org/sessions/:session") { request, context in
             try await guarded(request) {
                 let organization = try await organization(context)
@@ -102,6 +134,15 @@ extension AdminAPI {
                 return value
             }
         }
+    }
+
+    /// `from` and `to` (dates or ISO 8601 instants) as milliseconds, `from` before `to`.
+    private func period(_ query: Parameters) throws -> (from: Int64, to: Int64) {
+        guard let fromText = query["from"], let toText = query["to"],
+              let from = AdminInput.instant(String(fromText)), let to = AdminInput.instant(String(toText)), from < to else {
+            throw GatewayError.badRequest("'from' and 'to' must be dates such as 2026-11-01, 'from' before 'to'", param: "from")
+        }
+        return (Timestamp.milliseconds(from), Timestamp.milliseconds(to))
     }
 
     private func expiry(_ body: JSONValue) throws -> Date? {
