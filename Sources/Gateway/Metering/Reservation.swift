@@ -100,11 +100,16 @@ struct Reservation: Sendable {
         }
         let amount = paysInTokens ? charge.tokens : charge.sell.nanos
         let sell = charge.sell.nanos
-        let lastFund = funds.last?.accountID ?? owedAccountID
+        // An excess is drawn from the last fund the reservation drew on, else from the others.
+        let fundAccounts = funds.map(\.accountID).reversed().reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let excessSources = fundAccounts.isEmpty ? [owedAccountID] : fundAccounts
+        var steps: [(Outcome, String, Bool, String)] = excessSources.enumerated().map { (.posted, $1, false, "a\($0)") }
+        steps.append((.postedWithDebt, owedAccountID, false, "b"))
+        steps += excessSources.enumerated().map { (.postedOverBudget, $1, true, "b2-\($0)") }
+        steps.append((.postedWithDebtOverBudget, owedAccountID, true, "b3"))
         var plans: [Plan] = []
         // Within the reservation's lifetime: post, with the excess from (funds | owed) × (budget | overrun).
-        for (outcome, excessFrom, overrun, tag) in [(Outcome.posted, lastFund, false, "a"), (.postedWithDebt, owedAccountID, false, "b"),
-                                                     (.postedOverBudget, lastFund, true, "b2"), (.postedWithDebtOverBudget, owedAccountID, true, "b3")] {
+        for (outcome, excessFrom, overrun, tag) in steps {
             if overrun && budgets.allSatisfy({ !$0.budget.hard }) { continue }
             plans.append(Plan(outcome: outcome, batch: TransferBatch(posting(amount, excessFrom: excessFrom, tag: tag)
                 + budgetPosting(sell, overrun: overrun, tag: tag) + providerLegs(charge, tag: tag))))
