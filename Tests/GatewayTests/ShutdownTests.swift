@@ -75,55 +75,59 @@ import TollgateCore
 }
 
 @Suite struct PendingRecordTests {
-    @Test func aStreamThatNeverStartsIsRecordedAs499AndOneThatRunsOnlyOnce() async throws {
+    /// A record writer on a fresh SQLite file, and a request's metering on a model priced at 1 USD
+    /// per million input tokens (no reservation), for `body`.
+    func withMetering(countedInput: Int?, _ body: (MeteredRequest, RequestRecordWriter, RequestRecordStore) async throws -> Void) async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-pending-\(UUID().uuidString).db").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let logger = Logger(label: "test")
         let database = try await Database.open(.sqlite(path: path), logger: logger)
         let store = RequestRecordStore(database: database)
         let writer = RequestRecordWriter(store: store, logger: logger)
-        let provider = Provider(name: "p", kind: .openai, baseURL: "http://127.0.0.1:1")
-        let metering = MeteredRequest(configuration: GatewayConfiguration(), organization: Organization(id: "o", name: "o", currency: .usd),
-                                      model: ModelDefinition(name: "m", provider: provider), startDate: Date(), reservation: nil,
-                                      limiter: RateLimiter(), limits: [], admittedTokens: 0, records: writer, logger: logger)
-        do {
-            _ = PendingRecord(RequestRecord(id: "dropped", status: 200, streamed: true), metering: metering, started: .now)
-        }
-        do {
-            let taken = PendingRecord(RequestRecord(id: "ran", status: 200, streamed: true), metering: metering, started: .now)
-            #expect(taken.take()?.id == "ran")
-            #expect(taken.take() == nil)
-        }
-        await writer.flush()
-        let records = try await store.recent()
-        #expect(records.map(\.id) == ["dropped"])
-        #expect(records.first?.status == 499)
-        try await database.close()
-    }
-
-    @Test func aStreamDroppedBeforeItBeganIsBilledForItsCountedInput() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-dropped-\(UUID().uuidString).db").path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let logger = Logger(label: "test")
-        let database = try await Database.open(.sqlite(path: path), logger: logger)
-        let store = RequestRecordStore(database: database)
-        let writer = RequestRecordWriter(store: store, logger: logger)
-        let provider = Provider(name: "p", kind: .openai, baseURL: "http://127.0.0.1:1")
-        let model = ModelDefinition(name: "m", provider: provider)
+        let model = ModelDefinition(name: "m", provider: Provider(name: "p", kind: .openai, baseURL: "http://127.0.0.1:1"))
         var configuration = GatewayConfiguration()
         configuration.setPrice(try ConfigPrice(currency: .usd, input: "1", output: "2"), for: model)
         let metering = MeteredRequest(configuration: configuration, organization: Organization(id: "o", name: "o", currency: .usd),
                                       model: model, startDate: Date(), reservation: nil, limiter: RateLimiter(), limits: [],
-                                      admittedTokens: 42, countedInput: 42, records: writer, logger: logger)
+                                      admittedTokens: Int64(countedInput ?? 0), countedInput: countedInput, records: writer, logger: logger)
         do {
-            _ = PendingRecord(RequestRecord(id: "dropped", status: 200, streamed: true), metering: metering, started: .now)
+            try await body(metering, writer, store)
+        } catch {
+            try? await database.close()
+            throw error
         }
-        await writer.flush()
-        let record = try #require(try await store.recent().first)
-        #expect(record.status == 499)
-        #expect(record.usage == TokenUsage(input: 42))
-        #expect(record.usageSource == .counted)
-        #expect(record.cost?.nanos == 42_000)  // 42 tokens at 1 USD per million
         try await database.close()
+    }
+
+    @Test func aStreamThatNeverStartsIsRecordedAs499AndOneThatRunsOnlyOnce() async throws {
+        try await withMetering(countedInput: nil) { metering, writer, store in
+            do {
+                _ = PendingRecord(RequestRecord(id: "dropped", status: 200, streamed: true), metering: metering, started: .now)
+            }
+            do {
+                let taken = PendingRecord(RequestRecord(id: "ran", status: 200, streamed: true), metering: metering, started: .now)
+                #expect(taken.take()?.id == "ran")
+                #expect(taken.take() == nil)
+            }
+            await writer.flush()
+            let records = try await store.recent()
+            #expect(records.map(\.id) == ["dropped"])
+            #expect(records.first?.status == 499)
+            #expect(records.first?.cost == nil)  // nothing counted, nothing charged
+        }
+    }
+
+    @Test func aStreamDroppedBeforeItBeganIsBilledForItsCountedInput() async throws {
+        try await withMetering(countedInput: 42) { metering, writer, store in
+            do {
+                _ = PendingRecord(RequestRecord(id: "dropped", status: 200, streamed: true), metering: metering, started: .now)
+            }
+            await writer.flush()
+            let record = try #require(try await store.recent().first)
+            #expect(record.status == 499)
+            #expect(record.usage == TokenUsage(input: 42))
+            #expect(record.usageSource == .counted)
+            #expect(record.cost?.nanos == 42_000)  // 42 tokens at 1 USD per million
+        }
     }
 }
