@@ -38,6 +38,9 @@ enum GatewayRunner {
                     onListening: @escaping @Sendable (Int) async -> Void) async throws {
         try await withHTTPClient(configuration.upstream) { httpClient in
             let gateway = Gateway(configuration: configuration, database: database, httpClient: httpClient, logger: logger)
+            if try await gateway.accounts.importCreditFromBeforeTheLedger() > 0 {
+                logger.notice("prepaid credit from before the ledger moved onto it")
+            }
             let group = ServiceGroup(configuration: .init(
                 services: gateway.services { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -105,6 +105,33 @@ import TollgateTesting
         }
     }
 
+    @Test func creditFromBeforeTheLedgerIsMovedOntoItOnceAsTheNetBalance() async throws {
+        try await withDatabaseFile { path in
+            let database = try await Database.open(.sqlite(path: path), logger: Logger(label: "test"))
+            let accounts = AccountStore(database: database)
+            let acme = try await accounts.createOrganization(name: "acme", currency: .cny)
+            let spent = try await accounts.createOrganization(name: "spent", currency: .usd)
+            // As the gateway kept it before: grants, less the cost of recorded requests.
+            for (id, org, nanos, currency) in [("cr_1", acme.id, 100_000_000_000, "CNY"), ("cr_2", acme.id, 5_000_000_000, "CNY"),
+                                               ("cr_3", spent.id, 1_000_000_000, "USD")] as [(String, String, Int64, String)] {
+                try await database.write { sql in try await sql.raw("""
+                    INSERT INTO credit_grants (id, org_id, amount_nanos, currency, created_at)
+                    VALUES (\(bind: id), \(bind: org), \(bind: nanos), \(bind: currency), 0)
+                    """).run() }
+            }
+            try await RequestRecordStore(database: database).insert([
+                RequestRecord(id: "r1", organizationID: acme.id, status: 200, cost: try Money(decimal: "1.250000001", currency: .cny)),
+                RequestRecord(id: "r2", organizationID: spent.id, status: 200, cost: try Money(decimal: "2", currency: .usd)),
+            ])
+            #expect(try await accounts.importCreditFromBeforeTheLedger() == 1)
+            #expect(try await accounts.importCreditFromBeforeTheLedger() == 0)
+            #expect(try await accounts.balance(of: acme).description == "103.749999999 CNY")
+            #expect(try await accounts.balance(of: spent).nanos == 0)
+            #expect(try await LedgerVerifier(store: accounts.ledger).verify().pendingOpen == 0)
+            try await database.close()
+        }
+    }
+
     @Test func creditIsKeptOnTheLedgerGrantedBeforePaidAndExpiringApart() async throws {
         try await withDatabaseFile { path in
             let database = try await Database.open(.sqlite(path: path), logger: Logger(label: "test"))

@@ -175,3 +175,40 @@ public struct TokenPackage: Hashable, Sendable, Codable {
         case id, organizationID = "org_id", owner, model, tokens, price, expiresAt = "expires_at", createdAt = "created_at", remaining
     }
 }
+
+extension AccountStore {
+    /// Moves credit from before the ledger onto it, once. Tollgate kept prepaid credit as
+    /// `credit_grants` less the cost of recorded requests before the ledger held it; each
+    /// organization's net balance then becomes granted credit on the ledger, by a transfer whose
+    /// id is derived from the organization, so running this again changes nothing.
+    ///
+    /// - Returns: how many organizations had credit moved.
+    @discardableResult
+    public func importCreditFromBeforeTheLedger() async throws -> Int {
+        let rows = try await database.sql.raw("""
+            SELECT o.id, o.currency,
+                   (SELECT CAST(COALESCE(SUM(g.amount_nanos), 0) AS BIGINT) FROM credit_grants g
+                    WHERE g.org_id = o.id AND g.currency = o.currency)
+                 - (SELECT CAST(COALESCE(SUM(r.cost_nanos), 0) AS BIGINT) FROM request_records r
+                    WHERE r.org_id = o.id AND r.currency = o.currency AND r.settlement IS NULL) AS net
+            FROM organizations o WHERE EXISTS (SELECT 1 FROM credit_grants g WHERE g.org_id = o.id)
+            """).all()
+        var moved = 0
+        for row in rows {
+            let id = try row.decode(column: "id", as: String.self)
+            let net = try row.decode(column: "net", as: Int64.self)
+            guard net > 0, let currency = Currency(knownCode: try row.decode(column: "currency", as: String.self)) else { continue }
+            let transferID = TimeOrderedID.derived(milliseconds: 0, seed: "credit-before-the-ledger:\(id)")
+            if try await ledger.transfer(id: transferID) != nil { continue }
+            let owner = LedgerChart.owner(organization: id)
+            let platform = AccountOwner(.platform, currency.code)
+            try await chart.ensure([Account(id: LedgerChart.grants(currency), unit: currency.code, owner: platform, kind: .equity)])
+            try await ledger.createAccounts([LedgerChart.fund(LedgerChart.granted(owner, currency), owner: owner, unit: currency.code,
+                                                              priority: PrepaidFunds.grantedCreditPriority)])
+            try await ledger.submit(.single(id: transferID, debit: LedgerChart.grants(currency), credit: LedgerChart.granted(owner, currency),
+                                            amount: net, code: .grant, reference: "credit from before the ledger"))
+            moved += 1
+        }
+        return moved
+    }
+}
