@@ -71,9 +71,7 @@ struct CreditsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailure {
-                try await databaseOptions.withDatabase { database in
-                    let accounts = AccountStore(database: database)
-                    guard let organization = try await accounts.organization(named: org) else { throw CommandFailure("no organization '\(org)'") }
+                try await withOrganization(databaseOptions, org) { accounts, organization in
                     let holder = try AdminInput.holder(team: team, key: key)
                     try await accounts.addCredit(try Money(decimal: amount, currency: organization.currency), to: organization,
                                                  holder: holder, kind: AccountStore.CreditKind(rawValue: kind)!,
@@ -107,9 +105,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailure {
-                try await databaseOptions.withDatabase { database in
-                    let accounts = AccountStore(database: database)
-                    guard let organization = try await accounts.organization(named: org) else { throw CommandFailure("no organization '\(org)'") }
+                try await withOrganization(databaseOptions, org) { accounts, organization in
                     let allowed = models.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
                     // Checked before the key exists, so a bad budget leaves no key behind.
                     let limit = try budget.map { amount in
@@ -120,7 +116,7 @@ struct KeysCommand: AsyncParsableCommand {
                                                                      requestsPerMinute: rpm, tokensPerMinute: tpm)
                     if var limit {
                         limit.subject = key.id
-                        try await BudgetStore(database: database).create(limit)
+                        try await BudgetStore(database: accounts.database).create(limit)
                     }
                     print(secret)
                     FileHandle.standardError.write(Data("key \(key.id) for \(organization.name): store it now, it is not shown again\n".utf8))
@@ -136,9 +132,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailure {
-                try await databaseOptions.withDatabase { database in
-                    let accounts = AccountStore(database: database)
-                    guard let organization = try await accounts.organization(named: org) else { throw CommandFailure("no organization '\(org)'") }
+                try await withOrganization(databaseOptions, org) { accounts, organization in
                     for key in try await accounts.keys(of: organization) {
                         print("\(key.id)\t\(key.hint)\t\(key.name ?? "-")\t\(key.team ?? "-")\t\(key.isRevoked ? "revoked" : "live")")
                 }

@@ -84,3 +84,13 @@ extension AsyncParsableCommand {
         }
     }
 }
+
+/// Opens the database and finds the organization, for the commands that act on one.
+func withOrganization(_ options: DatabaseOptions, _ name: String,
+                              _ body: (AccountStore, Organization) async throws -> Void) async throws {
+    try await options.withDatabase { database in
+        let accounts = AccountStore(database: database)
+        guard let organization = try await accounts.organization(named: name) else { throw CommandFailure("no organization '\(name)'") }
+        try await body(accounts, organization)
+    }
+}

@@ -3,16 +3,6 @@ import Foundation
 import Gateway
 import TollgateCore
 
-/// Opens the database and finds the organization, for the commands that act on one.
-private func withOrganization(_ options: DatabaseOptions, _ name: String,
-                              _ body: (AccountStore, Organization) async throws -> Void) async throws {
-    try await options.withDatabase { database in
-        let accounts = AccountStore(database: database)
-        guard let organization = try await accounts.organization(named: name) else { throw CommandFailure("no organization '\(name)'") }
-        try await body(accounts, organization)
-    }
-}
-
 private func describe(_ budget: Budget) -> String {
     "\(budget.id)\t\(budget.scope.rawValue) \(budget.subject)\t\(budget.amount) per \(budget.period.rawValue)\t\(budget.hard ? "hard" : "soft")"
 }
