@@ -10,21 +10,73 @@ public enum TransferHash {
 
     /// The hash of `transfer` chained after `previous` (hex); `transfer.hash` is ignored.
     public static func chained(after previous: String, _ transfer: Transfer) -> String {
-        var hasher = SHA256()
-        hasher.update(data: bytes(fromHex: previous))
-        hasher.update(data: Array(canonicalEncoding(of: transfer).utf8))
-        return hex(hasher.finalize())
+        var input = bytes(fromHex: previous)
+        input.reserveCapacity(32 + 160)
+        appendCanonicalEncoding(of: transfer, to: &input)
+        return hex(SHA256.hash(data: input))
     }
 
     /// The transfer's fields in the order and form the chain hashes.
     public static func canonicalEncoding(of transfer: Transfer) -> String {
-        let fields: [String?] = [
-            String(transfer.sequence), transfer.id.description, transfer.debitAccountID, transfer.creditAccountID,
-            String(transfer.amount), transfer.phase.rawValue, transfer.pendingID?.description,
-            transfer.timeoutMilliseconds.map { String($0) }, transfer.timeoutAt.map { String($0) },
-            transfer.code.rawValue, transfer.reference, String(transfer.timestamp),
-        ]
-        return fields.map { field in field.map { "\($0.utf8.count):\($0)" } ?? "-" }.joined(separator: "|")
+        var out: [UInt8] = []
+        appendCanonicalEncoding(of: transfer, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `length:value|…` straight into bytes: every ledger write hashes each transfer it appends,
+    /// so this avoids a string per field.
+    static func appendCanonicalEncoding(of transfer: Transfer, to out: inout [UInt8]) {
+        func field(_ text: String?, first: Bool = false) {
+            if !first { out.append(UInt8(ascii: "|")) }
+            guard var text else {
+                out.append(UInt8(ascii: "-"))
+                return
+            }
+            text.withUTF8 { utf8 in
+                decimal(Int64(utf8.count))
+                out.append(UInt8(ascii: ":"))
+                out.append(contentsOf: utf8)
+            }
+        }
+        func number(_ value: Int64?) {
+            out.append(UInt8(ascii: "|"))
+            guard let value else {
+                out.append(UInt8(ascii: "-"))
+                return
+            }
+            var digits: [UInt8] = []
+            decimal(value, into: &digits)
+            decimal(Int64(digits.count))
+            out.append(UInt8(ascii: ":"))
+            out.append(contentsOf: digits)
+        }
+        func decimal(_ value: Int64) { decimal(value, into: &out) }
+        func decimal(_ value: Int64, into out: inout [UInt8]) {
+            if value < 0 { out.append(UInt8(ascii: "-")) }
+            var magnitude = value.magnitude
+            let start = out.count
+            repeat {
+                out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+                magnitude /= 10
+            } while magnitude > 0
+            out[start...].reverse()
+        }
+        var sequence: [UInt8] = []
+        decimal(transfer.sequence, into: &sequence)
+        decimal(Int64(sequence.count))
+        out.append(UInt8(ascii: ":"))
+        out.append(contentsOf: sequence)
+        field(transfer.id.description)
+        field(transfer.debitAccountID)
+        field(transfer.creditAccountID)
+        number(transfer.amount)
+        field(transfer.phase.rawValue)
+        field(transfer.pendingID?.description)
+        number(transfer.timeoutMilliseconds)
+        number(transfer.timeoutAt)
+        field(transfer.code.rawValue)
+        field(transfer.reference)
+        number(transfer.timestamp)
     }
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {

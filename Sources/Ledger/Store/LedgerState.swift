@@ -52,7 +52,9 @@ struct LedgerState {
         var accounts: [String: Account] = [:]
         var insertedTransfers: [TimeOrderedID] = []
         var insertedResolutions: [TimeOrderedID] = []
-        var touched: Set<String>
+        /// Accounts this batch touched first (a copy of the whole set per batch would make a
+        /// group's cost quadratic in its size).
+        var newlyTouched: [String] = []
         var appendedCount: Int
         var sequence: Int64
         var hash: String
@@ -60,7 +62,7 @@ struct LedgerState {
 
     /// Applies a batch all or nothing.
     mutating func apply(_ batch: TransferBatch) -> Result<[Transfer], TransferError> {
-        var checkpoint = Checkpoint(touched: touchedAccounts, appendedCount: appended.count, sequence: sequence, hash: hash)
+        var checkpoint = Checkpoint(appendedCount: appended.count, sequence: sequence, hash: hash)
         var results: [Transfer] = []
         results.reserveCapacity(batch.transfers.count)
         for (index, request) in batch.transfers.enumerated() {
@@ -79,7 +81,7 @@ struct LedgerState {
         for (id, account) in checkpoint.accounts { accounts[id] = account }
         for id in checkpoint.insertedTransfers { transfers[id] = nil }
         for id in checkpoint.insertedResolutions { resolutions[id] = nil }
-        touchedAccounts = checkpoint.touched
+        for id in checkpoint.newlyTouched { touchedAccounts.remove(id) }
         appended.removeSubrange(checkpoint.appendedCount...)
         sequence = checkpoint.sequence
         hash = checkpoint.hash
@@ -127,8 +129,7 @@ struct LedgerState {
         }
         accounts[debit.id] = debit
         accounts[credit.id] = credit
-        touchedAccounts.insert(debit.id)
-        touchedAccounts.insert(credit.id)
+        for id in [debit.id, credit.id] where touchedAccounts.insert(id).inserted { checkpoint.newlyTouched.append(id) }
 
         var transfer = resolved
         sequence += 1
