@@ -10,10 +10,15 @@ public enum TransferHash {
 
     /// The hash of `transfer` chained after `previous` (hex); `transfer.hash` is ignored.
     public static func chained(after previous: String, _ transfer: Transfer) -> String {
-        var input = bytes(fromHex: previous)
-        input.reserveCapacity(32 + 160)
+        hex(chained(after: bytes(fromHex: previous), transfer))
+    }
+
+    /// The same from and to raw digests, for a writer that chains many transfers in a row.
+    static func chained(after previous: [UInt8], _ transfer: Transfer) -> [UInt8] {
+        var input = previous
+        input.reserveCapacity(previous.count + 192)
         appendCanonicalEncoding(of: transfer, to: &input)
-        return hex(SHA256.hash(data: input))
+        return Array(SHA256.hash(data: input))
     }
 
     /// The transfer's fields in the order and form the chain hashes.
@@ -26,57 +31,63 @@ public enum TransferHash {
     /// `length:value|…` straight into bytes: every ledger write hashes each transfer it appends,
     /// so this avoids a string per field.
     static func appendCanonicalEncoding(of transfer: Transfer, to out: inout [UInt8]) {
-        func field(_ text: String?, first: Bool = false) {
-            if !first { out.append(UInt8(ascii: "|")) }
-            guard var text else {
+        func text(_ value: String?) {
+            guard var value else {
                 out.append(UInt8(ascii: "-"))
                 return
             }
-            text.withUTF8 { utf8 in
-                decimal(Int64(utf8.count))
+            value.withUTF8 { utf8 in
+                decimal(UInt64(utf8.count), negative: false)
                 out.append(UInt8(ascii: ":"))
                 out.append(contentsOf: utf8)
             }
         }
         func number(_ value: Int64?) {
-            out.append(UInt8(ascii: "|"))
             guard let value else {
                 out.append(UInt8(ascii: "-"))
                 return
             }
-            var digits: [UInt8] = []
-            decimal(value, into: &digits)
-            decimal(Int64(digits.count))
+            let length = digitCount(value.magnitude) + (value < 0 ? 1 : 0)
+            decimal(UInt64(length), negative: false)
             out.append(UInt8(ascii: ":"))
-            out.append(contentsOf: digits)
+            decimal(value.magnitude, negative: value < 0)
         }
-        func decimal(_ value: Int64) { decimal(value, into: &out) }
-        func decimal(_ value: Int64, into out: inout [UInt8]) {
-            if value < 0 { out.append(UInt8(ascii: "-")) }
-            var magnitude = value.magnitude
-            let start = out.count
-            repeat {
-                out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-                magnitude /= 10
-            } while magnitude > 0
-            out[start...].reverse()
+        func decimal(_ magnitude: UInt64, negative: Bool) {
+            if negative { out.append(UInt8(ascii: "-")) }
+            let count = digitCount(magnitude)
+            let end = out.count + count
+            out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count))
+            var rest = magnitude
+            var at = end - 1
+            while rest > 0 {
+                out[at] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+                at -= 1
+            }
         }
-        var sequence: [UInt8] = []
-        decimal(transfer.sequence, into: &sequence)
-        decimal(Int64(sequence.count))
-        out.append(UInt8(ascii: ":"))
-        out.append(contentsOf: sequence)
-        field(transfer.id.description)
-        field(transfer.debitAccountID)
-        field(transfer.creditAccountID)
-        number(transfer.amount)
-        field(transfer.phase.rawValue)
-        field(transfer.pendingID?.description)
-        number(transfer.timeoutMilliseconds)
-        number(transfer.timeoutAt)
-        field(transfer.code.rawValue)
-        field(transfer.reference)
-        number(transfer.timestamp)
+        let separator = UInt8(ascii: "|")
+        number(transfer.sequence)
+        out.append(separator); text(transfer.id.description)
+        out.append(separator); text(transfer.debitAccountID)
+        out.append(separator); text(transfer.creditAccountID)
+        out.append(separator); number(transfer.amount)
+        out.append(separator); text(transfer.phase.rawValue)
+        out.append(separator); text(transfer.pendingID?.description)
+        out.append(separator); number(transfer.timeoutMilliseconds)
+        out.append(separator); number(transfer.timeoutAt)
+        out.append(separator); text(transfer.code.rawValue)
+        out.append(separator); text(transfer.reference)
+        out.append(separator); number(transfer.timestamp)
+    }
+
+    private static func digitCount(_ value: UInt64) -> Int {
+        var count = 1
+        var rest = value
+        while rest >= 10 {
+            rest /= 10
+            count += 1
+        }
+        return count
     }
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {

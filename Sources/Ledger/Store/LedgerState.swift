@@ -13,7 +13,9 @@ struct LedgerState {
     /// How each loaded pending transfer was resolved, if it was.
     var resolutions: [TimeOrderedID: Transfer.Phase]
     var sequence: Int64
-    var hash: String
+    private(set) var hash: String
+    /// `hash` as raw bytes, what the next transfer's hash chains from.
+    private var hashBytes: [UInt8]
     let now: Int64
 
     private(set) var appended: [Transfer] = []
@@ -26,6 +28,7 @@ struct LedgerState {
         self.resolutions = resolutions
         self.sequence = sequence
         self.hash = hash
+        self.hashBytes = TransferHash.bytes(fromHex: hash)
         self.now = now
     }
 
@@ -85,6 +88,7 @@ struct LedgerState {
         appended.removeSubrange(checkpoint.appendedCount...)
         sequence = checkpoint.sequence
         hash = checkpoint.hash
+        hashBytes = TransferHash.bytes(fromHex: hash)
     }
 
     private mutating func apply(_ request: TransferRequest, checkpoint: inout Checkpoint) -> Result<Transfer, TransferError.Reason> {
@@ -134,7 +138,8 @@ struct LedgerState {
         var transfer = resolved
         sequence += 1
         transfer.sequence = sequence
-        transfer.hash = TransferHash.chained(after: hash, transfer)
+        hashBytes = TransferHash.chained(after: hashBytes, transfer)
+        transfer.hash = TransferHash.hex(hashBytes)
         hash = transfer.hash
         transfers[transfer.id] = transfer
         checkpoint.insertedTransfers.append(transfer.id)
