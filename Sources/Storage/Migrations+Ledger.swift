@@ -1,3 +1,5 @@
+import Foundation
+
 extension Migrations {
     /// The ledger's tables (the `Ledger` target reads and writes them).
     ///
@@ -50,4 +52,14 @@ extension Migrations {
         "CREATE TABLE ledger_chain (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)",
         "INSERT INTO ledger_chain (id, seq, hash) VALUES (1, 0, '\(String(repeating: "0", count: 64))')",
     ])
+}
+
+extension Migrations {
+    /// The statements that create `ledger_transfers` and its indexes, for a table named `table`:
+    /// the benchmark's reference INSERT goes into an exact copy of the ledger's own table.
+    @_spi(Benchmarks) public static func ledgerTransfersCopy(named table: String) -> [String] {
+        ledger.statements
+            .filter { $0.contains("ledger_transfers") && !$0.contains("ledger_chain") }
+            .map { $0.replacingOccurrences(of: "ledger_transfers", with: table) }
+    }
 }
