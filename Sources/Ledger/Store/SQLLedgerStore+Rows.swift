@@ -41,6 +41,14 @@ extension SQLLedgerStore {
 
     static func loadTransfers(_ ids: Set<TimeOrderedID>, _ sql: any SQLDatabase) async throws -> [TimeOrderedID: Transfer] {
         var found: [TimeOrderedID: Transfer] = [:]
+        if sql.dialect.name == "postgresql" {
+            // One array parameter instead of one per id: less to parse, plan and bind per group.
+            for row in try await sql.raw("SELECT * FROM ledger_transfers WHERE id = ANY(\(bind: ids.map(\.description)))").all() {
+                let transfer = try transfer(from: row)
+                found[transfer.id] = transfer
+            }
+            return found
+        }
         for chunk in ids.map(\.description).chunked(parameterLimit) {
             for row in try await sql.raw("SELECT * FROM ledger_transfers WHERE id IN (\(binds: Array(chunk)))").all() {
                 let transfer = try transfer(from: row)
@@ -93,6 +101,17 @@ extension SQLLedgerStore {
     /// Writes accounts' counters, many accounts per statement: `UPDATE … FROM (VALUES …)`, which
     /// SQLite (3.33+) and PostgreSQL both read, naming the VALUES columns column1, column2, ….
     static func updateCounters(_ accounts: [Account], _ sql: any SQLDatabase) async throws {
+        if sql.dialect.name == "postgresql" {
+            // Five array parameters instead of five per account.
+            try await sql.raw("""
+                UPDATE ledger_accounts SET debits_pending = v.dp, debits_posted = v.dq, credits_pending = v.cp, credits_posted = v.cq
+                FROM unnest(\(bind: accounts.map(\.id))::text[], \(bind: accounts.map(\.debitsPending))::bigint[],
+                            \(bind: accounts.map(\.debitsPosted))::bigint[], \(bind: accounts.map(\.creditsPending))::bigint[],
+                            \(bind: accounts.map(\.creditsPosted))::bigint[]) AS v(id, dp, dq, cp, cq)
+                WHERE ledger_accounts.id = v.id
+                """).run()
+            return
+        }
         for chunk in accounts.chunked(parameterLimit / 5) {
             var rows = SQLQueryString("")
             for (index, a) in chunk.enumerated() {
