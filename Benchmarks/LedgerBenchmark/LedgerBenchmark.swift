@@ -71,7 +71,7 @@ struct LedgerBenchmark {
         // and move a round by ±20%).
         let postgres = url.description.hasPrefix("postgres")
         func checkpoint() async throws {
-            try await database.sql.raw(postgres ? "CHECKPOINT" : "PRAGMA wal_checkpoint(TRUNCATE)").run()
+            try await database.sql.raw(postgres ? "CHECKPOINT" : "PRAGMA wal_checkpoint(RESTART)").run()
         }
         func insertGroups(_ rows: [Transfer], into table: String) async throws -> Double {
             try await checkpoint()
