@@ -5,6 +5,7 @@ import SQLKit
 import SQLiteKit
 import TollgateCore
 import ServiceLifecycle
+import Synchronization
 
 /// Tollgate's database: one SQL interface (SQLKit) over SQLite or PostgreSQL.
 ///
@@ -39,7 +40,12 @@ public final class Database: Sendable {
             let storage: SQLiteConnection.Storage = path == ":memory:" ? .memory : .file(path: path)
             let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
             let sql = connection.sql(queryLogLevel: .trace)
-            let database = Database(url: url, dialect: .sqlite, sql: sql) { try await connection.close() }
+            // Set once the checkpointer runs (file databases); closed before the main connection.
+            let checkpointer = CheckpointerBox()
+            let database = Database(url: url, dialect: .sqlite, sql: sql) {
+                try await checkpointer.stop()
+                try await connection.close()
+            }
             do {
                 // First, so that another process opening the same file waits instead of failing.
                 try await sql.raw("PRAGMA busy_timeout=5000").run()
@@ -51,17 +57,20 @@ public final class Database: Sendable {
                     // 64 MiB of page cache instead of SQLite's 2 MiB: the ledger's indexes outgrow the
                     // default within a few hundred thousand transfers, and every write then reads pages back.
                     try await sql.raw("PRAGMA cache_size=-65536").run()
-                    // Checkpoint every 8,192 pages (32 MiB of WAL) instead of 1,000: the ledger
-                    // rewrites the same account pages in every group commit, and a checkpoint copies
-                    // each page once however often it changed since the last one.
-                    try await sql.raw("PRAGMA wal_autocheckpoint=8192").run()
+                    // The WAL is copied back by the checkpointer's own connection (below), not by
+                    // whichever commit crosses 1,000 pages: that commit used to stall for the copy
+                    // (a 10 ms p99 of metered requests became 25 ms with a larger threshold). This
+                    // is only the backstop if the checkpointer falls behind.
+                    try await sql.raw("PRAGMA wal_autocheckpoint=16384").run()
                     // Statement journals (a multi-row statement's undo, inside a transaction) in memory
                     // rather than in temporary files.
                     try await sql.raw("PRAGMA temp_store=MEMORY").run()
                 }
                 try await sql.raw("PRAGMA foreign_keys=ON").run()
                 try await Migrations.run(on: database, logger: logger)
+                if path != ":memory:" { try await checkpointer.start(storage: storage, logger: logger) }
             } catch {
+                try? await checkpointer.stop()
                 try? await connection.close()
                 throw error
             }
@@ -147,5 +156,46 @@ public struct DatabaseService: Service {
     public func run() async throws {
         try? await gracefulShutdown()
         try await database.close()
+    }
+}
+
+/// Checkpoints a SQLite WAL from a second connection every quarter second, so that copying the
+/// WAL back into the database file happens beside the writers instead of inside one of their
+/// commits. `PASSIVE` never waits for readers or writers; pages still in use stay for next time.
+/// Each quarter second also batches the copies: a page the ledger rewrites in every group commit
+/// (an account's counters) is copied once per checkpoint, not once per commit.
+final class CheckpointerBox: Sendable {
+    private struct Running {
+        let connection: SQLiteConnection
+        let task: Task<Void, Never>
+    }
+    private let running = Mutex<Running?>(nil)
+
+    func start(storage: SQLiteConnection.Storage, logger: Logger) async throws {
+        let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
+        let sql = connection.sql(queryLogLevel: .trace)
+        try await sql.raw("PRAGMA busy_timeout=5000").run()
+        let task = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(250))
+                if Task.isCancelled { break }
+                do {
+                    try await sql.raw("PRAGMA wal_checkpoint(PASSIVE)").run()
+                } catch {
+                    logger.warning("WAL checkpoint failed", metadata: ["error": "\(String(reflecting: error))"])
+                }
+            }
+        }
+        running.withLock { $0 = Running(connection: connection, task: task) }
+    }
+
+    func stop() async throws {
+        guard let current = running.withLock({ value -> Running? in
+            defer { value = nil }
+            return value
+        }) else { return }
+        current.task.cancel()
+        await current.task.value
+        try await current.connection.close()
     }
 }

@@ -29,6 +29,32 @@ import TollgateTesting
         }
     }
 
+    /// Commits only append to the WAL (the automatic checkpoint is a 16,384-page backstop); the
+    /// checkpointer's own connection copies it into the database file within a quarter second or so,
+    /// while the database stays open and nobody commits.
+    @Test func theWALIsCopiedIntoTheFileInTheBackgroundWithoutACommitWaitingForIt() async throws {
+        try await withDatabaseFile { path in
+            let database = try await Database.open(.sqlite(path: path), logger: Logger(label: "test"))
+            func size(_ file: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0 }
+            try await database.sql.raw("CREATE TABLE filler (id INTEGER PRIMARY KEY, body TEXT NOT NULL)").run()
+            try await database.transaction { sql in
+                for i in 0..<200 {
+                    try await sql.raw("INSERT INTO filler (id, body) VALUES (\(bind: i), \(bind: String(repeating: "x", count: 4_000)))").run()
+                }
+            }
+            // 200 rows of 4 KB: about 800 KB of pages, far below the backstop.
+            #expect(size(path + "-wal") > 800_000)
+            let before = size(path)
+            var after = before
+            for _ in 0..<40 where after < before + 800_000 {
+                try await Task.sleep(for: .milliseconds(50))
+                after = size(path)
+            }
+            #expect(after >= before + 800_000, "the database file grew from \(before) to \(after) bytes only")
+            try await database.close()
+        }
+    }
+
     /// Replicas share a PostgreSQL database; an embedded SQLite file is opened by one gateway.
     @Test func replicasStartingTogetherOnPostgreSQLMigrateOnce() async throws {
         let logger = Logger(label: "test")
