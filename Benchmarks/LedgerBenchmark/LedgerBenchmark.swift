@@ -30,7 +30,7 @@ struct LedgerBenchmark {
         let url = try DatabaseURL(parsing: arguments[1])
         let count = arguments.count > 2 ? Int(arguments[2])! : 20_000
         let clients = arguments.count > 3 ? Int(arguments[3])! : 256
-        let rounds = arguments.count > 4 ? Int(arguments[4])! : 3
+        let rounds = max(1, arguments.count > 4 ? Int(arguments[4])! : 3)
         var logger = Logger(label: "ledger-bench")
         logger.logLevel = .error
         let database = try await Database.open(url, logger: logger)

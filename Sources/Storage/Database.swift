@@ -10,8 +10,9 @@ import Synchronization
 /// Tollgate's database: one SQL interface (SQLKit) over SQLite or PostgreSQL.
 ///
 /// Callers write SQL once against `sql`; `dialect` is there for the few statements that differ.
-/// SQLite has a single connection and one writer at a time, so `transaction` serializes writers
-/// through an async lock rather than letting two `BEGIN`s interleave on one connection.
+/// SQLite has a single connection for all statements (and a second one that only checkpoints the
+/// WAL) and one writer at a time, so `transaction` serializes writers through an async lock rather
+/// than letting two `BEGIN`s interleave on one connection.
 public final class Database: Sendable {
     public enum Dialect: Sendable { case sqlite, postgres }
 
@@ -43,8 +44,11 @@ public final class Database: Sendable {
             // Set once the checkpointer runs (file databases); closed before the main connection.
             let checkpointer = CheckpointerBox()
             let database = Database(url: url, dialect: .sqlite, sql: sql) {
-                try await checkpointer.stop()
+                // The main connection closes even if the checkpointer's close fails.
+                var failure: (any Error)?
+                do { try await checkpointer.stop() } catch { failure = error }
                 try await connection.close()
+                if let failure { throw failure }
             }
             do {
                 // First, so that another process opening the same file waits instead of failing.
@@ -59,8 +63,12 @@ public final class Database: Sendable {
                     try await sql.raw("PRAGMA cache_size=-65536").run()
                     // The WAL is copied back by the checkpointer's own connection (below), not by
                     // whichever commit crosses 1,000 pages: that commit used to stall for the copy
-                    // (a 10 ms p99 of metered requests became 25 ms with a larger threshold). This
-                    // is only the backstop if the checkpointer falls behind.
+                    // (a 10 ms p99 of metered requests became 25 ms with a larger threshold).
+                    // SQLite starts the WAL over only when a write begins after a checkpoint that
+                    // copied every frame; under unbroken group commits one always lands during the
+                    // background checkpoint, so then this threshold is what resets the WAL (a cheap
+                    // checkpoint by then: the frames are already copied). The file stays under
+                    // about 64 MiB.
                     try await sql.raw("PRAGMA wal_autocheckpoint=16384").run()
                     // Statement journals (a multi-row statement's undo, inside a transaction) in memory
                     // rather than in temporary files.
@@ -174,15 +182,25 @@ final class CheckpointerBox: Sendable {
     func start(storage: SQLiteConnection.Storage, logger: Logger) async throws {
         let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
         let sql = connection.sql(queryLogLevel: .trace)
-        try await sql.raw("PRAGMA busy_timeout=5000").run()
+        do {
+            try await sql.raw("PRAGMA busy_timeout=5000").run()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
         let task = Task {
+            var failing = false
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(250))
                 if Task.isCancelled { break }
                 do {
                     try await sql.raw("PRAGMA wal_checkpoint(PASSIVE)").run()
+                    if failing { logger.info("WAL checkpoints work again") }
+                    failing = false
                 } catch {
-                    logger.warning("WAL checkpoint failed", metadata: ["error": "\(String(reflecting: error))"])
+                    // Once per run of failures, not four times a second.
+                    if !failing { logger.warning("WAL checkpoint failed", metadata: ["error": "\(String(reflecting: error))"]) }
+                    failing = true
                 }
             }
         }

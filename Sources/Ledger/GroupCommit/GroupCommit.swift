@@ -22,6 +22,7 @@ public final class GroupCommit: Sendable {
     private let state = Mutex(State())
 
     public init(store: any LedgerStore, maximumBatches: Int = 2000) {
+        precondition(maximumBatches > 0, "a group holds at least one batch")
         self.store = store
         self.maximumBatches = maximumBatches
     }
@@ -56,6 +57,7 @@ public final class GroupCommit: Sendable {
             if group.isEmpty { return }
             do {
                 let results = try await store.submit(group.map(\.batch))
+                precondition(results.count == group.count, "the store answered \(results.count) of \(group.count) batches")
                 for (waiter, result) in zip(group, results) {
                     waiter.continuation.resume(with: result.mapError { $0 as any Error })
                 }

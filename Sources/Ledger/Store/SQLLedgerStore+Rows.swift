@@ -41,6 +41,7 @@ extension SQLLedgerStore {
 
     static func loadTransfers(_ ids: Set<TimeOrderedID>, _ sql: any SQLDatabase) async throws -> [TimeOrderedID: Transfer] {
         var found: [TimeOrderedID: Transfer] = [:]
+        if ids.isEmpty { return found }
         if sql.dialect.name == "postgresql" {
             // One array parameter instead of one per id: less to parse, plan and bind per group.
             for row in try await sql.raw("SELECT * FROM ledger_transfers WHERE id = ANY(\(bind: ids.map(\.description)))").all() {
@@ -98,8 +99,9 @@ extension SQLLedgerStore {
         }
     }
 
-    /// Writes accounts' counters, many accounts per statement: `UPDATE … FROM (VALUES …)`, which
-    /// SQLite (3.33+) and PostgreSQL both read, naming the VALUES columns column1, column2, ….
+    /// Writes accounts' counters, many accounts per statement: on PostgreSQL one `UPDATE … FROM
+    /// unnest(…)` with an array per column; on SQLite (3.33+) `UPDATE … FROM (VALUES …)`, naming
+    /// the VALUES columns column1, column2, ….
     static func updateCounters(_ accounts: [Account], _ sql: any SQLDatabase) async throws {
         if sql.dialect.name == "postgresql" {
             // Five array parameters instead of five per account.
