@@ -158,9 +158,3 @@ struct LedgerBenchmark {
 
     static func percent(_ a: Double, _ b: Double) -> String { "\(Int((a / b * 100).rounded()))%" }
 }
-
-extension Array {
-    func chunked(_ size: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
-    }
-}

@@ -133,7 +133,8 @@ struct LedgerState {
         }
         accounts[debit.id] = debit
         accounts[credit.id] = credit
-        for id in [debit.id, credit.id] where touchedAccounts.insert(id).inserted { checkpoint.newlyTouched.append(id) }
+        if touchedAccounts.insert(debit.id).inserted { checkpoint.newlyTouched.append(debit.id) }
+        if touchedAccounts.insert(credit.id).inserted { checkpoint.newlyTouched.append(credit.id) }
 
         var transfer = resolved
         sequence += 1

@@ -3,10 +3,10 @@ import SQLKit
 import Storage
 import TollgateCore
 
-/// The ledger in Tollgate's database, SQLite or PostgreSQL, with the same SQL on both except two
-/// statements of every write: on PostgreSQL the transfers looked up by id and the counters written
-/// back go as arrays (`= ANY($1)`, `unnest`), one parameter per column instead of one per row,
-/// which made grouped writes 16% faster there.
+/// The ledger in Tollgate's database, SQLite or PostgreSQL, with the same SQL on both except how
+/// lists of values are bound: on PostgreSQL the accounts and transfers looked up by id and the
+/// counters written back go as arrays (`= ANY($1)`, `unnest`), one parameter per column instead of
+/// one per row, which made grouped writes 16% faster there.
 ///
 /// Every write transaction first locks the one row of `ledger_chain` (an `UPDATE`, which takes a
 /// row lock on PostgreSQL and the write lock on SQLite). That orders the hash chain and makes the
