@@ -43,9 +43,11 @@ import Testing
 
 /// An arbitrary merge rule over a four-letter alphabet: random pairs, random (even repeated)
 /// priorities, so merges often create pairs that must go before the bucket being processed —
-/// orders no trained vocabulary is guaranteed to avoid.
+/// orders no trained vocabulary is guaranteed to avoid. As in real vocabularies, one priority
+/// makes one token, which several pairs may share (tiktoken's splits of one token).
 struct RandomMergeRule: MergeRule {
-    let table: [UInt64: UInt64]
+    let table: [UInt64: UInt32]
+    let merged: [UInt32]
 
     init(seed: UInt64) {
         var state = seed
@@ -56,24 +58,32 @@ struct RandomMergeRule: MergeRule {
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        var table: [UInt64: UInt64] = [:]
-        var tokenCount: UInt64 = 4
+        var table: [UInt64: UInt32] = [:]
+        var merged = [UInt32](repeating: .max, count: 40)
+        var tokenCount: UInt32 = 4
         for _ in 0..<60 {
-            let left = next() % tokenCount
-            let right = next() % tokenCount
+            let left = next() % UInt64(tokenCount)
+            let right = next() % UInt64(tokenCount)
             let key = left << 32 | right
             guard table[key] == nil else { continue }
-            table[key] = (next() % 40) << 32 | tokenCount
-            tokenCount += 1
+            let priority = Int(next() % 40)
+            if merged[priority] == .max {
+                merged[priority] = tokenCount
+                tokenCount += 1
+            }
+            table[key] = UInt32(priority)
         }
         self.table = table
+        self.merged = merged
     }
 
     func byteID(_ byte: UInt8) -> UInt32 { UInt32(byte % 4) }
 
-    func merge(_ piece: UnsafeBufferPointer<UInt8>, start: Int, mid: Int, end: Int, left: UInt32, right: UInt32) -> UInt64 {
-        table[UInt64(left) << 32 | UInt64(right)] ?? .max
-    }
+    func priority(_ left: UInt32, _ right: UInt32) -> UInt32 { table[UInt64(left) << 32 | UInt64(right)] ?? .max }
+
+    func priority(bytes left: UInt8, _ right: UInt8) -> UInt32 { priority(byteID(left), byteID(right)) }
+
+    func mergedID(_ priority: UInt32) -> UInt32 { merged[Int(priority)] }
 
     func wholePiece(_ piece: UnsafeBufferPointer<UInt8>) -> UInt32? { nil }
 

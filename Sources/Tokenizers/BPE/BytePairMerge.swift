@@ -26,33 +26,32 @@ enum BytePairMerge {
 
     /// The reference algorithm: scan every pair at every step.
     ///
-    /// Pairs are `priority << 32 | merged id`, or `.max` (priority `0xFFFF_FFFF`, above any real
-    /// one) when they do not merge, so the scan is a plain minimum of priorities; a strict `<`
-    /// keeps the leftmost on ties.
+    /// Pairs are their priority, or `.max` (above any real one) when they do not merge, so the
+    /// scan is a plain minimum; a strict `<` keeps the leftmost on ties.
     static func naive<Rule: MergeRule>(_ piece: UnsafeBufferPointer<UInt8>, rule: Rule, into out: inout [UInt32]) {
         let n = piece.count
         withUnsafeTemporaryAllocation(of: Int.self, capacity: n + 1) { starts in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: n) { ids in
-                withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n) { pairs in
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: n) { pairs in
                     for i in 0..<n {
                         starts[i] = i
                         ids[i] = rule.byteID(piece[i])
                     }
                     starts[n] = n
                     for i in 0..<n - 1 {
-                        pairs[i] = rule.merge(piece, start: i, mid: i + 1, end: i + 2, left: ids[i], right: ids[i + 1])
+                        pairs[i] = rule.priority(bytes: piece[i], piece[i + 1])
                     }
                     pairs[n - 1] = .max  // no part to the right of the last
                     var count = n
                     while count > 1 {
                         var at = 0
-                        var best = pairs[0] >> 32
-                        for i in 1..<count - 1 where pairs[i] >> 32 < best {
-                            best = pairs[i] >> 32
+                        var best = pairs[0]
+                        for i in 1..<count - 1 where pairs[i] < best {
+                            best = pairs[i]
                             at = i
                         }
-                        if best == UInt64.max >> 32 { break }
-                        ids[at] = UInt32(truncatingIfNeeded: pairs[at])
+                        if best == .max { break }
+                        ids[at] = rule.mergedID(best)
                         // Remove part at + 1; the last pair (.max) moves down with the rest.
                         for i in (at + 1)..<(count - 1) {
                             ids[i] = ids[i + 1]
@@ -60,14 +59,8 @@ enum BytePairMerge {
                         }
                         for i in (at + 1)..<count { starts[i] = starts[i + 1] }
                         count -= 1
-                        pairs[at] =
-                            at + 1 < count
-                            ? rule.merge(piece, start: starts[at], mid: starts[at + 1], end: starts[at + 2], left: ids[at], right: ids[at + 1])
-                            : .max
-                        if at > 0 {
-                            pairs[at - 1] = rule.merge(
-                                piece, start: starts[at - 1], mid: starts[at], end: starts[at + 1], left: ids[at - 1], right: ids[at])
-                        }
+                        pairs[at] = at + 1 < count ? rule.priority(ids[at], ids[at + 1]) : .max
+                        if at > 0 { pairs[at - 1] = rule.priority(ids[at - 1], ids[at]) }
                     }
                     for i in 0..<count { out.append(ids[i]) }
                 }
@@ -97,7 +90,7 @@ enum BytePairMerge {
         // One allocation: per part (pairs, ids, next, previous), per entry (position, next entry),
         // the priority → bucket map (head, initial segment), the priority heap, a scratch list, and
         // the initial pairs sorted by bucket.
-        let bytes = n * 8 + n * 12 + entryCapacity * 8 + slotCount * 16 + entryCapacity * 4 + entryCapacity * 4 + n * 8
+        let bytes = n * 4 + n * 12 + entryCapacity * 8 + slotCount * 16 + entryCapacity * 4 + entryCapacity * 4 + n * 8
         let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 8)
         defer { raw.deallocate() }
         var offset = 0
@@ -105,7 +98,7 @@ enum BytePairMerge {
             defer { offset += count * MemoryLayout<T>.stride }
             return (raw + offset).bindMemory(to: T.self, capacity: count)
         }
-        let pairs = carve(UInt64.self, n)  // priority << 32 | merged id, or .max
+        let pairs = carve(UInt32.self, n)  // the priority of the pair starting here, or .max
         let ids = carve(UInt32.self, n)
         let next = carve(Int32.self, n)
         let previous = carve(Int32.self, n)
@@ -154,10 +147,9 @@ enum BytePairMerge {
         pairs[n - 1] = .max
         var usedCount = 0
         for i in 0..<n - 1 {
-            let result = rule.merge(piece, start: i, mid: i + 1, end: i + 2, left: ids[i], right: ids[i + 1])
-            pairs[i] = result
-            guard result != .max else { continue }
-            let priority = UInt32(result >> 32)
+            let priority = rule.priority(bytes: piece[i], piece[i + 1])
+            pairs[i] = priority
+            guard priority != .max else { continue }
             let s = slot(priority)
             if slotPriority[s] == .max {
                 slotPriority[s] = priority
@@ -184,6 +176,7 @@ enum BytePairMerge {
         }
         while heapCount > 0 {
             let priority = popPriority(heap, &heapCount)
+            let merged = rule.mergedID(priority)
             let s = slot(priority)
             // Take the bucket whole: its initial pairs (in position order), then its chained
             // entries, which were filled newest first, reversed into creation order.
@@ -212,32 +205,31 @@ enum BytePairMerge {
             while k < count {
                 let i = Int(positions[k])
                 k += 1
-                let current = pairs[i]
-                guard current != .max, UInt32(current >> 32) == priority else { continue }  // stale
+                guard pairs[i] == priority else { continue }  // stale
                 let right = Int(next[i])
                 let after = Int(next[right])
-                ids[i] = UInt32(truncatingIfNeeded: current)
+                ids[i] = merged
                 pairs[right] = .max
                 next[i] = Int32(after)
                 var lowest = UInt32.max
                 if after < n {
                     previous[after] = Int32(i)
-                    let result = rule.merge(piece, start: i, mid: after, end: Int(next[after]), left: ids[i], right: ids[after])
+                    let result = rule.priority(ids[i], ids[after])
                     pairs[i] = result
                     if result != .max {
-                        add(i, UInt32(result >> 32))
-                        lowest = UInt32(result >> 32)
+                        add(i, result)
+                        lowest = result
                     }
                 } else {
                     pairs[i] = .max
                 }
                 let left = Int(previous[i])
                 if left >= 0 {
-                    let result = rule.merge(piece, start: left, mid: i, end: after, left: ids[left], right: ids[i])
+                    let result = rule.priority(ids[left], ids[i])
                     pairs[left] = result
                     if result != .max {
-                        add(left, UInt32(result >> 32))
-                        lowest = min(lowest, UInt32(result >> 32))
+                        add(left, result)
+                        lowest = min(lowest, result)
                     }
                 }
                 if lowest <= priority {

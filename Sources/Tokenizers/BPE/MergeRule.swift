@@ -1,16 +1,22 @@
 /// How a vocabulary decides which adjacent parts of a piece merge, and in which order.
 ///
 /// Two conformances: tiktoken ranks (the merged bytes' own rank is the priority) and Hugging Face
-/// merge lists (the pair's position in the list is the priority).
+/// merge lists (the pair's position in the list is the priority). Either way a priority names
+/// exactly one merged token, so the merge step carries priorities and asks for the token only
+/// when it merges.
 protocol MergeRule: Sendable {
     /// The id of a part that is one byte.
     func byteID(_ byte: UInt8) -> UInt32
-    /// `priority << 32 | mergedID` for the adjacent parts `[start, mid)` and `[mid, end)` of
-    /// `piece` with ids `left` and `right`, or `UInt64.max` when they do not merge.
-    func merge(_ piece: UnsafeBufferPointer<UInt8>, start: Int, mid: Int, end: Int, left: UInt32, right: UInt32) -> UInt64
+    /// The priority of merging the parts with ids `left` and `right`, or `UInt32.max` when they do
+    /// not merge. Lower merges first.
+    func priority(_ left: UInt32, _ right: UInt32) -> UInt32
+    /// ``priority(_:_:)`` of two parts that are one byte each, `left` then `right`.
+    func priority(bytes left: UInt8, _ right: UInt8) -> UInt32
+    /// The id of the token a merge of this priority makes.
+    func mergedID(_ priority: UInt32) -> UInt32
     /// The id of the whole piece when the encoding returns a piece that is itself a token as is
     /// (tiktoken does, before merging).
     func wholePiece(_ piece: UnsafeBufferPointer<UInt8>) -> UInt32?
-    /// One more than the largest priority `merge` can return.
+    /// One more than the largest priority `priority` can return.
     var priorityBound: Int { get }
 }

@@ -1,21 +1,25 @@
-/// Merge rules keyed by the ids of two adjacent parts: an open-addressing table from
-/// `left << 32 | right` to `priority << 32 | mergedID`.
+/// Merge rules keyed by the ids of two adjacent parts: an open-addressing table from a pair of ids
+/// to the merge's priority, one 8-byte word per slot (`left << 42 | right << 21 | priority`), so a
+/// probe reads one word and the table is half the size of separate keys and values: the long
+/// pieces of random text probe it about once per byte, mostly for pairs no prose uses.
 struct PairTable: Sendable {
+    /// Ids and priorities must stay below this (2,097,151; vocabularies have a few hundred
+    /// thousand tokens): the all-ones word marks an empty slot.
+    static let fieldBound = (1 << 21) - 1
     private static let empty = UInt64.max
-    private var keys: [UInt64]
-    private var values: [UInt64]
+    private static let fieldMask: UInt64 = (1 << 21) - 1
+    private var slots: [UInt64]
     private let mask: Int
     /// One bit per hash value (bits of the hash above the slot's): clear means no rule for any
     /// pair with that hash, so most pairs that do not merge are answered from this array (a
-    /// quarter of the keys' size, mostly in cache) without a miss on the keys.
+    /// quarter of the slots' size, mostly in cache) without reading a slot.
     private var filter: [UInt64]
     private let filterMask: Int
 
     init(expectedCount: Int) {
         var size = 16
         while size < expectedCount * 2 { size <<= 1 }
-        keys = [UInt64](repeating: Self.empty, count: size)
-        values = [UInt64](repeating: 0, count: size)
+        slots = [UInt64](repeating: Self.empty, count: size)
         mask = size - 1
         filter = [UInt64](repeating: 0, count: size * 2 / 64)
         filterMask = size * 2 - 1
@@ -23,30 +27,35 @@ struct PairTable: Sendable {
 
     /// Sets the rule for a pair; a later rule for the same pair replaces the earlier one, as
     /// Hugging Face's map built from the merge list does.
-    mutating func insert(left: UInt32, right: UInt32, priority: UInt32, merged: UInt32) {
-        let key = UInt64(left) << 32 | UInt64(right)
+    mutating func insert(left: UInt32, right: UInt32, priority: UInt32) {
+        precondition(Int(left) < Self.fieldBound && Int(right) < Self.fieldBound && Int(priority) < Self.fieldBound)
+        let key = Self.key(left, right)
         var slot = Self.slot(key) & mask
-        while keys[slot] != Self.empty && keys[slot] != key { slot = (slot + 1) & mask }
+        while slots[slot] != Self.empty && slots[slot] >> 21 != key { slot = (slot + 1) & mask }
         let bit = Self.filterBit(key, filterMask)
         filter[bit >> 6] |= 1 << UInt64(bit & 63)
-        keys[slot] = key
-        values[slot] = UInt64(priority) << 32 | UInt64(merged)
+        slots[slot] = key << 21 | UInt64(priority)
     }
 
-    /// `priority << 32 | mergedID`, or `UInt64.max` when the pair does not merge.
+    /// The priority of merging `left` and `right`, or `UInt32.max` when the pair does not merge.
     @inline(__always)
-    func lookup(left: UInt32, right: UInt32) -> UInt64 {
-        let key = UInt64(left) << 32 | UInt64(right)
+    func lookup(left: UInt32, right: UInt32) -> UInt32 {
+        let key = Self.key(left, right)
         let bit = Self.filterBit(key, filterMask)
-        guard filter.withUnsafeBufferPointer({ $0[bit >> 6] }) & (1 << UInt64(bit & 63)) != 0 else { return UInt64.max }
-        var slot = Self.slot(key) & mask
-        while true {
-            let stored = keys[slot]
-            if stored == key { return values[slot] }
-            if stored == Self.empty { return UInt64.max }
-            slot = (slot + 1) & mask
+        guard filter.withUnsafeBufferPointer({ $0[bit >> 6] }) & (1 << UInt64(bit & 63)) != 0 else { return .max }
+        return slots.withUnsafeBufferPointer { slots in
+            var slot = Self.slot(key) & mask
+            while true {
+                let stored = slots[slot]
+                if stored >> 21 == key { return UInt32(truncatingIfNeeded: stored & Self.fieldMask) }
+                if stored == Self.empty { return .max }
+                slot = (slot + 1) & mask
+            }
         }
     }
+
+    @inline(__always)
+    private static func key(_ left: UInt32, _ right: UInt32) -> UInt64 { UInt64(left) << 21 | UInt64(right) }
 
     @inline(__always)
     private static func filterBit(_ key: UInt64, _ filterMask: Int) -> Int {
@@ -58,5 +67,26 @@ struct PairTable: Sendable {
         var h = key &* 0x9E37_79B9_7F4A_7C15
         h ^= h >> 29
         return Int(truncatingIfNeeded: h)
+    }
+}
+
+/// The priority of merging every two single-byte parts, indexed by the two bytes: the first round
+/// of a piece's pairs (one per byte) read from a 256 KiB array instead of the pair table.
+struct BytePairTable: Sendable {
+    private let priorities: [UInt32]
+
+    init(pairs: PairTable, byteIDs: [UInt32]) {
+        var priorities = [UInt32](repeating: .max, count: 65_536)
+        for left in 0..<256 {
+            for right in 0..<256 {
+                priorities[left << 8 | right] = pairs.lookup(left: byteIDs[left], right: byteIDs[right])
+            }
+        }
+        self.priorities = priorities
+    }
+
+    @inline(__always)
+    func priority(_ left: UInt8, _ right: UInt8) -> UInt32 {
+        priorities.withUnsafeBufferPointer { $0[Int(left) << 8 | Int(right)] }
     }
 }

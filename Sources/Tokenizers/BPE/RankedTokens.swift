@@ -7,6 +7,7 @@ struct RankedTokens: MergeRule {
     let tokens: TokenTable
     let byteIDs: [UInt32]
     private let pairs: PairTable
+    private let bytePairs: BytePairTable
 
     init(tokens: TokenTable, byteIDs: [UInt32]) {
         self.tokens = tokens
@@ -25,17 +26,23 @@ struct RankedTokens: MergeRule {
             }
         }
         var pairs = PairTable(expectedCount: splits.count)
-        for (left, right, id) in splits { pairs.insert(left: left, right: right, priority: id, merged: id) }
+        for (left, right, id) in splits { pairs.insert(left: left, right: right, priority: id) }
         self.pairs = pairs
+        self.bytePairs = BytePairTable(pairs: pairs, byteIDs: byteIDs)
     }
+
+    @inline(__always)
+    func priority(bytes left: UInt8, _ right: UInt8) -> UInt32 { bytePairs.priority(left, right) }
 
     @inline(__always)
     func byteID(_ byte: UInt8) -> UInt32 { byteIDs[Int(byte)] }
 
     @inline(__always)
-    func merge(_ piece: UnsafeBufferPointer<UInt8>, start: Int, mid: Int, end: Int, left: UInt32, right: UInt32) -> UInt64 {
-        pairs.lookup(left: left, right: right)
-    }
+    func priority(_ left: UInt32, _ right: UInt32) -> UInt32 { pairs.lookup(left: left, right: right) }
+
+    /// A merge's priority is the merged token's rank, which is its id.
+    @inline(__always)
+    func mergedID(_ priority: UInt32) -> UInt32 { priority }
 
     @inline(__always)
     func wholePiece(_ piece: UnsafeBufferPointer<UInt8>) -> UInt32? { tokens.id(of: piece) }

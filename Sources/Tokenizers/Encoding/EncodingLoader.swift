@@ -34,6 +34,7 @@ enum EncodingLoader {
         normalization: Encoding.Normalization = .none
     ) throws(TokenizerError) -> Encoding {
         let (tokens, byteIDs) = try TiktokenFile.parse(try resource(file))
+        guard tokens.idBound < PairTable.fieldBound else { throw .corruptResource("\(file) has ids beyond the pair table's range") }
         let added = specials.sorted { $0.value < $1.value }.map {
             AddedTokens.Token(content: Array($0.key.utf8), id: $0.value, special: true, normalized: false)
         }

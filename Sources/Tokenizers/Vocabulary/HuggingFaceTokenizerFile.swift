@@ -36,6 +36,8 @@ enum HuggingFaceTokenizerFile {
             byteIDs[byte] = id
         }
         var pairs = PairTable(expectedCount: merges.count)
+        var mergedIDs: [UInt32] = []
+        mergedIDs.reserveCapacity(merges.count)
         for (rank, merge) in merges.enumerated() {
             let parts: [String]
             if let line = merge as? String {
@@ -48,7 +50,9 @@ enum HuggingFaceTokenizerFile {
             guard parts.count == 2, let left = vocab[parts[0]], let right = vocab[parts[1]],
                 let merged = vocab[parts[0] + parts[1]]
             else { throw .corruptResource("merge \(rank) names tokens outside the vocabulary") }
-            pairs.insert(left: UInt32(left), right: UInt32(right), priority: UInt32(rank), merged: UInt32(merged))
+            guard max(left, right, merged, merges.count) < PairTable.fieldBound else { throw .corruptResource("merge \(rank) is beyond the pair table's range") }
+            pairs.insert(left: UInt32(left), right: UInt32(right), priority: UInt32(rank))
+            mergedIDs.append(UInt32(merged))
         }
         var added: [AddedTokens.Token] = []
         for case let token as [String: Any] in root["added_tokens"] as? [Any] ?? [] {
@@ -58,6 +62,6 @@ enum HuggingFaceTokenizerFile {
                     content: Array(content.utf8), id: UInt32(id),
                     special: token["special"] as? Bool ?? false, normalized: token["normalized"] as? Bool ?? false))
         }
-        return Contents(tokens: tokens, rule: MergeList(pairs: pairs, byteIDs: byteIDs, priorityBound: merges.count, tokens: tokens), addedTokens: added)
+        return Contents(tokens: tokens, rule: MergeList(pairs: pairs, merged: mergedIDs, byteIDs: byteIDs, tokens: tokens), addedTokens: added)
     }
 }
