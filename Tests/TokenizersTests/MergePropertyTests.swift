@@ -85,6 +85,8 @@ struct RandomMergeRule: MergeRule {
 
     func mergedID(_ priority: UInt32) -> UInt32 { merged[Int(priority)] }
 
+    func joined(_ left: UInt8, _ right: UInt8) -> Bool { true }
+
     func wholePiece(_ piece: UnsafeBufferPointer<UInt8>) -> UInt32? { nil }
 
     var priorityBound: Int { 40 }

@@ -6,7 +6,7 @@
 /// about what prose does. Both pick the same pair at every step, so they produce the same ids.
 enum BytePairMerge {
     /// Pieces up to this many bytes take the quadratic loop, which is faster when short.
-    static let bucketThreshold = 24
+    static let bucketThreshold = 64
 
     static func encode<Rule: MergeRule>(_ piece: UnsafeBufferPointer<UInt8>, rule: Rule, into out: inout [UInt32]) {
         if piece.count == 1 {
@@ -20,51 +20,68 @@ enum BytePairMerge {
         if piece.count <= bucketThreshold {
             naive(piece, rule: rule, into: &out)
         } else {
-            bucketed(piece, rule: rule, into: &out)
+            segmented(piece, rule: rule, into: &out)
+        }
+    }
+
+    /// Merges a long piece as the segments between the places no part can span (two bytes no token
+    /// holds in a row): the same tokens as merging it whole, in short merges. Random text is cut
+    /// every few bytes; prose, digits and repeated characters are rarely cut and merge whole.
+    static func segmented<Rule: MergeRule>(_ piece: UnsafeBufferPointer<UInt8>, rule: Rule, into out: inout [UInt32]) {
+        var start = 0
+        for i in 1..<piece.count where !rule.joined(piece[i - 1], piece[i]) {
+            segment(UnsafeBufferPointer(rebasing: piece[start..<i]), rule: rule, into: &out)
+            start = i
+        }
+        segment(UnsafeBufferPointer(rebasing: piece[start...]), rule: rule, into: &out)
+    }
+
+    /// One segment of a piece, which is not the whole piece: no whole-token shortcut (tiktoken
+    /// looks up only the piece as a whole).
+    @inline(__always)
+    private static func segment<Rule: MergeRule>(_ segment: UnsafeBufferPointer<UInt8>, rule: Rule, into out: inout [UInt32]) {
+        if segment.count == 1 {
+            out.append(rule.byteID(segment[0]))
+        } else if segment.count <= bucketThreshold {
+            naive(segment, rule: rule, into: &out)
+        } else {
+            bucketed(segment, rule: rule, into: &out)
         }
     }
 
     /// The reference algorithm: scan every pair at every step.
     ///
-    /// Pairs are their priority, or `.max` (above any real one) when they do not merge, so the
-    /// scan is a plain minimum; a strict `<` keeps the leftmost on ties.
+    /// Each part is one word, `priority << 32 | id`, where the priority is that of the pair the
+    /// part starts, or `0xFFFF_FFFF` (above any real one) when it does not merge; the scan is a
+    /// plain minimum of the high halves, a strict `<` keeping the leftmost on ties, and removing a
+    /// part moves one array.
     static func naive<Rule: MergeRule>(_ piece: UnsafeBufferPointer<UInt8>, rule: Rule, into out: inout [UInt32]) {
         let n = piece.count
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: n + 1) { starts in
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: n) { ids in
-                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: n) { pairs in
-                    for i in 0..<n {
-                        starts[i] = i
-                        ids[i] = rule.byteID(piece[i])
-                    }
-                    starts[n] = n
-                    for i in 0..<n - 1 {
-                        pairs[i] = rule.priority(bytes: piece[i], piece[i + 1])
-                    }
-                    pairs[n - 1] = .max  // no part to the right of the last
-                    var count = n
-                    while count > 1 {
-                        var at = 0
-                        var best = pairs[0]
-                        for i in 1..<count - 1 where pairs[i] < best {
-                            best = pairs[i]
-                            at = i
-                        }
-                        if best == .max { break }
-                        ids[at] = rule.mergedID(best)
-                        // Remove part at + 1; the last pair (.max) moves down with the rest.
-                        for i in (at + 1)..<(count - 1) {
-                            ids[i] = ids[i + 1]
-                            pairs[i] = pairs[i + 1]
-                        }
-                        for i in (at + 1)..<count { starts[i] = starts[i + 1] }
-                        count -= 1
-                        pairs[at] = at + 1 < count ? rule.priority(ids[at], ids[at + 1]) : .max
-                        if at > 0 { pairs[at - 1] = rule.priority(ids[at - 1], ids[at]) }
-                    }
-                    for i in 0..<count { out.append(ids[i]) }
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n) { parts in
+            for i in 0..<n - 1 {
+                parts[i] = UInt64(rule.priority(bytes: piece[i], piece[i + 1])) << 32 | UInt64(rule.byteID(piece[i]))
+            }
+            parts[n - 1] = 0xFFFF_FFFF << 32 | UInt64(rule.byteID(piece[n - 1]))
+            var count = n
+            while count > 1 {
+                var at = 0
+                var best = parts[0] >> 32
+                for i in 1..<count - 1 where parts[i] >> 32 < best {
+                    best = parts[i] >> 32
+                    at = i
+                }
+                if best == 0xFFFF_FFFF { break }
+                let merged = rule.mergedID(UInt32(truncatingIfNeeded: best))
+                for i in (at + 1)..<(count - 1) { parts[i] = parts[i + 1] }  // remove part at + 1
+                count -= 1
+                let right = at + 1 < count ? rule.priority(merged, UInt32(truncatingIfNeeded: parts[at + 1])) : .max
+                parts[at] = UInt64(right) << 32 | UInt64(merged)
+                if at > 0 {
+                    let left = UInt32(truncatingIfNeeded: parts[at - 1])
+                    parts[at - 1] = UInt64(rule.priority(left, merged)) << 32 | UInt64(left)
                 }
             }
+            for i in 0..<count { out.append(UInt32(truncatingIfNeeded: parts[i])) }
         }
     }
 

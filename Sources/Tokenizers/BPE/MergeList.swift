@@ -15,7 +15,7 @@ struct MergeList: MergeRule {
 
     /// A merge list; the shortcut set is computed here by merging every token's bytes once.
     init(pairs: PairTable, merged: [UInt32], byteIDs: [UInt32], tokens: TokenTable) {
-        let bytePairs = BytePairTable(pairs: pairs, byteIDs: byteIDs)
+        let bytePairs = BytePairTable(pairs: pairs, byteIDs: byteIDs, tokens: tokens)
         let plain = MergeList(pairs: pairs, merged: merged, byteIDs: byteIDs, bytePairs: bytePairs, tokens: tokens, shortcuts: [])
         var shortcuts = [UInt64](repeating: 0, count: (tokens.idBound + 63) / 64)
         var encoded: [UInt32] = []
@@ -41,6 +41,9 @@ struct MergeList: MergeRule {
 
     @inline(__always)
     func byteID(_ byte: UInt8) -> UInt32 { byteIDs[Int(byte)] }
+
+    @inline(__always)
+    func joined(_ left: UInt8, _ right: UInt8) -> Bool { bytePairs.joined(left, right) }
 
     @inline(__always)
     func priority(bytes left: UInt8, _ right: UInt8) -> UInt32 { bytePairs.priority(left, right) }

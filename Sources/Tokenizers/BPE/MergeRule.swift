@@ -12,6 +12,9 @@ protocol MergeRule: Sendable {
     func priority(_ left: UInt32, _ right: UInt32) -> UInt32
     /// ``priority(_:_:)`` of two parts that are one byte each, `left` then `right`.
     func priority(bytes left: UInt8, _ right: UInt8) -> UInt32
+    /// Whether some part could hold byte `left` followed by byte `right`. False is a promise: no
+    /// part ever spans the two, so a piece merges exactly as the two pieces cut between them.
+    func joined(_ left: UInt8, _ right: UInt8) -> Bool
     /// The id of the token a merge of this priority makes.
     func mergedID(_ priority: UInt32) -> UInt32
     /// The id of the whole piece when the encoding returns a piece that is itself a token as is

@@ -70,23 +70,46 @@ struct PairTable: Sendable {
     }
 }
 
-/// The priority of merging every two single-byte parts, indexed by the two bytes: the first round
-/// of a piece's pairs (one per byte) read from a 256 KiB array instead of the pair table.
+/// What a vocabulary says about two adjacent bytes: the priority of merging them as single-byte
+/// parts (a piece's first pairs, one per byte, read from a 256 KiB array instead of the pair
+/// table), and whether any token holds them side by side at all.
+///
+/// Where no token does, no part can ever span the two bytes (every part is a token), so the
+/// merges on either side never meet: the piece merges as two pieces cut there, exactly. Random
+/// text has such a cut every few bytes, which keeps its long pieces' merges short.
 struct BytePairTable: Sendable {
     private let priorities: [UInt32]
+    /// One bit per byte pair (`left << 8 | right`): set when some token holds the two in a row.
+    private let joined: [UInt64]
 
-    init(pairs: PairTable, byteIDs: [UInt32]) {
+    init(pairs: PairTable, byteIDs: [UInt32], tokens: TokenTable) {
         var priorities = [UInt32](repeating: .max, count: 65_536)
         for left in 0..<256 {
             for right in 0..<256 {
                 priorities[left << 8 | right] = pairs.lookup(left: byteIDs[left], right: byteIDs[right])
             }
         }
+        var joined = [UInt64](repeating: 0, count: 65_536 / 64)
+        for id in 0..<UInt32(tokens.idBound) {
+            guard let bytes = tokens.bytes(of: id) else { continue }
+            for (left, right) in zip(bytes, bytes.dropFirst()) {
+                let pair = Int(left) << 8 | Int(right)
+                joined[pair >> 6] |= 1 << UInt64(pair & 63)
+            }
+        }
         self.priorities = priorities
+        self.joined = joined
     }
 
     @inline(__always)
     func priority(_ left: UInt8, _ right: UInt8) -> UInt32 {
         priorities.withUnsafeBufferPointer { $0[Int(left) << 8 | Int(right)] }
+    }
+
+    /// Whether some token holds `left` followed by `right`; when not, a piece can be cut between them.
+    @inline(__always)
+    func joined(_ left: UInt8, _ right: UInt8) -> Bool {
+        let pair = Int(left) << 8 | Int(right)
+        return joined.withUnsafeBufferPointer { $0[pair >> 6] } >> UInt64(pair & 63) & 1 != 0
     }
 }

@@ -28,8 +28,11 @@ struct RankedTokens: MergeRule {
         var pairs = PairTable(expectedCount: splits.count)
         for (left, right, id) in splits { pairs.insert(left: left, right: right, priority: id) }
         self.pairs = pairs
-        self.bytePairs = BytePairTable(pairs: pairs, byteIDs: byteIDs)
+        self.bytePairs = BytePairTable(pairs: pairs, byteIDs: byteIDs, tokens: tokens)
     }
+
+    @inline(__always)
+    func joined(_ left: UInt8, _ right: UInt8) -> Bool { bytePairs.joined(left, right) }
 
     @inline(__always)
     func priority(bytes left: UInt8, _ right: UInt8) -> UInt32 { bytePairs.priority(left, right) }

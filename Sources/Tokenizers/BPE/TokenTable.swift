@@ -19,6 +19,8 @@ struct TokenTable: Sendable {
     private var filterMask: Int
     /// Entry index + 1 by token id; 0 where no token has the id.
     private var entryByID: [UInt32] = []
+    /// The longest token's length: longer keys are answered without hashing them.
+    private(set) var longest = 0
 
     init(expectedCount: Int) {
         var size = 16
@@ -53,6 +55,7 @@ struct TokenTable: Sendable {
         place(entry: entryID.count - 1, hash: hash)
         if Int(id) >= entryByID.count { entryByID.append(contentsOf: repeatElement(0, count: Int(id) + 1 - entryByID.count)) }
         entryByID[Int(id)] = UInt32(entryID.count)
+        longest = max(longest, length)
     }
 
     private mutating func place(entry: Int, hash: UInt64) {
@@ -83,7 +86,8 @@ struct TokenTable: Sendable {
     /// The id of exactly these bytes, if they are a token.
     @inline(__always)
     func id(of key: UnsafeBufferPointer<UInt8>) -> UInt32? {
-        find(key, hash: Self.hash(key)).map { entryID[$0] }
+        guard key.count <= longest else { return nil }
+        return find(key, hash: Self.hash(key)).map { entryID[$0] }
     }
 
     func id(of bytes: [UInt8]) -> UInt32? {
