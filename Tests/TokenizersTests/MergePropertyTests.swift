@@ -87,6 +87,8 @@ struct RandomMergeRule: MergeRule {
 
     func joined(_ left: UInt8, _ right: UInt8) -> Bool { true }
 
+    func joined(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Bool { true }
+
     func wholePiece(_ piece: UnsafeBufferPointer<UInt8>) -> UInt32? { nil }
 
     var priorityBound: Int { 40 }

@@ -29,7 +29,15 @@ enum BytePairMerge {
     /// every few bytes; prose, digits and repeated characters are rarely cut and merge whole.
     static func segmented<Rule: MergeRule>(_ piece: UnsafeBufferPointer<UInt8>, rule: Rule, into out: inout [UInt32]) {
         var start = 0
-        for i in 1..<piece.count where !rule.joined(piece[i - 1], piece[i]) {
+        let n = piece.count
+        for i in 1..<n {
+            let a = piece[i - 1]
+            let b = piece[i]
+            if rule.joined(a, b) {
+                guard rule.priority(bytes: a, b) == .max, i + 1 == n || !rule.joined(a, b, piece[i + 1]),
+                    i < 2 || !rule.joined(piece[i - 2], a, b)
+                else { continue }
+            }
             segment(UnsafeBufferPointer(rebasing: piece[start..<i]), rule: rule, into: &out)
             start = i
         }

@@ -46,6 +46,9 @@ struct MergeList: MergeRule {
     func joined(_ left: UInt8, _ right: UInt8) -> Bool { bytePairs.joined(left, right) }
 
     @inline(__always)
+    func joined(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Bool { bytePairs.joined(a, b, c) }
+
+    @inline(__always)
     func priority(bytes left: UInt8, _ right: UInt8) -> UInt32 { bytePairs.priority(left, right) }
 
     @inline(__always)

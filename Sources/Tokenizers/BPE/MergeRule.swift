@@ -15,6 +15,7 @@ protocol MergeRule: Sendable {
     /// Whether some part could hold byte `left` followed by byte `right`. False is a promise: no
     /// part ever spans the two, so a piece merges exactly as the two pieces cut between them.
     func joined(_ left: UInt8, _ right: UInt8) -> Bool
+    func joined(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Bool
     /// The id of the token a merge of this priority makes.
     func mergedID(_ priority: UInt32) -> UInt32
     /// The id of the whole piece when the encoding returns a piece that is itself a token as is

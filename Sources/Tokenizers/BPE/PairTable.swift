@@ -81,6 +81,8 @@ struct BytePairTable: Sendable {
     private let priorities: [UInt32]
     /// One bit per byte pair (`left << 8 | right`): set when some token holds the two in a row.
     private let joined: [UInt64]
+    /// One bit per three bytes (`a << 16 | b << 8 | c`): set when some token holds the three in a row.
+    private let joined3: [UInt64]
 
     init(pairs: PairTable, byteIDs: [UInt32], tokens: TokenTable) {
         var priorities = [UInt32](repeating: .max, count: 65_536)
@@ -90,15 +92,29 @@ struct BytePairTable: Sendable {
             }
         }
         var joined = [UInt64](repeating: 0, count: 65_536 / 64)
+        var joined3 = [UInt64](repeating: 0, count: (1 << 24) / 64)
         for id in 0..<UInt32(tokens.idBound) {
             guard let bytes = tokens.bytes(of: id) else { continue }
             for (left, right) in zip(bytes, bytes.dropFirst()) {
                 let pair = Int(left) << 8 | Int(right)
                 joined[pair >> 6] |= 1 << UInt64(pair & 63)
             }
+            var k = bytes.startIndex
+            while k + 2 < bytes.endIndex {
+                let triple = Int(bytes[k]) << 16 | Int(bytes[k + 1]) << 8 | Int(bytes[k + 2])
+                joined3[triple >> 6] |= 1 << UInt64(triple & 63)
+                k += 1
+            }
         }
         self.priorities = priorities
         self.joined = joined
+        self.joined3 = joined3
+    }
+
+    @inline(__always)
+    func joined(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Bool {
+        let triple = Int(a) << 16 | Int(b) << 8 | Int(c)
+        return joined3.withUnsafeBufferPointer { $0[triple >> 6] } >> UInt64(triple & 63) & 1 != 0
     }
 
     @inline(__always)
