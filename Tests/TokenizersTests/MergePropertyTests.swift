@@ -32,6 +32,53 @@ import Testing
         }
     }
 
+    /// A piece mixing text the vocabularies cut often (random letters, random bytes, symbols) with
+    /// text they rarely cut (digits, one repeated letter, words), from a seed.
+    static func cuttablePiece(seed: UInt64) -> [UInt8] {
+        var random = SplitMix(seed: seed)
+        let alphabets: [[UInt8]] = [
+            Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJ".utf8), Array(0...255), Array("0123456789".utf8),
+            Array("aaaa the ing ��字カ!?".utf8),
+        ]
+        var bytes: [UInt8] = []
+        for _ in 0...random.next() % 8 {
+            let alphabet = alphabets[Int(random.next() % 4)]
+            for _ in 0...random.next() % 40 { bytes.append(alphabet[Int(random.next() % UInt64(alphabet.count))]) }
+        }
+        return bytes
+    }
+
+    @Test(arguments: EncodingName.allCases)
+    func mergingTheSegmentsBetweenCutsEqualsMergingTheWholePiece(_ name: EncodingName) async throws {
+        let encoding = try await GoldenVectors.store.encoding(name)
+        func check<R: MergeRule>(_ rule: R) async {
+            await propertyCheck(count: 400, input: Gen<UInt64>.value(in: 0...UInt64.max)) { seed in
+                let bytes = Self.cuttablePiece(seed: seed)
+                guard bytes.count >= 2 else { return }
+                var segmented: [UInt32] = []
+                bytes.withUnsafeBufferPointer { BytePairMerge.segmented($0, rule: rule, into: &segmented) }
+                #expect(segmented == Self.merged(bytes, rule, bucketed: false), "seed \(seed): \(bytes)")
+            }
+        }
+        switch encoding.rule {
+        case .ranked(let rule): await check(rule)
+        case .mergeList(let rule): await check(rule)
+        }
+    }
+
+    @Test func randomLettersAreCutIntoShortSegmentsAndDigitsAreNot() async throws {
+        let encoding = try await GoldenVectors.store.encoding(.cl100kBase)
+        guard case .ranked(let rule) = encoding.rule else { Issue.record("cl100k is not rank-based"); return }
+        func cuts(_ text: String) -> Int {
+            let bytes = Array(text.utf8)
+            return (1..<bytes.count).filter { !rule.joined(bytes[$0 - 1], bytes[$0]) }.count
+        }
+        var generator = SystemRandomNumberGenerator()
+        let letters = String((0..<10_000).map { _ in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ".randomElement(using: &generator)! })
+        #expect(cuts(letters) > 500)
+        #expect(cuts(String(repeating: "1234567890", count: 1000)) == 0)
+    }
+
     @Test func longPiecesTakeTheBucketedPathAndStillMatchTheReference() async throws {
         let encoding = try await GoldenVectors.store.encoding(.o200kBase)
         guard case .ranked(let rule) = encoding.rule else { Issue.record("o200k is not rank-based"); return }
@@ -50,14 +97,8 @@ struct RandomMergeRule: MergeRule {
     let merged: [UInt32]
 
     init(seed: UInt64) {
-        var state = seed
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random = SplitMix(seed: seed)
+        func next() -> UInt64 { random.next() }
         var table: [UInt64: UInt32] = [:]
         var merged = [UInt32](repeating: .max, count: 40)
         var tokenCount: UInt32 = 4
@@ -101,5 +142,20 @@ extension MergePropertyTests {
             let rule = RandomMergeRule(seed: seed)
             #expect(Self.merged(bytes, rule, bucketed: true) == Self.merged(bytes, rule, bucketed: false), "seed \(seed): \(bytes)")
         }
+    }
+}
+
+/// SplitMix64: a small seeded generator, so a failing case is reproduced from its seed.
+struct SplitMix {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -17,11 +17,7 @@ enum BytePairMerge {
             out.append(whole)
             return
         }
-        if piece.count <= bucketThreshold {
-            naive(piece, rule: rule, into: &out)
-        } else {
-            segmented(piece, rule: rule, into: &out)
-        }
+        segmented(piece, rule: rule, into: &out)
     }
 
     /// Merges a long piece as the segments between the places no part can span (two bytes no token
