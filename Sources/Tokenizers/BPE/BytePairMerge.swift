@@ -100,100 +100,85 @@ enum BytePairMerge {
         let n = piece.count
         let entryCapacity = 3 * n  // n - 1 initial pairs, then at most 2 per merge
         // Distinct priorities are bounded by the vocabulary too, so the map stays a few MiB however
-        // long the piece; the rest is about 52 bytes per byte of the piece.
+        // long the piece; the rest is about 60 bytes per byte of the piece.
         var slotCount = 16
         while slotCount < 2 * min(entryCapacity, rule.priorityBound) { slotCount <<= 1 }
         // When that is as large as the priorities' range (long pieces), index by priority instead:
-        // smaller, and no probing in a map the long pieces of random text miss the cache on.
+        // smaller, and no probing.
         let direct = slotCount >= rule.priorityBound
         if direct { slotCount = rule.priorityBound }
         let mask = slotCount - 1
-        // One allocation: per part (pairs, ids, next, previous), per entry (position, next entry),
-        // the priority → bucket map (head, initial segment), the priority heap, a scratch list, and
-        // the initial pairs sorted by bucket.
-        let bytes = n * 4 + n * 12 + entryCapacity * 8 + slotCount * 16 + entryCapacity * 4 + entryCapacity * 4 + n * 8
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 8)
+        // One allocation: the parts, the chained entries, the priority → bucket map, the priority
+        // heap, a scratch list, and the initial pairs sorted by bucket. Each part's and each
+        // bucket's fields sit together, so touching one is one cache line.
+        let bytes =
+            n * MemoryLayout<Part>.stride + entryCapacity * MemoryLayout<Entry>.stride + slotCount * MemoryLayout<Bucket>.stride
+            + entryCapacity * 4 + entryCapacity * 4 + n * 8
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 16)
         defer { raw.deallocate() }
         var offset = 0
         func carve<T>(_ type: T.Type, _ count: Int) -> UnsafeMutablePointer<T> {
             defer { offset += count * MemoryLayout<T>.stride }
             return (raw + offset).bindMemory(to: T.self, capacity: count)
         }
-        let pairs = carve(UInt32.self, n)  // the priority of the pair starting here, or .max
-        let ids = carve(UInt32.self, n)
-        let next = carve(Int32.self, n)
-        let previous = carve(Int32.self, n)
-        let entryPosition = carve(Int32.self, entryCapacity)
-        let entryNext = carve(Int32.self, entryCapacity)
-        let slotPriority = carve(UInt32.self, slotCount)
-        let slotHead = carve(Int32.self, slotCount)
+        let parts = carve(Part.self, n)
+        let buckets = carve(Bucket.self, slotCount)
+        let entries = carve(Entry.self, entryCapacity)
         let heap = carve(UInt32.self, entryCapacity)
         let scratch = carve(Int32.self, entryCapacity)
         // The initial pairs go to their buckets by a counting sort: bucket `s` starts with
-        // `initial[initialStart[s] ..< initialStart[s] + initialCount[s]]`, in position order and
-        // contiguous, so taking it reads memory in sequence; only pairs made by merges are chained.
-        let initialStart = carve(Int32.self, slotCount)
-        let initialCount = carve(Int32.self, slotCount)
+        // `initial[start ..< start + initialCount]`, in position order and contiguous, so taking it
+        // reads memory in sequence; only pairs made by merges are chained.
         let initial = carve(Int32.self, n)
         let slotOf = carve(Int32.self, n)
-        slotPriority.initialize(repeating: .max, count: slotCount)
+        for s in 0..<slotCount { buckets[s].priority = .max }
         var entryCount = 0
         var heapCount = 0
 
         func slot(_ priority: UInt32) -> Int {
             if direct { return Int(priority) }
             var s = Int(truncatingIfNeeded: UInt64(priority) &* 0x9E37_79B9_7F4A_7C15 >> 40) & mask
-            while slotPriority[s] != priority && slotPriority[s] != .max { s = (s + 1) & mask }
+            while buckets[s].priority != priority && buckets[s].priority != .max { s = (s + 1) & mask }
             return s
         }
         func add(_ position: Int, _ priority: UInt32) {
             let s = slot(priority)
-            if slotPriority[s] == .max {
-                slotPriority[s] = priority
-                slotHead[s] = -1
-                initialCount[s] = 0
+            if buckets[s].priority == .max {
+                buckets[s] = Bucket(priority: priority, head: -1, initialStart: 0, initialCount: 0)
             }
-            if slotHead[s] < 0 && initialCount[s] == 0 { pushPriority(heap, &heapCount, priority) }
-            entryPosition[entryCount] = Int32(position)
-            entryNext[entryCount] = slotHead[s]
-            slotHead[s] = Int32(entryCount)
+            if buckets[s].head < 0 && buckets[s].initialCount == 0 { pushPriority(heap, &heapCount, priority) }
+            entries[entryCount] = Entry(position: Int32(position), next: buckets[s].head)
+            buckets[s].head = Int32(entryCount)
             entryCount += 1
         }
 
-        for i in 0..<n {
-            ids[i] = rule.byteID(piece[i])
-            next[i] = Int32(i + 1)
-            previous[i] = Int32(i - 1)
-        }
-        pairs[n - 1] = .max
         var usedCount = 0
         for i in 0..<n - 1 {
             let priority = rule.priority(bytes: piece[i], piece[i + 1])
-            pairs[i] = priority
+            parts[i] = Part(id: rule.byteID(piece[i]), pair: priority, next: Int32(i + 1), previous: Int32(i - 1))
             guard priority != .max else { continue }
             let s = slot(priority)
-            if slotPriority[s] == .max {
-                slotPriority[s] = priority
-                slotHead[s] = -1
-                initialCount[s] = 0
+            if buckets[s].priority == .max {
+                buckets[s] = Bucket(priority: priority, head: -1, initialStart: 0, initialCount: 0)
                 pushPriority(heap, &heapCount, priority)
                 scratch[usedCount] = Int32(s)  // scratch is free until the first bucket is taken
                 usedCount += 1
             }
-            initialCount[s] += 1
+            buckets[s].initialCount += 1
             slotOf[i] = Int32(s)
         }
+        parts[n - 1] = Part(id: rule.byteID(piece[n - 1]), pair: .max, next: Int32(n), previous: Int32(n - 2))
         // Each bucket's end, then filled backwards so each ends at its start, in position order.
         var end: Int32 = 0
         for u in 0..<usedCount {
             let s = Int(scratch[u])
-            end += initialCount[s]
-            initialStart[s] = end
+            end += buckets[s].initialCount
+            buckets[s].initialStart = end
         }
-        for i in stride(from: n - 2, through: 0, by: -1) where pairs[i] != .max {
+        for i in stride(from: n - 2, through: 0, by: -1) where parts[i].pair != .max {
             let s = Int(slotOf[i])
-            initialStart[s] -= 1
-            initial[Int(initialStart[s])] = Int32(i)
+            buckets[s].initialStart -= 1
+            initial[Int(buckets[s].initialStart)] = Int32(i)
         }
         while heapCount > 0 {
             let priority = popPriority(heap, &heapCount)
@@ -201,18 +186,18 @@ enum BytePairMerge {
             let s = slot(priority)
             // Take the bucket whole: its initial pairs (in position order), then its chained
             // entries, which were filled newest first, reversed into creation order.
-            let first = Int(initialCount[s])
-            let start = Int(initialStart[s])
+            let first = Int(buckets[s].initialCount)
+            let start = Int(buckets[s].initialStart)
             for k in 0..<first { scratch[k] = initial[start + k] }
-            initialCount[s] = 0
+            buckets[s].initialCount = 0
             var count = first
-            var entry = slotHead[s]
+            var entry = buckets[s].head
             while entry >= 0 {
-                scratch[count] = entryPosition[Int(entry)]
+                scratch[count] = entries[Int(entry)].position
                 count += 1
-                entry = entryNext[Int(entry)]
+                entry = entries[Int(entry)].next
             }
-            slotHead[s] = -1
+            buckets[s].head = -1
             var chained = UnsafeMutableBufferPointer(start: scratch + first, count: count - first)
             chained.reverse()
             var positions = UnsafeMutableBufferPointer(start: scratch, count: count)
@@ -226,28 +211,28 @@ enum BytePairMerge {
             while k < count {
                 let i = Int(positions[k])
                 k += 1
-                guard pairs[i] == priority else { continue }  // stale
-                let right = Int(next[i])
-                let after = Int(next[right])
-                ids[i] = merged
-                pairs[right] = .max
-                next[i] = Int32(after)
+                guard parts[i].pair == priority else { continue }  // stale
+                let right = Int(parts[i].next)
+                let after = Int(parts[right].next)
+                parts[i].id = merged
+                parts[right].pair = .max
+                parts[i].next = Int32(after)
                 var lowest = UInt32.max
                 if after < n {
-                    previous[after] = Int32(i)
-                    let result = rule.priority(ids[i], ids[after])
-                    pairs[i] = result
+                    parts[after].previous = Int32(i)
+                    let result = rule.priority(merged, parts[after].id)
+                    parts[i].pair = result
                     if result != .max {
                         add(i, result)
                         lowest = result
                     }
                 } else {
-                    pairs[i] = .max
+                    parts[i].pair = .max
                 }
-                let left = Int(previous[i])
+                let left = Int(parts[i].previous)
                 if left >= 0 {
-                    let result = rule.priority(ids[left], ids[i])
-                    pairs[left] = result
+                    let result = rule.priority(parts[left].id, merged)
+                    parts[left].pair = result
                     if result != .max {
                         add(left, result)
                         lowest = min(lowest, result)
@@ -264,9 +249,32 @@ enum BytePairMerge {
         }
         var i = 0
         while i < n {
-            out.append(ids[i])
-            i = Int(next[i])
+            out.append(parts[i].id)
+            i = Int(parts[i].next)
         }
+    }
+
+    /// One part of a piece being merged: its token, the priority of the pair it starts with the
+    /// next part (or `.max`), and the linked list of parts still standing.
+    private struct Part {
+        var id: UInt32
+        var pair: UInt32
+        var next: Int32
+        var previous: Int32
+    }
+
+    /// The candidate pairs of one priority: initial ones as a range of the sorted initial list,
+    /// the ones merges made as a chain of entries.
+    private struct Bucket {
+        var priority: UInt32
+        var head: Int32
+        var initialStart: Int32
+        var initialCount: Int32
+    }
+
+    private struct Entry {
+        var position: Int32
+        var next: Int32
     }
 
     @inline(__always)
