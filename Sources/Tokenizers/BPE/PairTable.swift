@@ -10,9 +10,9 @@ struct PairTable: Sendable {
     private static let fieldMask: UInt64 = (1 << 21) - 1
     private var slots: [UInt64]
     private let mask: Int
-    /// One bit per hash value (bits of the hash above the slot's): clear means no rule for any
-    /// pair with that hash, so most pairs that do not merge are answered from this array (a
-    /// quarter of the slots' size, mostly in cache) without reading a slot.
+    /// A blocked Bloom filter: each pair sets two bits of one word, about 16 bits per pair, so
+    /// all but about 1% of the pairs that do not merge are answered from this array (a quarter of
+    /// the slots' size) without reading a slot.
     private var filter: [UInt64]
     private let filterMask: Int
 
@@ -21,8 +21,8 @@ struct PairTable: Sendable {
         while size < expectedCount * 2 { size <<= 1 }
         slots = [UInt64](repeating: Self.empty, count: size)
         mask = size - 1
-        filter = [UInt64](repeating: 0, count: size * 2 / 64)
-        filterMask = size * 2 - 1
+        filter = [UInt64](repeating: 0, count: size / 4)
+        filterMask = size / 4 - 1
     }
 
     /// Sets the rule for a pair; a later rule for the same pair replaces the earlier one, as
@@ -32,8 +32,8 @@ struct PairTable: Sendable {
         let key = Self.key(left, right)
         var slot = Self.slot(key) & mask
         while slots[slot] != Self.empty && slots[slot] >> 21 != key { slot = (slot + 1) & mask }
-        let bit = Self.filterBit(key, filterMask)
-        filter[bit >> 6] |= 1 << UInt64(bit & 63)
+        let (word, bits) = Self.filterBits(key, filterMask)
+        filter[word] |= bits
         slots[slot] = key << 21 | UInt64(priority)
     }
 
@@ -41,8 +41,8 @@ struct PairTable: Sendable {
     @inline(__always)
     func lookup(left: UInt32, right: UInt32) -> UInt32 {
         let key = Self.key(left, right)
-        let bit = Self.filterBit(key, filterMask)
-        guard filter.withUnsafeBufferPointer({ $0[bit >> 6] }) & (1 << UInt64(bit & 63)) != 0 else { return .max }
+        let (word, bits) = Self.filterBits(key, filterMask)
+        guard filter.withUnsafeBufferPointer({ $0[word] }) & bits == bits else { return .max }
         return slots.withUnsafeBufferPointer { slots in
             var slot = Self.slot(key) & mask
             while true {
@@ -57,9 +57,12 @@ struct PairTable: Sendable {
     @inline(__always)
     private static func key(_ left: UInt32, _ right: UInt32) -> UInt64 { UInt64(left) << 21 | UInt64(right) }
 
+    /// The filter word of a key and the two bits it sets there (hash bits other than the slot's).
     @inline(__always)
-    private static func filterBit(_ key: UInt64, _ filterMask: Int) -> Int {
-        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & filterMask
+    private static func filterBits(_ key: UInt64, _ filterMask: Int) -> (Int, UInt64) {
+        let h = key &* 0xD6E8_FEB8_6659_FD93
+        let word = Int(truncatingIfNeeded: h >> 40) & filterMask
+        return (word, 1 << (h >> 58) | 1 << (h >> 52 & 63))
     }
 
     @inline(__always)
