@@ -7,9 +7,13 @@ struct TokenTable: Sendable {
     private var entryStart: [UInt32] = []
     private var entryLength: [UInt32] = []
     private var entryID: [UInt32] = []
-    /// Per slot: the key's hash fingerprint (high 32 bits) and entry index + 1 (low 32 bits);
-    /// 0 is an empty slot. The fingerprint lets a miss skip reading the entry at all.
+    /// Two words per slot. The first: the key's hash fingerprint (high 32 bits) and id + 1 (low
+    /// 32 bits); 0 is an empty slot. The second: a key of up to seven bytes itself (bytes from the
+    /// low end, length in the top byte), or `longKey`. So a short key, which almost every token
+    /// is, is found and compared in one cache line; a long one is compared with its entry's bytes
+    /// when the fingerprint matches.
     private var slots: [UInt64]
+    private static let longKey: UInt64 = 0xFF << 56
     private var mask: Int
     /// One bit per hash value (other bits of the hash than the slot's): clear means no token has
     /// that hash. Four bits per slot, so an eighth of the slots' size: it stays in cache where the
@@ -25,7 +29,7 @@ struct TokenTable: Sendable {
     init(expectedCount: Int) {
         var size = 16
         while size < expectedCount * 2 { size <<= 1 }
-        slots = [UInt64](repeating: 0, count: size)
+        slots = [UInt64](repeating: 0, count: 2 * size)
         mask = size - 1
         filter = [UInt64](repeating: 0, count: size * 4 / 64)
         filterMask = size * 4 - 1
@@ -48,7 +52,7 @@ struct TokenTable: Sendable {
             storage.removeLast(length)
             return
         }
-        if count * 2 >= slots.count { grow() }
+        if count * 4 >= slots.count { grow() }
         entryStart.append(UInt32(start))
         entryLength.append(UInt32(length))
         entryID.append(id)
@@ -60,8 +64,12 @@ struct TokenTable: Sendable {
 
     private mutating func place(entry: Int, hash: UInt64) {
         var slot = Int(truncatingIfNeeded: hash) & mask
-        while slots[slot] != 0 { slot = (slot + 1) & mask }
-        slots[slot] = Self.fingerprint(hash) | UInt64(entry + 1)
+        while slots[2 * slot] != 0 { slot = (slot + 1) & mask }
+        slots[2 * slot] = Self.fingerprint(hash) | UInt64(entryID[entry] + 1)
+        let start = Int(entryStart[entry])
+        slots[2 * slot + 1] = storage.withUnsafeBufferPointer {
+            Self.packed(UnsafeBufferPointer(rebasing: $0[start..<start + Int(entryLength[entry])]))
+        }
         let bit = filterBit(hash)
         filter[bit >> 6] |= 1 << UInt64(bit & 63)
     }
@@ -71,9 +79,9 @@ struct TokenTable: Sendable {
 
     private mutating func grow() {
         slots = [UInt64](repeating: 0, count: slots.count * 2)
-        mask = slots.count - 1
-        filter = [UInt64](repeating: 0, count: slots.count * 4 / 64)
-        filterMask = slots.count * 4 - 1
+        mask = slots.count / 2 - 1
+        filter = [UInt64](repeating: 0, count: slots.count / 2 * 4 / 64)
+        filterMask = slots.count / 2 * 4 - 1
         for entry in 0..<entryID.count {
             let start = Int(entryStart[entry])
             let hash = storage.withUnsafeBufferPointer {
@@ -87,29 +95,40 @@ struct TokenTable: Sendable {
     @inline(__always)
     func id(of key: UnsafeBufferPointer<UInt8>) -> UInt32? {
         guard key.count <= longest else { return nil }
-        return find(key, hash: Self.hash(key)).map { entryID[$0] }
+        return find(key, hash: Self.hash(key))
     }
 
     func id(of bytes: [UInt8]) -> UInt32? {
         bytes.withUnsafeBufferPointer { id(of: $0) }
     }
 
+    /// The id of `key`, whose hash is `hash`.
     @inline(__always)
-    private func find(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int? {
+    private func find(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64) -> UInt32? {
         let bit = filterBit(hash)
         guard filter.withUnsafeBufferPointer({ $0[bit >> 6] }) & (1 << UInt64(bit & 63)) != 0 else { return nil }
-        let fingerprint = Self.fingerprint(hash)
+        let packed = Self.packed(key)
         return slots.withUnsafeBufferPointer { slots in
-            storage.withUnsafeBufferPointer { storage in
-                var slot = Int(truncatingIfNeeded: hash) & mask
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            if packed != Self.longKey {
                 while true {
-                    let stored = slots[slot]
+                    let stored = slots[2 * slot]
                     if stored == 0 { return nil }
-                    if stored & 0xFFFF_FFFF_0000_0000 == fingerprint {
-                        let entry = Int(truncatingIfNeeded: stored & 0xFFFF_FFFF) - 1
+                    if slots[2 * slot + 1] == packed { return UInt32(truncatingIfNeeded: stored) - 1 }
+                    slot = (slot + 1) & mask
+                }
+            }
+            let fingerprint = Self.fingerprint(hash)
+            return storage.withUnsafeBufferPointer { storage in
+                while true {
+                    let stored = slots[2 * slot]
+                    if stored == 0 { return nil }
+                    if stored & 0xFFFF_FFFF_0000_0000 == fingerprint && slots[2 * slot + 1] == Self.longKey {
+                        let id = UInt32(truncatingIfNeeded: stored) - 1
+                        let entry = Int(entryByID[Int(id)]) - 1
                         let start = Int(entryStart[entry])
-                        if Int(entryLength[entry]) == key.count, Self.equal(storage.baseAddress! + start, key) {
-                            return entry
+                        if Int(entryLength[entry]) == key.count, memcmp(storage.baseAddress! + start, key.baseAddress!, key.count) == 0 {
+                            return id
                         }
                     }
                     slot = (slot + 1) & mask
@@ -118,12 +137,14 @@ struct TokenTable: Sendable {
         }
     }
 
-    /// Byte comparison; short keys (almost every token) without a call into libc.
+    /// A key of up to seven bytes as one word (bytes from the low end, length in the top byte);
+    /// `longKey` for a longer one.
     @inline(__always)
-    private static func equal(_ stored: UnsafePointer<UInt8>, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard key.count <= 16 else { return memcmp(stored, key.baseAddress!, key.count) == 0 }
-        for k in 0..<key.count where stored[k] != key[k] { return false }
-        return true
+    private static func packed(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        guard key.count <= 7 else { return longKey }
+        var word = UInt64(key.count) << 56
+        for k in 0..<key.count { word |= UInt64(key[k]) << (8 * UInt64(k)) }
+        return word
     }
 
     @inline(__always)
