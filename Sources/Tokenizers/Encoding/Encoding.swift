@@ -90,7 +90,7 @@ public struct Encoding: Sendable {
     private func encodeBetweenAddedTokens(_ bytes: [UInt8], _ range: Range<Int>, _ allowSpecial: Bool, into out: inout [UInt32]) {
         guard !range.isEmpty else { return }
         var segment = Array(bytes[range])
-        if normalization == .compatibilityComposition, let normalized = segment.withUnsafeBufferPointer(CompatibilityComposition.normalized) {
+        if normalization == .compatibilityComposition, let normalized = segment.withUnsafeBufferPointer({ CompatibilityComposition.normalized($0) }) {
             segment = normalized
         }
         var position = 0

@@ -3,6 +3,12 @@ import Foundation
 /// Builds an ``Encoding`` from the vocabulary files shipped as package resources.
 enum EncodingLoader {
     static func load(_ name: EncodingName) throws(TokenizerError) -> Encoding {
+        ScalarClass.prepare()
+        switch name {
+        case .qwen: CanonicalComposition.prepare()
+        case .claudeLegacy: CompatibilityComposition.prepare()
+        default: break
+        }
         switch name {
         case .o200kBase:
             return try tiktoken(

@@ -26,12 +26,20 @@ enum CanonicalComposition {
 
     private static let table = QuickCheckTable { mayChange($0) }
 
+    /// Builds the table now (the encoding's load calls this), not on the first non-ASCII text.
+    static func prepare() { _ = table.mayChange(0x301) }
+
     /// Normalizes only where needed. Before a scalar the normalization cannot change or move
     /// (combining class 0, quick check Yes: every ASCII scalar, most letters) the text can be
     /// cut: nothing after it reorders or composes with anything before it. So each stretch of
     /// scalars `table` flags is normalized on its own, together with the cut-point scalar before
     /// it (which its marks may compose with) and up to the next cut point; the rest is copied.
-    static func piecewise(_ bytes: UnsafeBufferPointer<UInt8>, table: QuickCheckTable, normalizeRun: (String) -> String) -> [UInt8]? {
+    ///
+    /// A stretch that is one scalar `singles` knows is replaced by its mapping without normalizing.
+    static func piecewise(
+        _ bytes: UnsafeBufferPointer<UInt8>, table: QuickCheckTable, singles: SingleScalarMappings? = nil,
+        normalizeRun: (String) -> String
+    ) -> [UInt8]? {
         let n = bytes.count
         var out: [UInt8] = []
         var copied = 0  // bytes before this are in `out` (once anything was normalized)
@@ -49,6 +57,7 @@ enum CanonicalComposition {
                 i += width
                 continue
             }
+            let flagged = value
             var end = i + width
             while end < n && bytes[end] >= 0x80 {
                 (value, width) = decode(bytes, end)
@@ -56,6 +65,14 @@ enum CanonicalComposition {
                 end += width
             }
             if out.isEmpty { out.reserveCapacity(n + n / 8) }
+            if end - i <= 3, let mapping = singles?.mapping(of: flagged) {  // one scalar, mapped on its own
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<i]))
+                out.append(contentsOf: mapping)
+                copied = end
+                cut = end
+                i = end
+                continue
+            }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<cut]))
             let run = String(decoding: UnsafeBufferPointer(rebasing: bytes[cut..<end]), as: UTF8.self)
             out.append(contentsOf: normalizeRun(run).utf8)
@@ -123,5 +140,46 @@ enum CanonicalComposition {
             }
         }
         return String(out)
+    }
+}
+
+/// The normalization of single Basic Multilingual Plane scalars that a piecewise normalizer may
+/// replace without normalizing their stretch: those whose mapping (the normalizer's own, of the
+/// scalar alone) is made only of scalars canonical composition leaves alone and that compose with
+/// nothing before them. Between two cut points such a scalar cannot interact with its
+/// neighbours (the one before is a stable starter, the one after composes with nothing before
+/// it), so its stretch normalizes to the scalar before it followed by the mapping. Random text
+/// is full of them (², ª, ¼, the no-break space); each would otherwise be a call into
+/// Foundation.
+struct SingleScalarMappings: Sendable {
+    /// Per BMP scalar: offset + 1 into `storage` of its mapping (length in the top byte), or 0.
+    private let index: [UInt32]
+    private let storage: [UInt8]
+
+    /// `candidates` picks the scalars to try (those the normalizer flags; ones canonical
+    /// composition may touch are never taken); `normalize` is the normalizer of a stretch.
+    init(candidates: (UInt32) -> Bool, normalize: (String) -> String) {
+        var index = [UInt32](repeating: 0, count: 0x10000)
+        var storage: [UInt8] = []
+        for value in UInt32(0x80)..<0x10000 {
+            guard candidates(value), let scalar = Unicode.Scalar(value), !CanonicalComposition.mayChange(scalar) else { continue }
+            let mapping = normalize(String(Character(scalar)))
+            guard mapping.unicodeScalars.allSatisfy({ !CanonicalComposition.mayChange($0) }) else { continue }
+            let bytes = Array(mapping.utf8)
+            guard bytes.count < 256, storage.count < 1 << 24 else { continue }
+            index[Int(value)] = UInt32(bytes.count) << 24 | UInt32(storage.count + 1)
+            storage.append(contentsOf: bytes)
+        }
+        self.index = index
+        self.storage = storage
+    }
+
+    @inline(__always)
+    func mapping(of value: UInt32) -> ArraySlice<UInt8>? {
+        guard value < 0x10000 else { return nil }
+        let entry = index[Int(value)]
+        guard entry != 0 else { return nil }
+        let start = Int(entry & 0xFF_FFFF) - 1
+        return storage[start..<start + Int(entry >> 24)]
     }
 }

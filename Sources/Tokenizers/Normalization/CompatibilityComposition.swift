@@ -16,14 +16,25 @@ enum CompatibilityComposition {
     }
 
     /// NFKC of valid UTF-8, or nil when it is already normalized.
-    static func normalized(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+    /// `mappingSingleScalars: false` normalizes every flagged stretch (for tests of the shortcut).
+    static func normalized(_ bytes: UnsafeBufferPointer<UInt8>, mappingSingleScalars: Bool = true) -> [UInt8]? {
         if bytes.allSatisfy({ $0 < 0x80 }) { return nil }
-        return CanonicalComposition.piecewise(bytes, table: table) { run in
-            CanonicalComposition.fixedPoint(run, normalizeOnce)
-        }
+        return CanonicalComposition.piecewise(bytes, table: table, singles: mappingSingleScalars ? singles : nil, normalizeRun: normalizeRun)
     }
 
+    /// Builds the tables now (the encoding's load calls this), not on the first non-ASCII text.
+    static func prepare() {
+        _ = table.mayChange(0xB2)
+        _ = singles.mapping(of: 0xB2)
+    }
+
+    private static func normalizeRun(_ run: String) -> String { CanonicalComposition.fixedPoint(run, normalizeOnce) }
+
     private static let table = QuickCheckTable { mayChange($0) }
+
+    /// Scalars normalized on their own, built once on first use: the flagged ones whose mapping
+    /// cannot interact with their neighbours (²→2, ª→a, ¼→1⁄4, no-break space→space).
+    private static let singles = SingleScalarMappings(candidates: { table.mayChange($0) }, normalize: normalizeRun)
 
     /// Whether NFKC could change or move this scalar: what NFC could, or a compatibility mapping.
     /// Only scalars that change under NFKC_Casefold can have one; in the Basic Multilingual Plane

@@ -36,6 +36,9 @@ struct ScalarClass: OptionSet, Sendable {
         return compute(scalar)
     }
 
+    /// Builds the class table now (an encoding's load calls this), not on the first text.
+    static func prepare() { _ = basicPlane.count }
+
     /// Classes of the Basic Multilingual Plane, computed once (thread-safe lazy static).
     private static let basicPlane: [UInt16] = (0..<0x10000).map { value in
         guard let scalar = Unicode.Scalar(UInt32(value)) else { return 0 }

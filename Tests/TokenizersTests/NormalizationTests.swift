@@ -1,0 +1,31 @@
+import PropertyBased
+import Testing
+@testable import Tokenizers
+
+@Suite struct NormalizationTests {
+    /// Scalars NFKC maps on their own (², ª, ¼, no-break space, ﬁ, fullwidth Ａ, ㎏, Ⅻ), ones it
+    /// composes or reorders (combining acute and diaeresis, a dot below, Hangul jamo, a kana
+    /// voicing mark), letters they attach to, and plain text.
+    static let scalars: [Unicode.Scalar] = [
+        "\u{B2}", "\u{AA}", "\u{BC}", "\u{A0}", "\u{FB01}", "\u{FF21}", "\u{338F}", "\u{216B}", "\u{2126}", "\u{212B}",
+        "\u{301}", "\u{308}", "\u{323}", "\u{1100}", "\u{1161}", "\u{11A8}", "\u{AC00}", "\u{3099}", "\u{304B}",
+        "a", "e", "A", " ", "1", "\u{E9}", "\u{1E9B}", "\u{FFFD}", "字",
+    ]
+
+    @Test func mappingSingleScalarsOnTheirOwnEqualsNormalizingTheirStretches() async {
+        await propertyCheck(count: 2_000, input: Gen<Int>.int(in: 0...(Self.scalars.count - 1)).array(of: 1...12)) { picks in
+            var text = String.UnicodeScalarView()
+            for pick in picks { text.append(Self.scalars[pick]) }
+            let bytes = Array(String(text).utf8)
+            let shortcut = bytes.withUnsafeBufferPointer { CompatibilityComposition.normalized($0) }
+            let stretches = bytes.withUnsafeBufferPointer { CompatibilityComposition.normalized($0, mappingSingleScalars: false) }
+            #expect(shortcut == stretches, "\(picks.map { String(Self.scalars[$0].value, radix: 16) })")
+        }
+    }
+
+    @Test func commonCompatibilityCharactersAreMappedOnTheirOwn() {
+        let bytes = Array("x² ½ ﬁ".utf8)
+        let normalized = bytes.withUnsafeBufferPointer { CompatibilityComposition.normalized($0) }
+        #expect(normalized.map { String(decoding: $0, as: UTF8.self) } == "x2 1⁄2 fi")
+    }
+}
