@@ -48,7 +48,12 @@ def test_a_gateway_killed_mid_stream_releases_its_reservations_after_a_restart(d
             pass  # the gateway dies under it
     threads = [threading.Thread(target=stream, args=(index,)) for index in range(8)]
     [thread.start() for thread in threads]
-    time.sleep(1.5)
+    # Kill once all eight are reserved and streaming (the first request also loads the tokenizer,
+    # which a debug build on a busy machine takes a second or two for).
+    deadline = time.monotonic() + 20
+    while pending_open(database) < 8 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.5)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
     [thread.join(timeout=30) for thread in threads]

@@ -96,17 +96,18 @@ struct BytePairTable: Sendable {
         }
         var joined = [UInt64](repeating: 0, count: 65_536 / 64)
         var joined3 = [UInt64](repeating: 0, count: (1 << 24) / 64)
-        for id in 0..<UInt32(tokens.idBound) {
-            guard let bytes = tokens.bytes(of: id) else { continue }
-            for (left, right) in zip(bytes, bytes.dropFirst()) {
-                let pair = Int(left) << 8 | Int(right)
-                joined[pair >> 6] |= 1 << UInt64(pair & 63)
-            }
-            var k = bytes.startIndex
-            while k + 2 < bytes.endIndex {
-                let triple = Int(bytes[k]) << 16 | Int(bytes[k + 1]) << 8 | Int(bytes[k + 2])
-                joined3[triple >> 6] |= 1 << UInt64(triple & 63)
-                k += 1
+        joined.withUnsafeMutableBufferPointer { joined in
+            joined3.withUnsafeMutableBufferPointer { joined3 in
+                tokens.forEachToken { bytes in
+                    guard bytes.count > 1 else { return }
+                    for k in 1..<bytes.count {
+                        let pair = Int(bytes[k - 1]) << 8 | Int(bytes[k])
+                        joined[pair >> 6] |= 1 << UInt64(pair & 63)
+                        guard k >= 2 else { continue }
+                        let triple = Int(bytes[k - 2]) << 16 | pair
+                        joined3[triple >> 6] |= 1 << UInt64(triple & 63)
+                    }
+                }
             }
         }
         self.priorities = priorities

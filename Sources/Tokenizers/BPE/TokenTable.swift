@@ -150,6 +150,16 @@ struct TokenTable: Sendable {
     @inline(__always)
     private static func fingerprint(_ hash: UInt64) -> UInt64 { hash & 0xFFFF_FFFF_0000_0000 }
 
+    /// Calls `body` with the bytes of every token, in no particular order.
+    func forEachToken(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        storage.withUnsafeBufferPointer { storage in
+            for entry in 0..<entryID.count {
+                let start = Int(entryStart[entry])
+                body(UnsafeBufferPointer(rebasing: storage[start..<start + Int(entryLength[entry])]))
+            }
+        }
+    }
+
     /// The bytes of token `id`, if the vocabulary has it.
     func bytes(of id: UInt32) -> ArraySlice<UInt8>? {
         guard Int(id) < entryByID.count, entryByID[Int(id)] != 0 else { return nil }
