@@ -1,11 +1,13 @@
 /// Byte-pair merging of one pre-token: start from single bytes and repeatedly merge the adjacent
 /// pair with the lowest priority (the leftmost one on ties) until no pair merges.
 ///
-/// Short pieces use the direct quadratic loop tiktoken uses; long ones buckets of candidate pairs
-/// per priority over a linked list of parts (near-linear), so a megabyte without a space costs
-/// about what prose does. Both pick the same pair at every step, so they produce the same ids.
+/// A piece that is not a token is first cut where no part can span (``segmented(_:rule:into:)``);
+/// random text falls apart into segments of a few bytes there. Segments up to 64 bytes take the
+/// direct quadratic loop tiktoken uses, longer ones (digit runs, one repeated character) buckets
+/// of candidate pairs per priority over a linked list of parts (near-linear). Both pick the same
+/// pair at every step, so they produce the same ids.
 enum BytePairMerge {
-    /// Pieces up to this many bytes take the quadratic loop, which is faster when short.
+    /// Segments up to this many bytes take the quadratic loop, which is faster when short.
     static let bucketThreshold = 64
 
     static func encode<Rule: MergeRule>(_ piece: UnsafeBufferPointer<UInt8>, rule: Rule, into out: inout [UInt32]) {
@@ -20,9 +22,13 @@ enum BytePairMerge {
         segmented(piece, rule: rule, into: &out)
     }
 
-    /// Merges a long piece as the segments between the places no part can span (two bytes no token
-    /// holds in a row): the same tokens as merging it whole, in short merges. Random text is cut
-    /// every few bytes; prose, digits and repeated characters are rarely cut and merge whole.
+    /// Merges a piece as the segments between the places no part can span: the same tokens as
+    /// merging it whole, in short merges. Every part is a token, so no part spans two bytes that
+    /// no token holds in a row, nor two bytes that are not a token themselves when no token holds
+    /// the three-byte run on either side of the cut (``BytePairTable``); merges on either side of
+    /// such a cut never meet, so each side merges on its own. Random letters are cut at about a
+    /// quarter of their bytes, random bytes at two fifths; digits, one repeated character and
+    /// words are rarely cut and merge whole.
     static func segmented<Rule: MergeRule>(_ piece: UnsafeBufferPointer<UInt8>, rule: Rule, into out: inout [UInt32]) {
         var start = 0
         let n = piece.count
