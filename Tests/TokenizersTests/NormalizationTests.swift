@@ -24,6 +24,14 @@ import Testing
     }
 
     @Test func commonCompatibilityCharactersAreMappedOnTheirOwn() {
+        let singles = CompatibilityComposition.singles
+        #expect(singles.mapping(of: 0xB2).map { Array($0) } == Array("2".utf8))
+        #expect(singles.mapping(of: 0xBD).map { Array($0) } == Array("1⁄2".utf8))
+        #expect(singles.mapping(of: 0xFB01).map { Array($0) } == Array("fi".utf8))
+        #expect(singles.mapping(of: 0xA0).map { Array($0) } == Array(" ".utf8))
+        // Not on their own: a combining mark, a Hangul vowel (composes with the syllable before),
+        // an angstrom sign (its mapping Å is canonical composition's business).
+        #expect(singles.mapping(of: 0x301) == nil && singles.mapping(of: 0x1161) == nil && singles.mapping(of: 0x212B) == nil)
         let bytes = Array("x² ½ ﬁ".utf8)
         let normalized = bytes.withUnsafeBufferPointer { CompatibilityComposition.normalized($0) }
         #expect(normalized.map { String(decoding: $0, as: UTF8.self) } == "x2 1⁄2 fi")

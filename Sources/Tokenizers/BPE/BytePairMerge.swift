@@ -149,9 +149,13 @@ enum BytePairMerge {
     /// buckets instead of a heap operation per byte.
     static func bucketed<Rule: MergeRule>(_ piece: UnsafeBufferPointer<UInt8>, rule: Rule, into out: inout [UInt32]) {
         let n = piece.count
-        let entryCapacity = 3 * n  // n - 1 initial pairs, then at most 2 per merge
+        // Candidate pairs alive at once: n - 1 initial ones, then at most 2 more per merge. Putting
+        // the rest of a bucket back moves its pairs rather than adding any (taken entries are
+        // reused), so however often that happens this bounds the entries, any bucket, and the
+        // distinct priorities.
+        let entryCapacity = 3 * n
         // Distinct priorities are bounded by the vocabulary too, so the map stays a few MiB however
-        // long the piece; the rest is about 60 bytes per byte of the piece.
+        // long the piece; the rest is about 70 bytes per byte of the piece.
         var slotCount = 16
         while slotCount < 2 * min(entryCapacity, rule.priorityBound) { slotCount <<= 1 }
         // When that is as large as the priorities' range (long pieces), index by priority instead:
@@ -184,6 +188,7 @@ enum BytePairMerge {
         let slotOf = carve(Int32.self, n)
         for s in 0..<slotCount { buckets[s].priority = .max }
         var entryCount = 0
+        var freeEntry: Int32 = -1  // entries of taken buckets, linked through `next`
         var heapCount = 0
 
         func slot(_ priority: UInt32) -> Int {
@@ -198,9 +203,16 @@ enum BytePairMerge {
                 buckets[s] = Bucket(priority: priority, head: -1, initialStart: 0, initialCount: 0)
             }
             if buckets[s].head < 0 && buckets[s].initialCount == 0 { pushPriority(heap, &heapCount, priority) }
-            entries[entryCount] = Entry(position: Int32(position), next: buckets[s].head)
-            buckets[s].head = Int32(entryCount)
-            entryCount += 1
+            var entry = freeEntry
+            if entry >= 0 {
+                freeEntry = entries[Int(entry)].next
+            } else {
+                precondition(entryCount < entryCapacity, "more candidate pairs than a merge can have")
+                entry = Int32(entryCount)
+                entryCount += 1
+            }
+            entries[Int(entry)] = Entry(position: Int32(position), next: buckets[s].head)
+            buckets[s].head = entry
         }
 
         var usedCount = 0
@@ -246,7 +258,10 @@ enum BytePairMerge {
             while entry >= 0 {
                 scratch[count] = entries[Int(entry)].position
                 count += 1
+                let taken = entry
                 entry = entries[Int(entry)].next
+                entries[Int(taken)].next = freeEntry
+                freeEntry = taken
             }
             buckets[s].head = -1
             var chained = UnsafeMutableBufferPointer(start: scratch + first, count: count - first)

@@ -15,6 +15,8 @@ protocol MergeRule: Sendable {
     /// Whether some part could hold byte `left` followed by byte `right`. False is a promise: no
     /// part ever spans the two, so a piece merges exactly as the two pieces cut between them.
     func joined(_ left: UInt8, _ right: UInt8) -> Bool
+    /// Whether some part could hold the three bytes in a row. False is a promise too: with
+    /// ``joined(_:_:)`` and ``priority(bytes:_:)`` it tells where a piece can be cut.
     func joined(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Bool
     /// The id of the token a merge of this priority makes.
     func mergedID(_ priority: UInt32) -> UInt32

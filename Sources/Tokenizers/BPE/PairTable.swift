@@ -10,8 +10,9 @@ struct PairTable: Sendable {
     private static let fieldMask: UInt64 = (1 << 21) - 1
     private var slots: [UInt64]
     private let mask: Int
-    /// A blocked Bloom filter: each pair sets two bits of one word, about 16 bits per pair, so
-    /// all but about 1% of the pairs that do not merge are answered from this array (a quarter of
+    /// A blocked Bloom filter: each pair sets two bits of one word, 16 bits per slot (at least 32
+    /// per pair), so all but about half a percent of the pairs that do not merge are answered from
+    /// this array (a quarter of
     /// the slots' size) without reading a slot.
     private var filter: [UInt64]
     private let filterMask: Int
@@ -62,7 +63,7 @@ struct PairTable: Sendable {
     private static func filterBits(_ key: UInt64, _ filterMask: Int) -> (Int, UInt64) {
         let h = key &* 0xD6E8_FEB8_6659_FD93
         let word = Int(truncatingIfNeeded: h >> 40) & filterMask
-        return (word, 1 << (h >> 58) | 1 << (h >> 52 & 63))
+        return (word, 1 << (h >> 58) | 1 << (h >> 20 & 63))  // bits apart from the word's
     }
 
     @inline(__always)
@@ -73,13 +74,15 @@ struct PairTable: Sendable {
     }
 }
 
-/// What a vocabulary says about two adjacent bytes: the priority of merging them as single-byte
-/// parts (a piece's first pairs, one per byte, read from a 256 KiB array instead of the pair
-/// table), and whether any token holds them side by side at all.
+/// What a vocabulary says about adjacent bytes: the priority of merging two as single-byte parts
+/// (a piece's first pairs, one per byte, read from a 256 KiB array instead of the pair table),
+/// and whether any token holds two, or three, of them in a row.
 ///
-/// Where no token does, no part can ever span the two bytes (every part is a token), so the
-/// merges on either side never meet: the piece merges as two pieces cut there, exactly. Random
-/// text has such a cut every few bytes, which keeps its long pieces' merges short.
+/// Where no token holds two bytes in a row, no part can ever span them (every part is a token),
+/// so the merges on either side never meet: the piece merges as two pieces cut there, exactly.
+/// The same holds where the two bytes do not merge (no two-byte part spans them) and no token
+/// holds the three-byte run on either side (no longer part does). Random text has such a cut
+/// every few bytes, which keeps its long pieces' merges short.
 struct BytePairTable: Sendable {
     private let priorities: [UInt32]
     /// One bit per byte pair (`left << 8 | right`): set when some token holds the two in a row.

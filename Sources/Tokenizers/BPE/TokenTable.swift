@@ -9,15 +9,15 @@ struct TokenTable: Sendable {
     private var entryID: [UInt32] = []
     /// Two words per slot. The first: the key's hash fingerprint (high 32 bits) and id + 1 (low
     /// 32 bits); 0 is an empty slot. The second: a key of up to seven bytes itself (bytes from the
-    /// low end, length in the top byte), or `longKey`. So a short key, which almost every token
-    /// is, is found and compared in one cache line; a long one is compared with its entry's bytes
-    /// when the fingerprint matches.
+    /// low end, length in the top byte), or `longKey` with the entry's index in the low half. So a
+    /// short key, which almost every token is, is found and compared in one cache line; a long one
+    /// is compared with its entry's bytes when the fingerprint matches.
     private var slots: [UInt64]
     private static let longKey: UInt64 = 0xFF << 56
     private var mask: Int
     /// One bit per hash value (other bits of the hash than the slot's): clear means no token has
-    /// that hash. Four bits per slot, so an eighth of the slots' size: it stays in cache where the
-    /// slots do not, and a piece that is not a token (most of a text of random letters) is
+    /// that hash. Four bits per slot, so a thirty-second of the slots' size: it stays in cache
+    /// where the slots do not, and a piece that is not a token (most of a text of random letters) is
     /// usually turned away without touching them.
     private var filter: [UInt64]
     private var filterMask: Int
@@ -67,9 +67,10 @@ struct TokenTable: Sendable {
         while slots[2 * slot] != 0 { slot = (slot + 1) & mask }
         slots[2 * slot] = Self.fingerprint(hash) | UInt64(entryID[entry] + 1)
         let start = Int(entryStart[entry])
-        slots[2 * slot + 1] = storage.withUnsafeBufferPointer {
+        let packed = storage.withUnsafeBufferPointer {
             Self.packed(UnsafeBufferPointer(rebasing: $0[start..<start + Int(entryLength[entry])]))
         }
+        slots[2 * slot + 1] = packed == Self.longKey ? Self.longKey | UInt64(entry) : packed
         let bit = filterBit(hash)
         filter[bit >> 6] |= 1 << UInt64(bit & 63)
     }
@@ -123,9 +124,10 @@ struct TokenTable: Sendable {
                 while true {
                     let stored = slots[2 * slot]
                     if stored == 0 { return nil }
-                    if stored & 0xFFFF_FFFF_0000_0000 == fingerprint && slots[2 * slot + 1] == Self.longKey {
+                    let second = slots[2 * slot + 1]
+                    if stored & 0xFFFF_FFFF_0000_0000 == fingerprint && second & 0xFF00_0000_0000_0000 == Self.longKey {
                         let id = UInt32(truncatingIfNeeded: stored) - 1
-                        let entry = Int(entryByID[Int(id)]) - 1
+                        let entry = Int(truncatingIfNeeded: second & 0xFFFF_FFFF)
                         let start = Int(entryStart[entry])
                         if Int(entryLength[entry]) == key.count, memcmp(storage.baseAddress! + start, key.baseAddress!, key.count) == 0 {
                             return id

@@ -166,7 +166,7 @@ struct SingleScalarMappings: Sendable {
             let mapping = normalize(String(Character(scalar)))
             guard mapping.unicodeScalars.allSatisfy({ !CanonicalComposition.mayChange($0) }) else { continue }
             let bytes = Array(mapping.utf8)
-            guard bytes.count < 256, storage.count < 1 << 24 else { continue }
+            guard bytes.count < 256, storage.count + 1 < 1 << 24 else { continue }
             index[Int(value)] = UInt32(bytes.count) << 24 | UInt32(storage.count + 1)
             storage.append(contentsOf: bytes)
         }

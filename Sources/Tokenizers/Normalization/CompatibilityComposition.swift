@@ -34,7 +34,7 @@ enum CompatibilityComposition {
 
     /// Scalars normalized on their own, built once on first use: the flagged ones whose mapping
     /// cannot interact with their neighbours (²→2, ª→a, ¼→1⁄4, no-break space→space).
-    private static let singles = SingleScalarMappings(candidates: { table.mayChange($0) }, normalize: normalizeRun)
+    static let singles = SingleScalarMappings(candidates: { table.mayChange($0) }, normalize: normalizeRun)
 
     /// Whether NFKC could change or move this scalar: what NFC could, or a compatibility mapping.
     /// Only scalars that change under NFKC_Casefold can have one; in the Basic Multilingual Plane
