@@ -10,10 +10,9 @@ struct PairTable: Sendable {
     private static let fieldMask: UInt64 = (1 << 21) - 1
     private var slots: [UInt64]
     private let mask: Int
-    /// A blocked Bloom filter: each pair sets two bits of one word, 16 bits per slot (at least 32
-    /// per pair), so all but about half a percent of the pairs that do not merge are answered from
-    /// this array (a quarter of
-    /// the slots' size) without reading a slot.
+    /// A blocked Bloom filter: each pair sets two bits of one word, 8 bits per slot (at least 16
+    /// per pair), so all but one or two percent of the pairs that do not merge are answered from
+    /// this array (an eighth of the slots' size) without reading a slot.
     private var filter: [UInt64]
     private let filterMask: Int
 
@@ -22,8 +21,8 @@ struct PairTable: Sendable {
         while size < expectedCount * 2 { size <<= 1 }
         slots = [UInt64](repeating: Self.empty, count: size)
         mask = size - 1
-        filter = [UInt64](repeating: 0, count: size / 4)
-        filterMask = size / 4 - 1
+        filter = [UInt64](repeating: 0, count: size / 8)
+        filterMask = size / 8 - 1
     }
 
     /// Sets the rule for a pair; a later rule for the same pair replaces the earlier one, as
