@@ -104,12 +104,7 @@ enum BytePairMerge {
     private static func threeOrFewer<Rule: MergeRule>(_ piece: UnsafeBufferPointer<UInt8>, rule: Rule, into out: inout [UInt32]) {
         let first = rule.priority(bytes: piece[0], piece[1])
         if piece.count == 2 {
-            if first != .max {
-                out.append(rule.mergedID(first))
-            } else {
-                out.append(rule.byteID(piece[0]))
-                out.append(rule.byteID(piece[1]))
-            }
+            appendMerged(rule.byteID(piece[0]), rule.byteID(piece[1]), first, rule: rule, into: &out)
             return
         }
         let second = rule.priority(bytes: piece[1], piece[2])
@@ -120,23 +115,24 @@ enum BytePairMerge {
         } else if first <= second {  // the leftmost on a tie
             let merged = rule.mergedID(first)
             let last = rule.byteID(piece[2])
-            let whole = rule.priority(merged, last)
-            if whole != .max {
-                out.append(rule.mergedID(whole))
-            } else {
-                out.append(merged)
-                out.append(last)
-            }
+            appendMerged(merged, last, rule.priority(merged, last), rule: rule, into: &out)
         } else {
             let head = rule.byteID(piece[0])
             let merged = rule.mergedID(second)
-            let whole = rule.priority(head, merged)
-            if whole != .max {
-                out.append(rule.mergedID(whole))
-            } else {
-                out.append(head)
-                out.append(merged)
-            }
+            appendMerged(head, merged, rule.priority(head, merged), rule: rule, into: &out)
+        }
+    }
+
+    /// Two parts as the token they merge into at `priority`, or both when that is `.max`.
+    @inline(__always)
+    private static func appendMerged<Rule: MergeRule>(
+        _ left: UInt32, _ right: UInt32, _ priority: UInt32, rule: Rule, into out: inout [UInt32]
+    ) {
+        if priority != .max {
+            out.append(rule.mergedID(priority))
+        } else {
+            out.append(left)
+            out.append(right)
         }
     }
 

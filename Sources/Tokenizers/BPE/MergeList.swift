@@ -1,5 +1,5 @@
 /// Hugging Face's BPE rule: pairs listed in the merge list merge, earliest listed first.
-struct MergeList: MergeRule {
+struct MergeList: PairTableRule {
     let pairs: PairTable
     /// The token each merge makes, by priority (the merge's position in the list).
     let merged: [UInt32]
@@ -10,7 +10,7 @@ struct MergeList: MergeRule {
     /// equal to such a token is that token without merging: a shortcut, not a rule change
     /// (Hugging Face's `ignore_merges` is off for these vocabularies).
     private let shortcuts: [UInt64]
-    private let bytePairs: BytePairTable
+    let bytePairs: BytePairTable
     private let tokens: TokenTable
 
     /// A merge list; the shortcut set is computed here by merging every token's bytes once.
@@ -38,21 +38,6 @@ struct MergeList: MergeRule {
         self.tokens = tokens
         self.shortcuts = shortcuts
     }
-
-    @inline(__always)
-    func byteID(_ byte: UInt8) -> UInt32 { byteIDs[Int(byte)] }
-
-    @inline(__always)
-    func joined(_ left: UInt8, _ right: UInt8) -> Bool { bytePairs.joined(left, right) }
-
-    @inline(__always)
-    func joined(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Bool { bytePairs.joined(a, b, c) }
-
-    @inline(__always)
-    func priority(bytes left: UInt8, _ right: UInt8) -> UInt32 { bytePairs.priority(left, right) }
-
-    @inline(__always)
-    func priority(_ left: UInt32, _ right: UInt32) -> UInt32 { pairs.lookup(left: left, right: right) }
 
     @inline(__always)
     func mergedID(_ priority: UInt32) -> UInt32 { merged.withUnsafeBufferPointer { $0[Int(priority)] } }

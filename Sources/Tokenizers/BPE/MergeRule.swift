@@ -26,3 +26,28 @@ protocol MergeRule: Sendable {
     /// One more than the largest priority `priority` can return.
     var priorityBound: Int { get }
 }
+
+/// A rule that answers from a ``PairTable`` and a ``BytePairTable`` (both shipped rules); only
+/// what a priority makes and the whole-piece rule differ between them.
+protocol PairTableRule: MergeRule {
+    var pairs: PairTable { get }
+    var bytePairs: BytePairTable { get }
+    var byteIDs: [UInt32] { get }
+}
+
+extension PairTableRule {
+    @inline(__always)
+    func byteID(_ byte: UInt8) -> UInt32 { byteIDs[Int(byte)] }
+
+    @inline(__always)
+    func priority(_ left: UInt32, _ right: UInt32) -> UInt32 { pairs.lookup(left: left, right: right) }
+
+    @inline(__always)
+    func priority(bytes left: UInt8, _ right: UInt8) -> UInt32 { bytePairs.priority(left, right) }
+
+    @inline(__always)
+    func joined(_ left: UInt8, _ right: UInt8) -> Bool { bytePairs.joined(left, right) }
+
+    @inline(__always)
+    func joined(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Bool { bytePairs.joined(a, b, c) }
+}

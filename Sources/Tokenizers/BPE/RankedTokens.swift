@@ -3,11 +3,11 @@
 /// Parts are always tokens, so "the concatenation is a token" is precomputed as a table of
 /// token-id pairs (every way to cut every token in two tokens): a merge test is then one integer
 /// probe instead of hashing and comparing bytes.
-struct RankedTokens: MergeRule {
+struct RankedTokens: PairTableRule {
     let tokens: TokenTable
     let byteIDs: [UInt32]
-    private let pairs: PairTable
-    private let bytePairs: BytePairTable
+    let pairs: PairTable
+    let bytePairs: BytePairTable
 
     init(tokens: TokenTable, byteIDs: [UInt32]) {
         self.tokens = tokens
@@ -30,21 +30,6 @@ struct RankedTokens: MergeRule {
         self.pairs = pairs
         self.bytePairs = BytePairTable(pairs: pairs, byteIDs: byteIDs, tokens: tokens)
     }
-
-    @inline(__always)
-    func joined(_ left: UInt8, _ right: UInt8) -> Bool { bytePairs.joined(left, right) }
-
-    @inline(__always)
-    func joined(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Bool { bytePairs.joined(a, b, c) }
-
-    @inline(__always)
-    func priority(bytes left: UInt8, _ right: UInt8) -> UInt32 { bytePairs.priority(left, right) }
-
-    @inline(__always)
-    func byteID(_ byte: UInt8) -> UInt32 { byteIDs[Int(byte)] }
-
-    @inline(__always)
-    func priority(_ left: UInt32, _ right: UInt32) -> UInt32 { pairs.lookup(left: left, right: right) }
 
     /// A merge's priority is the merged token's rank, which is its id.
     @inline(__always)
