@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Tokenizer throughput, single-threaded, in one run on the same inputs:
 Tollgate (release build of Benchmarks' TokenizerThroughput) vs tiktoken (o200k_base, cl100k_base,
-qwen) and Hugging Face tokenizers (deepseek_v3, claude_legacy). Prints a Markdown table.
+qwen), bpe-openai (o200k_base, cl100k_base: GitHub's `bpe` crate through the `bpe-openai` PyPI
+bindings, counting with its own `count`) and Hugging Face tokenizers (deepseek_v3,
+claude_legacy). Prints Markdown tables.
 
 Inputs (written to a temporary folder, deterministic):
   code+prose  CPython's standard library sources (code, comments, English docstrings), 4 MB
@@ -94,6 +96,24 @@ def reference(name, encoder, path, times=None):
     return {"bytes": size, "seconds": best, "tokens": tokens}
 
 
+def bpe_openai(name, path, times=None):
+    """GitHub's linear-time BPE (the `bpe-openai` crate), counting each chunk with its `count`."""
+    from bpe_openai import _bindings
+
+    tokenizer = _bindings.tokenizer_for_encoding(name)
+    with open(path, encoding="utf-8", newline="") as f:
+        chunks = golden.chunks(f.read())
+    best, tokens = 1e9, 0
+    for _ in range(times or repeats(path)):
+        start = time.perf_counter()
+        tokens = sum(tokenizer.count(c) for c in chunks)
+        best = min(best, time.perf_counter() - start)
+    return {"bytes": os.path.getsize(path), "seconds": best, "tokens": tokens}
+
+
+BPE_OPENAI = ("o200k_base", "cl100k_base")
+
+
 def tollgate(name, label, path):
     out = subprocess.run([THROUGHPUT, name, label, path, str(repeats(path))], check=True, capture_output=True, text=True).stdout
     return json.loads(out)
@@ -119,6 +139,10 @@ def main():
                 if label == "code+prose":
                     prose_rate[name] = ours["seconds"] / ours["bytes"]
                 print(f"| {name} | {label} | {mbs:.1f} | {impl[name]} | {ref_mbs:.1f} | {mbs / ref_mbs:.2f}x | {ours['tokens'] == ref['tokens']} |", flush=True)
+                if name in BPE_OPENAI:
+                    other = bpe_openai(name, paths[label])
+                    other_mbs = other["bytes"] / other["seconds"] / 1e6
+                    print(f"| {name} | {label} | {mbs:.1f} | bpe-openai | {other_mbs:.1f} | {mbs / other_mbs:.2f}x | {ours['tokens'] == other['tokens']} |", flush=True)
             for label in ["one-char-100KB", "random-bytes-100KB", "digits-100KB", "no-spaces-1MB"]:
                 ours = tollgate(name, label, paths[label])
                 per_byte = ours["seconds"] / ours["bytes"]
@@ -126,16 +150,19 @@ def main():
                 # merges a piece in quadratic time, and these make one 64 KiB piece per chunk in
                 # cl100k and qwen (letters) and in every tiktoken encoding (one character).
                 long_piece = label == "one-char-100KB" or (label == "no-spaces-1MB" and name in ("cl100k_base", "qwen"))
+                other = bpe_openai(name, paths[label], times=3) if name in BPE_OPENAI else None
                 if isinstance(encoders[name], golden.Tiktoken) and long_piece:
-                    equal = "not run"
+                    # bpe-openai merges in linear time and gives tiktoken's tokens.
+                    equal = f"{other['tokens'] == ours['tokens']} (bpe-openai)" if other else "not run"
                 else:
                     equal = str(reference(name, encoders[name], paths[label], times=1)["tokens"] == ours["tokens"])
-                adversarial.append((name, label, ours["bytes"] / ours["seconds"] / 1e6, per_byte / prose_rate[name], equal))
+                other_mbs = f"{other['bytes'] / other['seconds'] / 1e6:.1f}" if other else "—"
+                adversarial.append((name, label, ours["bytes"] / ours["seconds"] / 1e6, per_byte / prose_rate[name], other_mbs, equal))
         print()
-        print("| encoding | adversarial input | Tollgate MB/s | time per byte vs code+prose | tokens equal |")
-        print("| --- | --- | ---: | ---: | --- |")
-        for name, label, mbs, ratio, equal in adversarial:
-            print(f"| {name} | {label} | {mbs:.1f} | {ratio:.2f}x | {equal} |")
+        print("| encoding | adversarial input | Tollgate MB/s | time per byte vs code+prose | bpe-openai MB/s | tokens equal |")
+        print("| --- | --- | ---: | ---: | ---: | --- |")
+        for name, label, mbs, ratio, other_mbs, equal in adversarial:
+            print(f"| {name} | {label} | {mbs:.1f} | {ratio:.2f}x | {other_mbs} | {equal} |")
 
 
 if __name__ == "__main__":
