@@ -29,18 +29,29 @@ struct ScalarClass: OptionSet, Sendable {
     func intersects(_ other: ScalarClass) -> Bool { rawValue & other.rawValue != 0 }
 
     /// The class of a scalar value (any `UInt32` that is a valid scalar).
+    /// Scalars below this are classified from a table: the Basic Multilingual Plane, the
+    /// Supplementary Multilingual Plane (emoji, historic scripts, mathematical letters) and the
+    /// Supplementary Ideographic Plane (CJK extensions); reading their properties costs far more.
+    static let tableBound: UInt32 = 0x30000
+
     @inline(__always)
     static func of(_ value: UInt32) -> ScalarClass {
-        if value < 0x10000 { return ScalarClass(rawValue: basicPlane[Int(value)]) }
+        table.withUnsafeBufferPointer { of(value, in: $0) }
+    }
+
+    /// ``of(_:)`` with the table already in hand, for loops over many scalars (reaching the lazily
+    /// built table costs a call each time).
+    @inline(__always)
+    static func of(_ value: UInt32, in table: UnsafeBufferPointer<UInt16>) -> ScalarClass {
+        if value < tableBound { return ScalarClass(rawValue: table[Int(value)]) }
         guard let scalar = Unicode.Scalar(value) else { return [] }
         return compute(scalar)
     }
 
-    /// Builds the class table now (an encoding's load calls this), not on the first text.
-    static func prepare() { _ = basicPlane.count }
+    static func prepare() { _ = table.count }
 
-    /// Classes of the Basic Multilingual Plane, computed once (thread-safe lazy static).
-    private static let basicPlane: [UInt16] = (0..<0x10000).map { value in
+    /// Per scalar below ``tableBound``, its class (384 KiB, built once per process).
+    static let table: [UInt16] = (0..<Int(tableBound)).map { value in
         guard let scalar = Unicode.Scalar(UInt32(value)) else { return 0 }
         return compute(scalar).rawValue
     }

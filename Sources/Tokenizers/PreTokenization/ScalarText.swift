@@ -27,13 +27,15 @@ struct ScalarText: Sendable {
         values.reserveCapacity(count)
         classes.reserveCapacity(count)
         offsets.reserveCapacity(count + 1)
-        var i = 0
-        while i < count {
-            let (value, width) = CanonicalComposition.decode(buffer, i)
-            offsets.append(i)
-            values.append(value)
-            classes.append(ScalarClass.of(value))
-            i += width
+        ScalarClass.table.withUnsafeBufferPointer { table in
+            var i = 0
+            while i < count {
+                let (value, width) = CanonicalComposition.decode(buffer, i)
+                offsets.append(i)
+                values.append(value)
+                classes.append(ScalarClass.of(value, in: table))
+                i += width
+            }
         }
         offsets.append(count)
         self.bytes = Array(buffer)
