@@ -19,4 +19,21 @@ import Tokenizers
         // " don'T" is one pre-token (space prefix, word, contraction 'T): " don" + "'T" as tiktoken gives.
         #expect(encoding.encode(" don'T") == [1700, 51532])
     }
+
+    /// A starter beyond the Basic Multilingual Plane followed by a mark: Foundation composes it as
+    /// the scalar of its low 16 bits (U+10041 U+0301 as Á); the references keep both. Found by
+    /// `scripts/tokenizer-fuzz.sh`. Ids from tiktoken (qwen, after NFC) and `tokenizers`.
+    @Test(arguments: [
+        ("\u{E0067}\u{301}", [175, 15675, 100, 53839], [180, 10520, 105, 141, 228]),  // TAG LATIN SMALL LETTER G, acute
+        ("x\u{10041}\u{301}y", [87, 123934, 223, 223, 53839, 88], [92, 11050, 228, 228, 141, 228, 93]),  // Linear B
+        ("\u{20041}\u{301}", [172, 15675, 223, 53839], [7514, 228, 228, 141, 228]),  // CJK extension B
+        ("\u{10418}\u{306}", [123934, 238, 246, 136, 228], [11050, 63548, 141, 233]),  // Deseret (flagged by NFKC)
+        ("\u{11103}\u{1161}", [128240, 226, 225, 146679], [12825, 231, 230, 39350, 99]),  // Chakma, Hangul vowel
+        ("\u{1D400}\u{301}", [146527, 53839], [54283]),  // NFKC maps 𝐀 to A, which then takes the acute
+        ("\u{11099}\u{110BA}", [151264, 248], [12825, 229, 253]),  // a real composition, Kaithi
+    ])
+    func supplementaryStartersComposeOnlyAsTheReferencesDo(_ text: String, _ qwen: [Int], _ claude: [Int]) async throws {
+        #expect(try await GoldenVectors.store.encoding(.qwen).encode(text) == qwen)
+        #expect(try await GoldenVectors.store.encoding(.claudeLegacy).encode(text) == claude)
+    }
 }

@@ -75,7 +75,7 @@ enum CanonicalComposition {
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<cut]))
             let run = String(decoding: UnsafeBufferPointer(rebasing: bytes[cut..<end]), as: UTF8.self)
-            out.append(contentsOf: normalizeRun(run).utf8)
+            out.append(contentsOf: normalizedAroundSupplementaryStarters(run, normalizeRun).utf8)
             copied = end
             cut = end
             i = end
@@ -84,6 +84,53 @@ enum CanonicalComposition {
         out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<n]))
         return out
     }
+
+    /// `normalize(run)`, except that Foundation is never given a supplementary-plane starter
+    /// followed by anything: on Linux it composes such a starter with a following scalar as if it
+    /// were the scalar of its low 16 bits (U+10041 U+0301 became Á, TAG LATIN SMALL LETTER G
+    /// U+E0067 U+0301 became ǵ). Outside the few supplementary scalars that take part in a
+    /// canonical composition, such a starter composes with nothing and nothing reorders across
+    /// it, so the run is normalized in the parts between them, each kept as it is; one the
+    /// normalization maps (𝐀 → A under NFKC) is replaced by its mapping first, which normalizes
+    /// to the same (a scalar's mapping decomposes as the scalar does).
+    static func normalizedAroundSupplementaryStarters(_ run: String, _ normalize: (String) -> String) -> String {
+        guard run.unicodeScalars.contains(where: isLoneSupplementaryStarter) else { return normalize(run) }
+        var scalars = Array(run.unicodeScalars)
+        var result = ""
+        var part = String.UnicodeScalarView()
+        var index = 0
+        while index < scalars.count {
+            let scalar = scalars[index]
+            guard isLoneSupplementaryStarter(scalar) else {
+                part.append(scalar)
+                index += 1
+                continue
+            }
+            let alone = normalize(String(Character(scalar)))  // one scalar alone is normalized right
+            if alone.unicodeScalars.elementsEqual(CollectionOfOne(scalar)) {
+                result += normalize(String(part))
+                part = String.UnicodeScalarView()
+                result.unicodeScalars.append(scalar)
+                index += 1
+            } else {
+                scalars.replaceSubrange(index..<index + 1, with: alone.unicodeScalars)
+            }
+        }
+        return result + normalize(String(part))
+    }
+
+    /// A starter beyond the Basic Multilingual Plane that no canonical composition holds.
+    private static func isLoneSupplementaryStarter(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value >= 0x10000 && scalar.properties.canonicalCombiningClass.rawValue == 0
+            && !supplementaryCompositionScalars.contains(scalar.value)
+    }
+
+    /// The supplementary scalars that canonical compositions hold, first or second (Kaithi,
+    /// Chakma, Grantha, Tirhuta, Siddham, Dives Akuru; Unicode 14, Python's `unicodedata`).
+    private static let supplementaryCompositionScalars: Set<UInt32> = [
+        0x11099, 0x1109B, 0x110A5, 0x110BA, 0x11127, 0x11131, 0x11132, 0x1133E, 0x11347, 0x11357, 0x114B0, 0x114B9,
+        0x114BA, 0x114BD, 0x115AF, 0x115B8, 0x115B9, 0x11930, 0x11935,
+    ]
 
     /// The scalar starting at byte `i` of valid UTF-8 (a String's), and its width in bytes.
     @inline(__always)
