@@ -36,4 +36,21 @@ import Tokenizers
         #expect(try await GoldenVectors.store.encoding(.qwen).encode(text) == qwen)
         #expect(try await GoldenVectors.store.encoding(.claudeLegacy).encode(text) == claude)
     }
+
+    /// Scalars of Unicode 17 (CJK Extension J, U+0CDC, U+FBCF) split as the references split
+    /// unassigned ones; those of 15 and 16 as what they are. Found by `scripts/tokenizer-fuzz.sh`.
+    @Test func scalarsNewerThanTheReferencesKnowSplitAsUnassigned() async throws {
+        let texts = ["\u{32759}\u{FFFD}s", "\u{32FAD}a", "\u{CDC},a", "\u{FBCF}.a", "x\u{1FAE9}y", "\u{31350}a"]
+        let expected: [EncodingName: [[Int]]] = [
+            .o200kBase: [[172, 110, 251, 247, 3251, 82], [172, 110, 122, 255, 64], [670, 250, 11, 64], [171, 107, 237, 13, 64], [87, 4103, 104, 102, 88], [172, 109, 235, 238, 64]],
+            .cl100kBase: [[172, 110, 251, 247, 5809, 82], [172, 110, 122, 255, 64], [56990, 250, 11, 64], [171, 107, 237, 13, 64], [87, 9468, 104, 102, 88], [172, 109, 235, 238, 64]],
+            .qwen: [[172, 110, 251, 247, 5691, 82], [172, 110, 122, 255, 64], [55890, 250, 11, 64], [123836, 237, 13, 64], [87, 9284, 104, 102, 88], [172, 109, 235, 238, 64]],
+            .deepseekV3: [[175, 113, 254, 250, 2808, 85], [175, 113, 125, 258, 67], [5240, 253, 28861], [174, 110, 240, 16323], [90, 3574, 107, 105, 91], [175, 112, 238, 241, 67]],
+            .claudeLegacy: [[177, 115, 256, 252, 650, 87], [177, 115, 127, 260, 69], [161, 116, 255, 16, 69], [176, 112, 242, 18, 69], [92, 6617, 109, 107, 93], [177, 114, 240, 243, 69]],
+        ]
+        for (name, ids) in expected {
+            let encoding = try await GoldenVectors.store.encoding(name)
+            #expect(texts.map { encoding.encode($0) } == ids, "\(name.rawValue)")
+        }
+    }
 }
