@@ -53,4 +53,15 @@ import Tokenizers
             #expect(texts.map { encoding.encode($0) } == ids, "\(name.rawValue)")
         }
     }
+
+    /// Combining marks of Unicode 15 and 16 (Nag Mundari U+1E4EC, Ol Onal U+1E5EE) are unassigned
+    /// to the references' normalization tables (Python 3.11's Unicode 14 for qwen, Unicode 9 for
+    /// claude_legacy): nothing reorders across them or composes with them.
+    @Test func marksNewerThanTheNormalizationTablesStayWhereTheyAre() async throws {
+        let texts = ["a\u{1E4EC}\u{301}", "e\u{301}\u{1E5EE}\u{300}x"]
+        let qwen = try await GoldenVectors.store.encoding(.qwen)
+        #expect(texts.map { qwen.encode($0) } == [[64, 172, 252, 241, 105, 53839], [963, 172, 252, 245, 106, 96549, 87]])
+        let claude = try await GoldenVectors.store.encoding(.claudeLegacy)
+        #expect(texts.map { claude.encode($0) } == [[69, 25756, 246, 110, 141, 228], [1222, 25756, 250, 111, 141, 227, 92]])
+    }
 }

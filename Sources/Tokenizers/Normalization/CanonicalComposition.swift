@@ -1,6 +1,7 @@
 import Foundation
 
-/// NFC as Python's `unicodedata` (Qwen's tokenizer) computes it.
+/// NFC as Python's `unicodedata` (Qwen's tokenizer) computes it: Python 3.11's, whose tables are
+/// Unicode 14.0 (`scripts/tokenizer-golden.sh`); scalars assigned since are kept as they are.
 ///
 /// Foundation on Linux does not reorder combining marks across a character it decomposes
 /// (`U+059E U+0F73` stays `U+059E U+0F71 U+0F72` instead of `U+0F71 U+0F72 U+059E`); normalizing
@@ -20,7 +21,9 @@ enum CanonicalComposition {
         // Scalars below U+0300 are all NFC-stable and compose with nothing before them.
         if bytes.allSatisfy({ $0 < 0xCC }) { return nil }
         return piecewise(bytes, table: table) { run in
-            fixedPoint(run) { composingHangulLVT($0.precomposedStringWithCanonicalMapping) }
+            fixedPoint(run) { run in
+                normalizing(run, keepingScalarsFrom: 15) { composingHangulLVT($0.precomposedStringWithCanonicalMapping) }
+            }
         }
     }
 
@@ -144,6 +147,31 @@ enum CanonicalComposition {
         guard b0 >= 0xF0, i + 3 < bytes.count else { return (0xFFFD, 1) }  // not reached on a String's bytes
         let v = (b0 & 0x07) << 18 | (UInt32(bytes[i + 1]) & 0x3F) << 12 | (UInt32(bytes[i + 2]) & 0x3F) << 6 | UInt32(bytes[i + 3]) & 0x3F
         return (v, 4)
+    }
+
+    /// `normalize(text)` as tables of an older Unicode give it, whose last version is `major - 1`:
+    /// to them a scalar assigned since has no decomposition and combining class 0, so it stays as
+    /// it is and cuts the text (nothing reorders across it or composes with it); only the parts
+    /// between such scalars are normalized. Foundation follows the current standard.
+    static func normalizing(_ text: String, keepingScalarsFrom major: Int, _ normalize: (String) -> String) -> String {
+        func isNewer(_ scalar: Unicode.Scalar) -> Bool {
+            // Everything below U+0530 (Latin, Greek, Cyrillic) was assigned by Unicode 7.0.
+            guard scalar.value >= 0x0530, let age = scalar.properties.age else { return false }
+            return age.major >= major
+        }
+        guard text.unicodeScalars.contains(where: isNewer) else { return normalize(text) }
+        var result = ""
+        var run = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if isNewer(scalar) {
+                result += normalize(String(run))
+                run = String.UnicodeScalarView()
+                result.unicodeScalars.append(scalar)
+            } else {
+                run.append(scalar)
+            }
+        }
+        return result + normalize(String(run))
     }
 
     /// Applies `normalize` until the scalars stop changing (at most a few rounds).

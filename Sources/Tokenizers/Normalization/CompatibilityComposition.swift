@@ -50,26 +50,8 @@ enum CompatibilityComposition {
     }
 
     private static func normalizeOnce(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isNewer) else {
-            return CanonicalComposition.composingHangulLVT(text.precomposedStringWithCompatibilityMapping)
+        CanonicalComposition.normalizing(text, keepingScalarsFrom: 10) {
+            CanonicalComposition.composingHangulLVT($0.precomposedStringWithCompatibilityMapping)
         }
-        var result = ""
-        var run = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
-            if isNewer(scalar) {
-                result += String(run).precomposedStringWithCompatibilityMapping
-                run = String.UnicodeScalarView()
-                result.unicodeScalars.append(scalar)
-            } else {
-                run.append(scalar)
-            }
-        }
-        return CanonicalComposition.composingHangulLVT(result + String(run).precomposedStringWithCompatibilityMapping)
-    }
-
-    private static func isNewer(_ scalar: Unicode.Scalar) -> Bool {
-        // Everything below U+0530 (Latin, Greek, Cyrillic) was assigned by Unicode 7.0.
-        guard scalar.value >= 0x0530, let age = scalar.properties.age else { return false }
-        return age.major >= 10
     }
 }
