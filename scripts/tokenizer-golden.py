@@ -261,6 +261,19 @@ def chunks(text):
     return out
 
 
+def write_vectors(path, enc, cases):
+    """Writes `<encoding>.jsonl.gz` for `cases`, (text, allowed) pairs encoded by `enc`, as the Swift tests read it.
+
+    scripts/tokenizer-fuzz.py writes its vectors with this too."""
+    buf = io.BytesIO()
+    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as f:
+        for text, allowed in cases:
+            # ASCII JSON: Foundation on Linux drops a raw U+FEFF after an escape
+            f.write((json.dumps({"text": text, "ids": enc.encode(text, allowed), "allowed": allowed}) + "\n").encode("utf-8"))
+    with open(path, "wb") as f:
+        f.write(buf.getvalue())
+
+
 def main():
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 2700
     corpus_bytes = int(sys.argv[2]) if len(sys.argv) > 2 else 4 * 1024 * 1024
@@ -273,14 +286,7 @@ def main():
         f.write(big.encode("utf-8"))
     pieces = chunks(big)
     for name, enc in encoders().items():
-        buf = io.BytesIO()
-        with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as f:
-            for t in texts:
-                f.write((json.dumps({"text": t, "ids": enc.encode(t, False), "allowed": False}) + "\n").encode("utf-8"))  # ASCII JSON: Foundation on Linux drops a raw U+FEFF after an escape
-            for t in special_texts:
-                f.write((json.dumps({"text": t, "ids": enc.encode(t, True), "allowed": True}) + "\n").encode("utf-8"))  # ASCII JSON: Foundation on Linux drops a raw U+FEFF after an escape
-        with open(os.path.join(OUT, f"{name}.jsonl.gz"), "wb") as f:
-            f.write(buf.getvalue())
+        write_vectors(os.path.join(OUT, f"{name}.jsonl.gz"), enc, [(t, False) for t in texts] + [(t, True) for t in special_texts])
         expected = []
         for p in pieces:
             ids = enc.encode(p, False)

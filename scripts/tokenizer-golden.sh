@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv-golden/bin/python ]; then
     python3 -m venv .venv-golden
-    .venv-golden/bin/pip install --quiet tiktoken==0.14.0 tokenizers==0.23.3
+    .venv-golden/bin/pip install --quiet -r scripts/tokenizer-golden-requirements.txt
 fi
 exec .venv-golden/bin/python scripts/tokenizer-golden.py "$@"

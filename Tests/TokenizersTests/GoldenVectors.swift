@@ -9,8 +9,16 @@ struct GoldenVector: Sendable {
 }
 
 enum GoldenVectors {
+    /// A folder of vectors to read instead of the bundled Golden folder, from `TOLLGATE_GOLDEN_DIR`:
+    /// `scripts/tokenizer-fuzz.sh` points it at a fuzz campaign's vectors. Unset, the bundled ones.
+    static let directory: URL? = ProcessInfo.processInfo.environment["TOLLGATE_GOLDEN_DIR"].map {
+        URL(fileURLWithPath: $0, isDirectory: true)
+    }
+
     static func resource(_ name: String) throws -> [UInt8] {
-        guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Golden") else {
+        let url = directory.map { $0.appendingPathComponent(name) }
+            ?? Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Golden")
+        guard let url, FileManager.default.fileExists(atPath: url.path) else {
             throw TokenizerError.missingResource(name)
         }
         return [UInt8](try Data(contentsOf: url))
