@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv-golden/bin/python ]; then
     python3 -m venv .venv-golden
-    .venv-golden/bin/pip install --quiet tiktoken==0.14.0 tokenizers==0.23.3
+    .venv-golden/bin/pip install --quiet -r scripts/tokenizer-golden-requirements.txt
 fi
-.venv-golden/bin/python -c "import bpe_openai" 2>/dev/null || .venv-golden/bin/pip install --quiet bpe-openai==0.1.4
+.venv-golden/bin/python -c "import bpe_openai" 2>/dev/null || .venv-golden/bin/pip install --quiet -r scripts/tokenizer-golden-requirements.txt
 (cd Benchmarks && swift build -c release --product TokenizerThroughput)
 exec .venv-golden/bin/python bench/tokenizer_throughput.py "$@"
