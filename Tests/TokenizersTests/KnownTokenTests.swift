@@ -37,6 +37,18 @@ import Tokenizers
         #expect(try await GoldenVectors.store.encoding(.claudeLegacy).encode(text) == claude)
     }
 
+    /// Foundation's compatibility composition reads MAHAJANI SIGN NUKTA (U+11173) as the Hangul
+    /// vowel of its low 16 bits, and a Sharada virama (U+111C0) as a trailing consonant; the
+    /// reference keeps them apart from a leading consonant (ㄱ maps to one under NFKC).
+    @Test(arguments: [
+        ("\u{1100}\u{11173}", [35714, 227, 12825, 232, 116]),
+        ("\u{3131}\u{11173}", [35714, 227, 12825, 232, 116]),
+        ("\u{1100}\u{11173}\u{111C0}", [35714, 227, 12825, 232, 116, 12825, 234, 227]),
+    ])
+    func supplementaryMarksDoNotComposeAsHangulJamo(_ text: String, _ claude: [Int]) async throws {
+        #expect(try await GoldenVectors.store.encoding(.claudeLegacy).encode(text) == claude)
+    }
+
     /// Scalars of Unicode 17 (CJK Extension J, U+0CDC, U+FBCF) split as the references split
     /// unassigned ones; those of 15 and 16 as what they are. Found by `scripts/tokenizer-fuzz.sh`.
     @Test func scalarsNewerThanTheReferencesKnowSplitAsUnassigned() async throws {

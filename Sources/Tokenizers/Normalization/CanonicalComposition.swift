@@ -91,7 +91,8 @@ enum CanonicalComposition {
     /// `normalize(run)`, except that Foundation is never given a supplementary-plane starter
     /// followed by anything: on Linux it composes such a starter with a following scalar as if it
     /// were the scalar of its low 16 bits (U+10041 U+0301 became Á, TAG LATIN SMALL LETTER G
-    /// U+E0067 U+0301 became ǵ). Outside the few supplementary scalars that take part in a
+    /// U+E0067 U+0301 became ǵ). (Its compatibility composition also misreads one supplementary
+    /// mark; `CompatibilityComposition` handles that.) Outside the few supplementary scalars that take part in a
     /// canonical composition, such a starter composes with nothing and nothing reorders across
     /// it, so the run is normalized in the parts between them, each kept as it is; one the
     /// normalization maps (𝐀 → A under NFKC) is replaced by its mapping first, which normalizes

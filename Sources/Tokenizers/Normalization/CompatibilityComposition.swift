@@ -38,9 +38,9 @@ enum CompatibilityComposition {
 
     /// Whether NFKC could change or move this scalar: what NFC could, or a compatibility mapping.
     /// Only scalars that change under NFKC_Casefold can have one; in the Basic Multilingual Plane
-    /// (the table, built once) Foundation's NFKC of the scalar alone tells whether it does, which
-    /// leaves out the many that only case folding changes (uppercase letters). Above it the
-    /// superset is kept.
+    /// Foundation's NFKC of the scalar alone tells whether it does, which leaves out the many that
+    /// only case folding changes (uppercase letters). Above it the superset is kept. (The table
+    /// holds the answer for the first three planes, built once.)
     private static func mayChange(_ scalar: Unicode.Scalar) -> Bool {
         guard scalar.value >= 0x80 else { return false }
         if CanonicalComposition.mayChange(scalar) { return true }
@@ -50,8 +50,21 @@ enum CompatibilityComposition {
     }
 
     private static func normalizeOnce(_ text: String) -> String {
-        CanonicalComposition.normalizing(text, keepingScalarsFrom: 10) {
-            CanonicalComposition.composingHangulLVT($0.precomposedStringWithCompatibilityMapping)
+        CanonicalComposition.normalizing(text, keepingScalarsFrom: 10) { part in
+            // Foundation's compatibility composition on Linux also reads a supplementary mark by
+            // its low 16 bits: MAHAJANI SIGN NUKTA (U+11173) became a Hangul vowel and composed
+            // with a leading consonant before it. Decomposing, then composing canonically, does not.
+            let nfkc =
+                part.unicodeScalars.contains(where: readAsHangulJamo)
+                ? part.decomposedStringWithCompatibilityMapping.precomposedStringWithCanonicalMapping
+                : part.precomposedStringWithCompatibilityMapping
+            return CanonicalComposition.composingHangulLVT(nfkc)
         }
+    }
+
+    /// A supplementary scalar whose low 16 bits are a Hangul vowel or trailing jamo.
+    private static func readAsHangulJamo(_ scalar: Unicode.Scalar) -> Bool {
+        let low = scalar.value & 0xFFFF
+        return scalar.value >= 0x10000 && ((0x1161...0x1175).contains(low) || (0x11A8...0x11C2).contains(low))
     }
 }

@@ -1,7 +1,7 @@
 /// The Unicode classes the split patterns test, as one bit set per scalar.
 ///
-/// Derived from `Unicode.Scalar.Properties` so the tables follow the standard library's Unicode
-/// version; `whitespace` is the White_Space property, which is what `\s` means both in Rust's
+/// Derived from `Unicode.Scalar.Properties`, so the tables follow the standard library's Unicode
+/// version up to the references' (``unknownToTheReferences``); `whitespace` is the White_Space property, which is what `\s` means both in Rust's
 /// `regex` (tiktoken) and in Oniguruma's Unicode mode (Hugging Face `tokenizers`): for Oniguruma,
 /// 0009–000D, 0085 and the Zs, Zl, Zp categories, which is the same set.
 struct ScalarClass: OptionSet, Sendable {
@@ -28,12 +28,12 @@ struct ScalarClass: OptionSet, Sendable {
     @inline(__always)
     func intersects(_ other: ScalarClass) -> Bool { rawValue & other.rawValue != 0 }
 
-    /// The class of a scalar value (any `UInt32` that is a valid scalar).
     /// Scalars below this are classified from a table: the Basic Multilingual Plane, the
     /// Supplementary Multilingual Plane (emoji, historic scripts, mathematical letters) and the
     /// Supplementary Ideographic Plane (CJK extensions); reading their properties costs far more.
     static let tableBound: UInt32 = 0x30000
 
+    /// The class of a scalar value (any `UInt32` that is a valid scalar).
     @inline(__always)
     static func of(_ value: UInt32) -> ScalarClass {
         table.withUnsafeBufferPointer { of(value, in: $0) }
@@ -48,6 +48,7 @@ struct ScalarClass: OptionSet, Sendable {
         return compute(scalar)
     }
 
+    /// Builds the class table now (the encoding's load calls this), not on the first text.
     static func prepare() { _ = table.count }
 
     /// Per scalar below ``tableBound``, its class (384 KiB, built once per process).
