@@ -36,4 +36,17 @@ import Testing
         let normalized = bytes.withUnsafeBufferPointer { CompatibilityComposition.normalized($0) }
         #expect(normalized.map { String(decoding: $0, as: UTF8.self) } == "x2 1⁄2 fi")
     }
+
+    /// A long run of marks out of canonical order (classes 220 and 230 alternating) sorts into
+    /// order, and the first acute composes with the letter before the run, as `unicodedata` gives.
+    /// Foundation alone takes time quadratic in such a run; sorting it first keeps it linear.
+    @Test func aLongRunOfMarksOutOfOrderNormalizesAsTheStandardSays() {
+        let text = "a" + String(repeating: "\u{316}\u{301}", count: 3_000)
+        let expected = Array(("\u{E1}" + String(repeating: "\u{316}", count: 3_000) + String(repeating: "\u{301}", count: 2_999)).unicodeScalars)
+        #expect(Array(CanonicalComposition.normalize(text).unicodeScalars) == expected)
+        #expect(Array(CompatibilityComposition.normalize(text).unicodeScalars) == expected)
+        // Stable within a class: two different marks of class 230 keep their order.
+        let stable = CanonicalComposition.canonicallyOrdered("x\u{301}\u{316}\u{300}")
+        #expect(Array(stable.unicodeScalars.map(\.value)) == [0x78, 0x316, 0x301, 0x300])
+    }
 }

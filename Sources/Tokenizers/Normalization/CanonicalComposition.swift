@@ -22,7 +22,7 @@ enum CanonicalComposition {
         if bytes.allSatisfy({ $0 < 0xCC }) { return nil }
         return piecewise(bytes, table: table) { run in
             fixedPoint(run) { run in
-                normalizing(run, keepingScalarsFrom: 15) { composingHangulLVT($0.precomposedStringWithCanonicalMapping) }
+                normalizing(run, keepingScalarsFrom: 15) { composingHangulLVT(canonicallyOrdered($0).precomposedStringWithCanonicalMapping) }
             }
         }
     }
@@ -173,6 +173,42 @@ enum CanonicalComposition {
             }
         }
         return result + normalize(String(run))
+    }
+
+    /// `text` with each run of non-starters stably sorted by combining class: canonically
+    /// equivalent, so it normalizes to the same. Foundation reorders by insertion, quadratic in a
+    /// long run out of order (U+0316 U+0301 repeated 20,000 times took 1.4 s, 100,000 times
+    /// half a minute) and linear in one already in order. The classes are the standard
+    /// library's, which never change for an assigned scalar; scalars newer than the
+    /// normalization's tables are cut out before this (``normalizing(_:keepingScalarsFrom:_:)``).
+    static func canonicallyOrdered(_ text: String) -> String {
+        func combiningClass(_ scalar: Unicode.Scalar) -> UInt8 {
+            scalar.value < 0x300 ? 0 : scalar.properties.canonicalCombiningClass.rawValue
+        }
+        var previous: UInt8 = 0
+        let inOrder = text.unicodeScalars.allSatisfy { scalar in
+            let current = combiningClass(scalar)
+            defer { previous = current }
+            return current == 0 || current >= previous
+        }
+        if inOrder { return text }
+        var scalars = Array(text.unicodeScalars)
+        var start = 0
+        while start < scalars.count {
+            guard combiningClass(scalars[start]) != 0 else {
+                start += 1
+                continue
+            }
+            var end = start + 1
+            while end < scalars.count && combiningClass(scalars[end]) != 0 { end += 1 }
+            let sorted = scalars[start..<end].enumerated()
+                .sorted { (combiningClass($0.element), $0.offset) < (combiningClass($1.element), $1.offset) }
+            scalars.replaceSubrange(start..<end, with: sorted.map(\.element))
+            start = end
+        }
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars)
+        return String(view)
     }
 
     /// Applies `normalize` until the scalars stop changing (at most a few rounds).
