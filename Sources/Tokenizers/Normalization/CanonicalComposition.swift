@@ -78,7 +78,7 @@ enum CanonicalComposition {
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<cut]))
             let run = String(decoding: UnsafeBufferPointer(rebasing: bytes[cut..<end]), as: UTF8.self)
-            out.append(contentsOf: normalizedAroundSupplementaryStarters(run, normalizeRun).utf8)
+            out.append(contentsOf: normalizedAroundSupplementaryStarters(run, table: table, normalizeRun).utf8)
             copied = end
             cut = end
             i = end
@@ -92,35 +92,24 @@ enum CanonicalComposition {
     /// followed by anything: on Linux it composes such a starter with a following scalar as if it
     /// were the scalar of its low 16 bits (U+10041 U+0301 became Á, TAG LATIN SMALL LETTER G
     /// U+E0067 U+0301 became ǵ). (Its compatibility composition also misreads one supplementary
-    /// mark; `CompatibilityComposition` handles that.) Outside the few supplementary scalars that take part in a
-    /// canonical composition, such a starter composes with nothing and nothing reorders across
-    /// it, so the run is normalized in the parts between them, each kept as it is; one the
-    /// normalization maps (𝐀 → A under NFKC) is replaced by its mapping first, which normalizes
-    /// to the same (a scalar's mapping decomposes as the scalar does).
-    static func normalizedAroundSupplementaryStarters(_ run: String, _ normalize: (String) -> String) -> String {
+    /// mark; `CompatibilityComposition` handles that.) Outside the few supplementary scalars that
+    /// take part in a canonical composition, such a starter composes with nothing and nothing
+    /// reorders across it, so the run is normalized in the parts between them, each kept as it
+    /// is; one that `table` flags is first replaced by its own normalization (𝐀 → A under NFKC),
+    /// which normalizes to the same (a scalar's mapping decomposes as the scalar does).
+    static func normalizedAroundSupplementaryStarters(
+        _ run: String, table: QuickCheckTable, _ normalize: (String) -> String
+    ) -> String {
         guard run.unicodeScalars.contains(where: isLoneSupplementaryStarter) else { return normalize(run) }
-        var scalars = Array(run.unicodeScalars)
-        var result = ""
-        var part = String.UnicodeScalarView()
-        var index = 0
-        while index < scalars.count {
-            let scalar = scalars[index]
-            guard isLoneSupplementaryStarter(scalar) else {
-                part.append(scalar)
-                index += 1
-                continue
-            }
-            let alone = normalize(String(Character(scalar)))  // one scalar alone is normalized right
-            if alone.unicodeScalars.elementsEqual(CollectionOfOne(scalar)) {
-                result += normalize(String(part))
-                part = String.UnicodeScalarView()
-                result.unicodeScalars.append(scalar)
-                index += 1
+        var scalars = String.UnicodeScalarView()
+        for scalar in run.unicodeScalars {
+            if isLoneSupplementaryStarter(scalar) && table.mayChange(scalar.value) {
+                scalars.append(contentsOf: normalize(String(Character(scalar))).unicodeScalars)  // alone, it is normalized right
             } else {
-                scalars.replaceSubrange(index..<index + 1, with: alone.unicodeScalars)
+                scalars.append(scalar)
             }
         }
-        return result + normalize(String(part))
+        return normalizing(String(scalars), keeping: isLoneSupplementaryStarter, normalize)
     }
 
     /// A starter beyond the Basic Multilingual Plane that no canonical composition holds.
@@ -152,27 +141,32 @@ enum CanonicalComposition {
 
     /// `normalize(text)` as tables of an older Unicode give it, whose last version is `major - 1`:
     /// to them a scalar assigned since has no decomposition and combining class 0, so it stays as
-    /// it is and cuts the text (nothing reorders across it or composes with it); only the parts
-    /// between such scalars are normalized. Foundation follows the current standard.
+    /// it is and cuts the text. Foundation follows the current standard.
     static func normalizing(_ text: String, keepingScalarsFrom major: Int, _ normalize: (String) -> String) -> String {
-        func isNewer(_ scalar: Unicode.Scalar) -> Bool {
+        normalizing(text, keeping: { scalar in
             // Everything below U+0530 (Latin, Greek, Cyrillic) was assigned by Unicode 7.0.
             guard scalar.value >= 0x0530, let age = scalar.properties.age else { return false }
             return age.major >= major
-        }
-        guard text.unicodeScalars.contains(where: isNewer) else { return normalize(text) }
+        }, normalize)
+    }
+
+    /// Normalizes the parts of `text` between the scalars `kept` picks, keeping those as they are:
+    /// exact when each of them normalizes to itself, nothing reorders across it (a starter) and
+    /// nothing composes with it.
+    static func normalizing(_ text: String, keeping kept: (Unicode.Scalar) -> Bool, _ normalize: (String) -> String) -> String {
+        guard text.unicodeScalars.contains(where: kept) else { return normalize(text) }
         var result = ""
-        var run = String.UnicodeScalarView()
+        var part = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
-            if isNewer(scalar) {
-                result += normalize(String(run))
-                run = String.UnicodeScalarView()
+            if kept(scalar) {
+                result += normalize(String(part))
+                part = String.UnicodeScalarView()
                 result.unicodeScalars.append(scalar)
             } else {
-                run.append(scalar)
+                part.append(scalar)
             }
         }
-        return result + normalize(String(run))
+        return result + normalize(String(part))
     }
 
     /// `text` with each run of non-starters stably sorted by combining class: canonically
