@@ -21,9 +21,7 @@ enum CanonicalComposition {
         // Scalars below U+0300 are all NFC-stable and compose with nothing before them.
         if bytes.allSatisfy({ $0 < 0xCC }) { return nil }
         return piecewise(bytes, table: table) { run in
-            fixedPoint(run) { run in
-                normalizing(run, keepingScalarsFrom: 15) { composingHangulLVT(canonicallyOrdered($0).precomposedStringWithCanonicalMapping) }
-            }
+            fixedPoint(run) { foundationNormalizing($0, tablesBefore: 15) { $0.precomposedStringWithCanonicalMapping } }
         }
     }
 
@@ -137,6 +135,15 @@ enum CanonicalComposition {
         guard b0 >= 0xF0, i + 3 < bytes.count else { return (0xFFFD, 1) }  // not reached on a String's bytes
         let v = (b0 & 0x07) << 18 | (UInt32(bytes[i + 1]) & 0x3F) << 12 | (UInt32(bytes[i + 2]) & 0x3F) << 6 | UInt32(bytes[i + 3]) & 0x3F
         return (v, 4)
+    }
+
+    /// One round of a Foundation normalization, `foundation`, with its defects on Linux mended and
+    /// the tables of Unicode `major - 1` (the reference's): scalars assigned since cut the text
+    /// (``normalizing(_:keepingScalarsFrom:_:)``), marks are put in canonical order before
+    /// Foundation sees them (``canonicallyOrdered(_:)``), and an LV syllable takes a trailing jamo
+    /// (``composingHangulLVT(_:)``).
+    static func foundationNormalizing(_ text: String, tablesBefore major: Int, _ foundation: (String) -> String) -> String {
+        normalizing(text, keepingScalarsFrom: major) { composingHangulLVT(foundation(canonicallyOrdered($0))) }
     }
 
     /// `normalize(text)` as tables of an older Unicode give it, whose last version is `major - 1`:

@@ -50,16 +50,13 @@ enum CompatibilityComposition {
     }
 
     private static func normalizeOnce(_ text: String) -> String {
-        CanonicalComposition.normalizing(text, keepingScalarsFrom: 10) { part in
-            let part = CanonicalComposition.canonicallyOrdered(part)
+        CanonicalComposition.foundationNormalizing(text, tablesBefore: 10) { part in
             // Foundation's compatibility composition on Linux also reads a supplementary mark by
             // its low 16 bits: MAHAJANI SIGN NUKTA (U+11173) became a Hangul vowel and composed
             // with a leading consonant before it. Decomposing, then composing canonically, does not.
-            let nfkc =
-                part.unicodeScalars.contains(where: readAsHangulJamo)
+            part.unicodeScalars.contains(where: readAsHangulJamo)
                 ? part.decomposedStringWithCompatibilityMapping.precomposedStringWithCanonicalMapping
                 : part.precomposedStringWithCompatibilityMapping
-            return CanonicalComposition.composingHangulLVT(nfkc)
         }
     }
 

@@ -1,9 +1,10 @@
 /// The Unicode classes the split patterns test, as one bit set per scalar.
 ///
 /// Derived from `Unicode.Scalar.Properties`, so the tables follow the standard library's Unicode
-/// version up to the references' (``unknownToTheReferences``); `whitespace` is the White_Space property, which is what `\s` means both in Rust's
-/// `regex` (tiktoken) and in Oniguruma's Unicode mode (Hugging Face `tokenizers`): for Oniguruma,
-/// 0009–000D, 0085 and the Zs, Zl, Zp categories, which is the same set.
+/// version up to the references' (``unknownToTheReferences``); `whitespace` is the White_Space
+/// property, which is what `\s` means both in Rust's `regex` (tiktoken) and in Oniguruma's Unicode
+/// mode (Hugging Face `tokenizers`): for Oniguruma, 0009–000D, 0085 and the Zs, Zl, Zp categories,
+/// which is the same set.
 struct ScalarClass: OptionSet, Sendable {
     let rawValue: UInt16
 
