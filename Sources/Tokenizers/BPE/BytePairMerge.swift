@@ -54,6 +54,8 @@ enum BytePairMerge {
             out.append(rule.byteID(segment[0]))
         } else if segment.count <= bucketThreshold {
             naive(segment, rule: rule, into: &out)
+        } else if let digitRuns = rule.digitRuns, DigitRunMerge.covers(segment), digitRuns.encode(segment, rule: rule, into: &out) {
+            return
         } else {
             bucketed(segment, rule: rule, into: &out)
         }

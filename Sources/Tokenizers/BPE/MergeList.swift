@@ -12,11 +12,13 @@ struct MergeList: PairTableRule {
     private let shortcuts: [UInt64]
     let bytePairs: BytePairTable
     private let tokens: TokenTable
+    let digitRuns: DigitRunMerge?
 
     /// A merge list; the shortcut set is computed here by merging every token's bytes once.
     init(pairs: PairTable, merged: [UInt32], byteIDs: [UInt32], tokens: TokenTable) {
         let bytePairs = BytePairTable(pairs: pairs, byteIDs: byteIDs, tokens: tokens)
-        let plain = MergeList(pairs: pairs, merged: merged, byteIDs: byteIDs, bytePairs: bytePairs, tokens: tokens, shortcuts: [])
+        let plain = MergeList(
+            pairs: pairs, merged: merged, byteIDs: byteIDs, bytePairs: bytePairs, tokens: tokens, shortcuts: [], digitRuns: nil)
         var shortcuts = [UInt64](repeating: 0, count: (tokens.idBound + 63) / 64)
         var encoded: [UInt32] = []
         for id in 0..<UInt32(tokens.idBound) {
@@ -25,11 +27,14 @@ struct MergeList: PairTableRule {
             bytes.withUnsafeBufferPointer { BytePairMerge.encode($0, rule: plain, into: &encoded) }
             if encoded.count == 1 && encoded[0] == id { shortcuts[Int(id) >> 6] |= 1 << UInt64(id & 63) }
         }
-        self.init(pairs: pairs, merged: merged, byteIDs: byteIDs, bytePairs: bytePairs, tokens: tokens, shortcuts: shortcuts)
+        self.init(
+            pairs: pairs, merged: merged, byteIDs: byteIDs, bytePairs: bytePairs, tokens: tokens, shortcuts: shortcuts,
+            digitRuns: DigitRunMerge(tokens: tokens, rule: plain))
     }
 
     private init(
-        pairs: PairTable, merged: [UInt32], byteIDs: [UInt32], bytePairs: BytePairTable, tokens: TokenTable, shortcuts: [UInt64]
+        pairs: PairTable, merged: [UInt32], byteIDs: [UInt32], bytePairs: BytePairTable, tokens: TokenTable, shortcuts: [UInt64],
+        digitRuns: DigitRunMerge?
     ) {
         self.pairs = pairs
         self.merged = merged
@@ -37,6 +42,7 @@ struct MergeList: PairTableRule {
         self.byteIDs = byteIDs
         self.tokens = tokens
         self.shortcuts = shortcuts
+        self.digitRuns = digitRuns
     }
 
     @inline(__always)

@@ -1,0 +1,279 @@
+import Synchronization
+
+/// Long runs of ASCII digits (after at most one space, as GPT-2's ` ?\p{N}+` makes them) merged by
+/// the backtracking encoder of GitHub's `bpe` crate over a table of the few tokens such a run can
+/// hold, with every pair's validity remembered once decided.
+///
+/// claude_legacy's pattern keeps a run of digits whole, and every two and three digits are tokens,
+/// so nothing can be cut and the run would go through ``BytePairMerge/bucketed(_:rule:into:)`` at
+/// about 30 ns per merge. The encoder rests on one fact of byte-pair merging with "lowest
+/// priority, then leftmost": a token sequence is the merge result of its bytes exactly when every
+/// token is the merge result of its own bytes ("reachable") and every adjacent pair `(a, b)` is
+/// "valid", meaning the bytes of `a` then `b` merge to exactly `[a, b]`. (The merges inside one
+/// token of a result happen in the order they do for the token alone; a first merge across a
+/// boundary would already happen in the two tokens alone.) Deciding validity takes a walk down both
+/// tokens' merge trees (``isValid(_:_:rule:)``), which needs every merge in a tree to have a higher
+/// priority than the merges below it; ``init(tokens:rule:)`` checks that and builds nothing when
+/// one fails (all five shipped vocabularies pass). Digits and a space make a vocabulary's small
+/// corner (1,100–2,100 tokens), so a table of two bits per ordered pair (at most 1.1 MiB)
+/// remembers every walk: after the first runs, a pair costs one load.
+final class DigitRunMerge: Sendable {
+    /// A reachable token over the alphabet, by dense index (shortest tokens first).
+    struct Token: Sendable {
+        var id: UInt32
+        /// Its last merge's priority + 1; 0 for a single byte.
+        var priority: UInt32
+        /// The dense indices of its last merge's halves (itself, for a single byte).
+        var left: UInt16
+        var right: UInt16
+        var length: UInt16
+        /// The longest token here that is a proper prefix of it, or `none`.
+        var shorter: UInt16
+    }
+
+    static let none = UInt16.max
+    /// Trie symbols: the ten digits, then the space.
+    private static let symbolCount = 11
+
+    private let tokens: [Token]
+    /// The trie: child of node `n` by symbol `s` at `n * 11 + s`, 0 for none (the root, node 0, is
+    /// nobody's child).
+    private let children: [UInt16]
+    /// The token a trie node spells, or `none`.
+    private let nodeToken: [UInt16]
+    /// Two bits per ordered pair of tokens, at `left * count + right`: 0 not yet decided, 1 valid,
+    /// 2 not. Filled by whichever thread decides first; every thread decides the same.
+    private let validity: ValidityBits
+
+    /// Whether a byte can be in a run this table merges (a space only first).
+    @inline(__always)
+    static func isDigit(_ byte: UInt8) -> Bool { byte &- 0x30 < 10 }
+
+    /// Whether this table merges `piece`: digits only, after at most one leading space.
+    @inline(__always)
+    static func covers(_ piece: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = piece.first, first == 0x20 || isDigit(first) else { return false }
+        for byte in piece.dropFirst() where !isDigit(byte) { return false }
+        return true
+    }
+
+    /// The table of `tokens` under `rule`, or nil when some reachable token over the alphabet has a
+    /// merge tree not ordered by priority, or there are too many such tokens for two-byte indices.
+    init?<Rule: MergeRule>(tokens table: TokenTable, rule: Rule) {
+        var candidates: [(id: UInt32, bytes: [UInt8])] = []
+        for id in 0..<UInt32(table.idBound) {
+            guard let bytes = table.bytes(of: id), !bytes.isEmpty else { continue }
+            // A space may begin a token of the run, never sit later in one.
+            guard bytes.dropFirst().allSatisfy(Self.isDigit), bytes.first! == 0x20 || Self.isDigit(bytes.first!) else { continue }
+            candidates.append((id, Array(bytes)))
+        }
+        candidates.sort { ($0.bytes.count, $0.id) < ($1.bytes.count, $1.id) }
+        var tokens: [Token] = []
+        var dense: [UInt32: UInt16] = [:]
+        for (id, bytes) in candidates {
+            if bytes.count == 1 {
+                guard rule.byteID(bytes[0]) == id else { continue }
+                dense[id] = UInt16(tokens.count)
+                tokens.append(Token(id: id, priority: 0, left: UInt16(tokens.count), right: UInt16(tokens.count), length: 1, shorter: Self.none))
+                continue
+            }
+            // Unreachable tokens never appear in a merge result; a reachable one's halves are
+            // reachable and shorter, so already indexed.
+            guard let last = Self.lastMerge(bytes, rule: rule), last.merged == id else { continue }
+            guard let left = dense[last.left], let right = dense[last.right] else { return nil }
+            let priority = last.priority + 1
+            guard priority > tokens[Int(left)].priority, priority > tokens[Int(right)].priority else { return nil }
+            guard tokens.count < Int(Self.none) else { return nil }
+            dense[id] = UInt16(tokens.count)
+            tokens.append(Token(id: id, priority: priority, left: left, right: right, length: UInt16(bytes.count), shorter: Self.none))
+        }
+        // Every single digit must be a token for the encoder to always find one.
+        guard (0x30...0x39).allSatisfy({ dense[rule.byteID($0)] != nil }), dense[rule.byteID(0x20)] != nil else { return nil }
+
+        var children = [UInt16](repeating: 0, count: Self.symbolCount)
+        var nodeToken: [UInt16] = [Self.none]
+        for index in tokens.indices {
+            guard let bytes = table.bytes(of: tokens[index].id) else { continue }
+            var node = 0
+            var shorter = Self.none
+            for byte in bytes {
+                if nodeToken[node] != Self.none { shorter = nodeToken[node] }
+                let slot = node * Self.symbolCount + Self.symbol(byte)
+                if children[slot] == 0 {
+                    guard nodeToken.count < Int(Self.none) else { return nil }
+                    children[slot] = UInt16(nodeToken.count)
+                    nodeToken.append(Self.none)
+                    children.append(contentsOf: repeatElement(0, count: Self.symbolCount))
+                }
+                node = Int(children[slot])
+            }
+            nodeToken[node] = UInt16(index)
+            tokens[index].shorter = shorter
+        }
+        self.tokens = tokens
+        self.children = children
+        self.nodeToken = nodeToken
+        self.validity = ValidityBits(count: tokens.count)
+    }
+
+    @inline(__always)
+    private static func symbol(_ byte: UInt8) -> Int { byte == 0x20 ? 10 : Int(byte &- 0x30) }
+
+    /// The tokens of `piece`, which ``covers(_:)`` accepts, appended to `out`. Take the longest
+    /// token that starts here and is valid after the previous one, else the next shorter one; when
+    /// none is, the position is a dead end and the previous token is taken back. By the fact above,
+    /// the one sequence of valid pairs that covers the piece is the merge result, and every prefix
+    /// of the result is the merge result of its bytes, so a position found dead after one valid
+    /// prefix is dead after any. Returns false, with `out` as it was, if no sequence is found, which
+    /// the fact rules out.
+    func encode<Rule: MergeRule>(_ piece: UnsafeBufferPointer<UInt8>, rule: Rule, into out: inout [UInt32]) -> Bool {
+        let n = piece.count
+        return tokens.withUnsafeBufferPointer { tokens in
+            withUnsafeTemporaryAllocation(of: UInt16.self, capacity: n) { taken in
+                withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n / 64 + 1) { dead in
+                    dead.initialize(repeating: 0)
+                    var count = 0
+                    var position = 0
+                    var next = longest(in: piece, from: 0)
+                    while position < n {
+                        var token = next
+                        let last = count > 0 ? taken[count - 1] : Self.none
+                        while true {
+                            let end = position + Int(tokens[Int(token)].length)
+                            if dead[end >> 6] & (1 << UInt64(end & 63)) == 0 && (last == Self.none || isValid(last, token, rule: rule)) {
+                                taken[count] = token
+                                count += 1
+                                position = end
+                                if end < n { next = longest(in: piece, from: end) }
+                                break
+                            }
+                            let shorter = tokens[Int(token)].shorter
+                            if shorter != Self.none {
+                                token = shorter
+                                continue
+                            }
+                            guard last != Self.none else { return false }
+                            dead[position >> 6] |= 1 << UInt64(position & 63)
+                            count -= 1
+                            position -= Int(tokens[Int(last)].length)
+                            next = last
+                            break
+                        }
+                    }
+                    out.reserveCapacity(out.count + count)
+                    for k in 0..<count { out.append(tokens[Int(taken[k])].id) }
+                    return true
+                }
+            }
+        }
+    }
+
+    /// The longest token spelled from `start` on (a single byte at least).
+    @inline(__always)
+    private func longest(in piece: UnsafeBufferPointer<UInt8>, from start: Int) -> UInt16 {
+        children.withUnsafeBufferPointer { children in
+            nodeToken.withUnsafeBufferPointer { nodeToken in
+                var node = 0
+                var best = Self.none
+                var i = start
+                while i < piece.count {
+                    node = Int(children[node * Self.symbolCount + Self.symbol(piece[i])])
+                    if node == 0 { break }
+                    let token = nodeToken[node]
+                    if token != Self.none { best = token }
+                    i += 1
+                }
+                return best
+            }
+        }
+    }
+
+    /// Whether the bytes of `first` then `second` merge to exactly `[first, second]`: remembered,
+    /// or decided by ``walk(_:_:rule:)`` and remembered.
+    @inline(__always)
+    func isValid<Rule: MergeRule>(_ first: UInt16, _ second: UInt16, rule: Rule) -> Bool {
+        let index = Int(first) * tokens.count + Int(second)
+        let known = validity.get(index)
+        if known != 0 { return known == 1 }
+        let valid = walk(first, second, rule: rule)
+        validity.set(index, valid ? 1 : 2)
+        return valid
+    }
+
+    /// Walks back through the merges of both tokens in time order (the later of the two halves'
+    /// last merges is undone first). While parts `x` and `y` meet at the boundary, the merge that
+    /// ends that (the one making x's or y's parent) is the highest-priority merge of the time, so
+    /// `(x, y)` stays unmerged iff it loses to that one: a left merge wins ties against it, a right
+    /// one loses them.
+    private func walk<Rule: MergeRule>(_ first: UInt16, _ second: UInt16, rule: Rule) -> Bool {
+        tokens.withUnsafeBufferPointer { tokens in
+            var x = tokens[Int(first)]
+            var y = tokens[Int(second)]
+            var limit = UInt64.max  // in priority + 1; the two whole tokens must not merge at all
+            while true {
+                let merged = rule.priority(x.id, y.id)
+                if merged != .max && UInt64(merged) + 1 < limit { return false }
+                if x.priority > y.priority {
+                    limit = UInt64(x.priority)
+                    x = tokens[Int(x.right)]
+                } else if y.priority == 0 {
+                    return true
+                } else {
+                    limit = UInt64(y.priority) + 1
+                    y = tokens[Int(y.left)]
+                }
+            }
+        }
+    }
+
+    /// The last merge when `bytes` merge into a single part: its halves, its priority and the
+    /// merged id; nil when they do not. The reference loop of ``BytePairMerge/naive(_:rule:into:)``,
+    /// keeping the halves.
+    private static func lastMerge<Rule: MergeRule>(_ bytes: [UInt8], rule: Rule) -> (left: UInt32, right: UInt32, priority: UInt32, merged: UInt32)? {
+        var ids = bytes.map(rule.byteID)
+        while ids.count > 1 {
+            var at = -1
+            var best = UInt32.max
+            for i in 0..<ids.count - 1 {
+                let priority = rule.priority(ids[i], ids[i + 1])
+                if priority < best {
+                    best = priority
+                    at = i
+                }
+            }
+            guard at >= 0 else { return nil }
+            if ids.count == 2 { return (ids[0], ids[1], best, rule.mergedID(best)) }
+            ids[at] = rule.mergedID(best)
+            ids.remove(at: at + 1)
+        }
+        return nil
+    }
+}
+
+/// Two bits per index in atomic words, so threads sharing an encoding can fill them without a lock:
+/// a value once set is never changed, and a thread that reads 0 just decides the same value again.
+private final class ValidityBits: Sendable {
+    private nonisolated(unsafe) let words: UnsafeMutablePointer<Atomic<UInt64>>
+    private let wordCount: Int
+
+    init(count: Int) {
+        wordCount = (count * count + 31) / 32
+        words = .allocate(capacity: wordCount)
+        for w in 0..<wordCount { (words + w).initialize(to: Atomic(0)) }
+    }
+
+    deinit {
+        words.deinitialize(count: wordCount)
+        words.deallocate()
+    }
+
+    @inline(__always)
+    func get(_ index: Int) -> UInt64 {
+        words[index >> 5].load(ordering: .relaxed) >> UInt64((index & 31) << 1) & 3
+    }
+
+    @inline(__always)
+    func set(_ index: Int, _ value: UInt64) {
+        words[index >> 5].bitwiseOr(value << UInt64((index & 31) << 1), ordering: .relaxed)
+    }
+}

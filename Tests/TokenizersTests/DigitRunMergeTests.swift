@@ -1,0 +1,132 @@
+import PropertyBased
+import Testing
+@testable import Tokenizers
+
+@Suite struct DigitRunMergeTests {
+    /// Digit runs, sometimes after a space: random digits, one digit repeated, short patterns
+    /// repeated, and mixes of those, from a seed.
+    static func digitRun(seed: UInt64, length: Int) -> [UInt8] {
+        var random = SplitMix(seed: seed)
+        var bytes: [UInt8] = random.next() % 3 == 0 ? [0x20] : []
+        while bytes.count < length {
+            let stretch = Int(random.next() % 40) + 1
+            switch random.next() % 4 {
+            case 0:
+                let digit = UInt8(0x30 + random.next() % 10)
+                bytes.append(contentsOf: repeatElement(digit, count: stretch))
+            case 1:
+                let pattern = (0...random.next() % 4).map { _ in UInt8(0x30 + random.next() % 10) }
+                for k in 0..<stretch { bytes.append(pattern[k % pattern.count]) }
+            default:
+                for _ in 0..<stretch { bytes.append(UInt8(0x30 + random.next() % 10)) }
+            }
+        }
+        return Array(bytes.prefix(max(length, 2)))
+    }
+
+    static func merged<R: MergeRule>(_ bytes: [UInt8], _ rule: R, table: DigitRunMerge) -> [UInt32]? {
+        var out: [UInt32] = []
+        let found = bytes.withUnsafeBufferPointer { table.encode($0, rule: rule, into: &out) }
+        return found ? out : nil
+    }
+
+    @Test(arguments: EncodingName.allCases)
+    func digitRunsMergeAsTheNaiveReferenceMergeDoes(_ name: EncodingName) async throws {
+        let encoding = try await GoldenVectors.store.encoding(name)
+        func check<R: MergeRule>(_ rule: R) async {
+            guard let table = rule.digitRuns else {
+                Issue.record("\(name) has no digit-run table")
+                return
+            }
+            await propertyCheck(count: 300, input: Gen<UInt64>.value(in: 0...UInt64.max), Gen<Int>.value(in: 2...300)) { seed, length in
+                let bytes = Self.digitRun(seed: seed, length: length)
+                #expect(Self.merged(bytes, rule, table: table) == MergePropertyTests.merged(bytes, rule, bucketed: false), "seed \(seed): \(bytes)")
+            }
+        }
+        switch encoding.rule {
+        case .ranked(let rule): await check(rule)
+        case .mergeList(let rule): await check(rule)
+        }
+    }
+
+    /// Long runs go through the table on the encode path: the same tokens as the bucketed merge,
+    /// for tables shared by concurrent tasks while they fill the validity bits.
+    @Test(arguments: EncodingName.allCases)
+    func longDigitRunsTakeTheTableAndMatchTheBucketedMergeUnderConcurrency(_ name: EncodingName) async throws {
+        let encoding = try await GoldenVectors.store.encoding(name)
+        func check<R: MergeRule>(_ rule: R) async {
+            guard let table = DigitRunMerge(tokens: encoding.tokens, rule: rule) else {
+                Issue.record("\(name) has no digit-run table")
+                return
+            }
+            let runs = (0..<8).map { Self.digitRun(seed: UInt64($0), length: 20_000) }
+            let expected = runs.map { MergePropertyTests.merged($0, rule, bucketed: true) }
+            await withTaskGroup(of: (Int, [UInt32]?).self) { group in
+                for k in 0..<16 {
+                    group.addTask { (k % 8, Self.merged(runs[k % 8], rule, table: table)) }
+                }
+                for await (k, tokens) in group {
+                    let same = tokens == expected[k]  // not the 8,000 ids themselves on failure
+                    #expect(same, "run \(k)")
+                }
+            }
+            // And through the encode path, with the encoding's own table.
+            var out: [UInt32] = []
+            runs[0].withUnsafeBufferPointer { BytePairMerge.encode($0, rule: rule, into: &out) }
+            let same = out == expected[0]
+            #expect(same)
+        }
+        switch encoding.rule {
+        case .ranked(let rule): await check(rule)
+        case .mergeList(let rule): await check(rule)
+        }
+    }
+
+    @Test func onlyDigitsAfterAtMostOneLeadingSpaceAreCovered() {
+        func covers(_ text: String) -> Bool { Array(text.utf8).withUnsafeBufferPointer { DigitRunMerge.covers($0) } }
+        #expect(covers("0123456789"))
+        #expect(covers(" 42"))
+        #expect(!covers("  42"))
+        #expect(!covers("4 2"))
+        #expect(!covers("42a"))
+        #expect(!covers("٤٢"))
+        #expect(!covers(""))
+    }
+
+    /// A vocabulary of digits where `3` + `12` merges before `12` itself is made: its merge tree is
+    /// not ordered by priority, so validity cannot be read from the trees and no table is built;
+    /// ordered the other way, one is, and it merges as the reference does.
+    @Test(arguments: [(3 as UInt32, false), (7, true)])
+    func aVocabularyWhoseMergeTreesAreNotOrderedGetsNoTable(_ outer: UInt32, _ built: Bool) {
+        var tokens = TokenTable(expectedCount: 258)
+        for byte in 0...255 { tokens.insert([UInt8(byte)], id: UInt32(byte)) }
+        tokens.insert(Array("12".utf8), id: 256)
+        tokens.insert(Array("312".utf8), id: 257)
+        let rule = TwoMergeRule(outer: outer)
+        let table = DigitRunMerge(tokens: tokens, rule: rule)
+        #expect((table != nil) == built)
+        if let table {
+            let bytes = Array("3123121231212".utf8)
+            #expect(Self.merged(bytes, rule, table: table) == MergePropertyTests.merged(bytes, rule, bucketed: false))
+        }
+    }
+}
+
+/// Bytes are their own ids; `1 2 → 12` at priority 5 (id 256), `3 12 → 312` at `outer` (id 257).
+private struct TwoMergeRule: MergeRule {
+    let outer: UInt32
+    func byteID(_ byte: UInt8) -> UInt32 { UInt32(byte) }
+    func priority(_ left: UInt32, _ right: UInt32) -> UInt32 {
+        switch (left, right) {
+        case (0x31, 0x32): 5
+        case (0x33, 256): outer
+        default: .max
+        }
+    }
+    func priority(bytes left: UInt8, _ right: UInt8) -> UInt32 { priority(byteID(left), byteID(right)) }
+    func mergedID(_ priority: UInt32) -> UInt32 { priority == 5 ? 256 : 257 }
+    func joined(_ left: UInt8, _ right: UInt8) -> Bool { true }
+    func joined(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Bool { true }
+    func wholePiece(_ piece: UnsafeBufferPointer<UInt8>) -> UInt32? { nil }
+    var priorityBound: Int { 8 }
+}
