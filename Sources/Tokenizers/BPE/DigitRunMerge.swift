@@ -61,10 +61,9 @@ final class DigitRunMerge: Sendable {
     /// merge tree not ordered by priority, or there are too many such tokens for two-byte indices.
     init?<Rule: MergeRule>(tokens table: TokenTable, rule: Rule) {
         var candidates: [(id: UInt32, bytes: [UInt8])] = []
-        for id in 0..<UInt32(table.idBound) {
-            guard let bytes = table.bytes(of: id), !bytes.isEmpty else { continue }
+        table.forEachToken { id, bytes in
             // A space may begin a token of the run, never sit later in one.
-            guard bytes.dropFirst().allSatisfy(Self.isDigit), bytes.first! == 0x20 || Self.isDigit(bytes.first!) else { continue }
+            guard Self.covers(bytes) else { return }
             candidates.append((id, Array(bytes)))
         }
         candidates.sort { ($0.bytes.count, $0.id) < ($1.bytes.count, $1.id) }

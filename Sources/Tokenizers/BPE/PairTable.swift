@@ -100,7 +100,7 @@ struct BytePairTable: Sendable {
         var joined3 = [UInt64](repeating: 0, count: (1 << 24) / 64)
         joined.withUnsafeMutableBufferPointer { joined in
             joined3.withUnsafeMutableBufferPointer { joined3 in
-                tokens.forEachToken { bytes in
+                tokens.forEachToken { _, bytes in
                     guard bytes.count > 1 else { return }
                     for k in 1..<bytes.count {
                         let pair = Int(bytes[k - 1]) << 8 | Int(bytes[k])

@@ -152,12 +152,12 @@ struct TokenTable: Sendable {
     @inline(__always)
     private static func fingerprint(_ hash: UInt64) -> UInt64 { hash & 0xFFFF_FFFF_0000_0000 }
 
-    /// Calls `body` with the bytes of every token, in no particular order.
-    func forEachToken(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+    /// Calls `body` with the id and bytes of every token, in no particular order.
+    func forEachToken(_ body: (UInt32, UnsafeBufferPointer<UInt8>) -> Void) {
         storage.withUnsafeBufferPointer { storage in
             for entry in 0..<entryID.count {
                 let start = Int(entryStart[entry])
-                body(UnsafeBufferPointer(rebasing: storage[start..<start + Int(entryLength[entry])]))
+                body(entryID[entry], UnsafeBufferPointer(rebasing: storage[start..<start + Int(entryLength[entry])]))
             }
         }
     }
