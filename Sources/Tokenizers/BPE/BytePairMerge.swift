@@ -3,9 +3,10 @@
 ///
 /// A piece that is not a token is first cut where no part can span (``segmented(_:rule:into:)``);
 /// random text falls apart into segments of a few bytes there. Segments up to 64 bytes take the
-/// direct quadratic loop tiktoken uses, longer ones (digit runs, one repeated character) buckets
+/// direct quadratic loop tiktoken uses, longer ones (one repeated character, long words) buckets
 /// of candidate pairs per priority over a linked list of parts (near-linear). Both pick the same
-/// pair at every step, so they produce the same ids.
+/// pair at every step, so they produce the same ids. A long run of digits, which has no cuts,
+/// takes the backtracking encoder of ``DigitRunMerge`` instead.
 enum BytePairMerge {
     /// Segments up to this many bytes take the quadratic loop, which is faster when short.
     static let bucketThreshold = 64
@@ -17,6 +18,12 @@ enum BytePairMerge {
         }
         if let whole = rule.wholePiece(piece) {
             out.append(whole)
+            return
+        }
+        // A digit run cannot be cut (every two digits are a token); skip looking for cuts.
+        if piece.count > bucketThreshold, let digitRuns = rule.digitRuns, DigitRunMerge.covers(piece),
+            digitRuns.encode(piece, rule: rule, into: &out)
+        {
             return
         }
         segmented(piece, rule: rule, into: &out)
@@ -54,8 +61,6 @@ enum BytePairMerge {
             out.append(rule.byteID(segment[0]))
         } else if segment.count <= bucketThreshold {
             naive(segment, rule: rule, into: &out)
-        } else if let digitRuns = rule.digitRuns, DigitRunMerge.covers(segment), digitRuns.encode(segment, rule: rule, into: &out) {
-            return
         } else {
             bucketed(segment, rule: rule, into: &out)
         }

@@ -41,6 +41,10 @@ final class DigitRunMerge: Sendable {
     private let children: [UInt16]
     /// The token a trie node spells, or `none`.
     private let nodeToken: [UInt16]
+    /// By four digits `abcd` at `a * 1000 + b * 100 + c * 10 + d`: the longest token among their
+    /// prefixes (low half) and the trie node they lead to, or 0 (high half). Most tokens of a
+    /// digit run are found here without walking the trie.
+    private let byFourDigits: [UInt32]
     /// Two bits per ordered pair of tokens, at `left * count + right`: 0 not yet decided, 1 valid,
     /// 2 not. Filled by whichever thread decides first; every thread decides the same.
     private let validity: ValidityBits
@@ -109,9 +113,21 @@ final class DigitRunMerge: Sendable {
             nodeToken[node] = UInt16(index)
             tokens[index].shorter = shorter
         }
+        var byFourDigits = [UInt32](repeating: 0, count: 10_000)
+        for digits in 0..<10_000 {
+            var node = 0
+            var best = UInt32(Self.none)
+            for divisor in [1000, 100, 10, 1] {
+                node = Int(children[node * Self.symbolCount + digits / divisor % 10])
+                if node == 0 { break }
+                if nodeToken[node] != Self.none { best = UInt32(nodeToken[node]) }
+            }
+            byFourDigits[digits] = UInt32(node) << 16 | best
+        }
         self.tokens = tokens
         self.children = children
         self.nodeToken = nodeToken
+        self.byFourDigits = byFourDigits
         self.validity = ValidityBits(count: tokens.count)
     }
 
@@ -175,6 +191,16 @@ final class DigitRunMerge: Sendable {
                 var node = 0
                 var best = Self.none
                 var i = start
+                if start + 4 <= piece.count && piece[start] != 0x20 {
+                    let digits =
+                        Int(piece[start] &- 0x30) * 1000 + Int(piece[start + 1] &- 0x30) * 100 + Int(piece[start + 2] &- 0x30) * 10
+                        + Int(piece[start + 3] &- 0x30)
+                    let entry = byFourDigits.withUnsafeBufferPointer { $0[digits] }
+                    best = UInt16(truncatingIfNeeded: entry)
+                    node = Int(entry >> 16)
+                    if node == 0 { return best }
+                    i += 4
+                }
                 while i < piece.count {
                     node = Int(children[node * Self.symbolCount + Self.symbol(piece[i])])
                     if node == 0 { break }
