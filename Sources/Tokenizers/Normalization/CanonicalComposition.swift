@@ -212,14 +212,15 @@ enum CanonicalComposition {
         return String(view)
     }
 
-    /// Applies `normalize` until the scalars stop changing (at most a few rounds).
+    /// Applies `normalize` until the scalars stop changing (at most four rounds). A text the first
+    /// round leaves as it is needs no second: `normalize` is a function, so it would again.
     static func fixedPoint(_ text: String, _ normalize: (String) -> String) -> String {
-        var current = normalize(text)
-        for _ in 0..<3 {
-            let again = normalize(current)
+        var current = text
+        for _ in 0..<4 {
+            let next = normalize(current)
             // `==` on String compares canonical equivalence, which would hide the difference.
-            if again.unicodeScalars.elementsEqual(current.unicodeScalars) { break }
-            current = again
+            if next.unicodeScalars.elementsEqual(current.unicodeScalars) { return next }
+            current = next
         }
         return current
     }
