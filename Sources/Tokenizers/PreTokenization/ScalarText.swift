@@ -21,23 +21,33 @@ struct ScalarText: Sendable {
     /// without building a String (which would validate the bytes once more).
     init(utf8 buffer: UnsafeBufferPointer<UInt8>) {
         let count = buffer.count
-        var values: [UInt32] = []
+        // At most one scalar per byte: written through buffers of that capacity, whose counts are
+        // then set to the scalars found (no capacity or uniqueness check per scalar, as `append`
+        // makes).
+        var scalarCount = 0
         var classes: [ScalarClass] = []
         var offsets: [Int] = []
-        values.reserveCapacity(count)
-        classes.reserveCapacity(count)
-        offsets.reserveCapacity(count + 1)
-        ScalarClass.table.withUnsafeBufferPointer { table in
-            var i = 0
-            while i < count {
-                let (value, width) = CanonicalComposition.decode(buffer, i)
-                offsets.append(i)
-                values.append(value)
-                classes.append(ScalarClass.of(value, in: table))
-                i += width
+        let values = [UInt32](unsafeUninitializedCapacity: count) { values, valuesCount in
+            classes = [ScalarClass](unsafeUninitializedCapacity: count) { classes, classesCount in
+                offsets = [Int](unsafeUninitializedCapacity: count + 1) { offsets, offsetsCount in
+                    ScalarClass.table.withUnsafeBufferPointer { table in
+                        var i = 0
+                        while i < count {
+                            let (value, width) = CanonicalComposition.decode(buffer, i)
+                            offsets[scalarCount] = i
+                            values[scalarCount] = value
+                            classes[scalarCount] = ScalarClass.of(value, in: table)
+                            scalarCount += 1
+                            i += width
+                        }
+                    }
+                    offsets[scalarCount] = count
+                    offsetsCount = scalarCount + 1
+                }
+                classesCount = scalarCount
             }
+            valuesCount = scalarCount
         }
-        offsets.append(count)
         self.bytes = Array(buffer)
         self.values = values
         self.classes = classes
