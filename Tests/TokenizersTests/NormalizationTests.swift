@@ -46,7 +46,31 @@ import Testing
         #expect(Array(CanonicalComposition.normalize(text).unicodeScalars) == expected)
         #expect(Array(CompatibilityComposition.normalize(text).unicodeScalars) == expected)
         // Stable within a class: two different marks of class 230 keep their order.
-        let stable = CanonicalComposition.canonicallyOrdered("x\u{301}\u{316}\u{300}")
+        let stable = CanonicalComposition.canonicallyOrdered("x\u{301}\u{316}\u{300}", decomposition: { $0.decomposedStringWithCanonicalMapping })
         #expect(Array(stable.unicodeScalars.map(\.value)) == [0x78, 0x316, 0x301, 0x300])
+    }
+
+    /// A long run of marks after a character that decomposes into a mark: in order as written, out
+    /// of order once decomposed (the acute of `á` belongs after every U+0316). Foundation reorders
+    /// after decomposing, a second per 25,000 marks; the run is decomposed and sorted before it
+    /// sees it. The results are `unicodedata`'s.
+    @Test func aLongRunOfMarksAfterADecomposingCharacterNormalizesAsTheStandardSays() {
+        let marks = String(repeating: "\u{316}", count: 3_000)
+        for normalize in [CanonicalComposition.normalize, CompatibilityComposition.normalize] {
+            #expect(Array(normalize("\u{E1}" + marks).unicodeScalars) == Array(("\u{E1}" + marks).unicodeScalars))
+            // U+0344 decomposes into two marks of class 230; the first composes with x.
+            #expect(Array(normalize("x\u{344}" + marks).unicodeScalars) == Array(("\u{1E8D}" + marks + "\u{301}").unicodeScalars))
+        }
+        // U+1FED is ¨ + grave canonically (which NFC composes back), space + diaeresis + grave under NFKD.
+        #expect(Array(CanonicalComposition.normalize("\u{1FED}" + marks).unicodeScalars) == Array(("\u{1FED}" + marks).unicodeScalars))
+        #expect(
+            Array(CompatibilityComposition.normalize("\u{1FED}" + marks).unicodeScalars)
+                == Array((" " + marks + "\u{308}\u{300}").unicodeScalars))
+        // What Foundation is given: decomposed and in order, past the long-run threshold only.
+        let long = "\u{E1}" + String(repeating: "\u{316}", count: CanonicalComposition.longRunOfMarks + 1)
+        let ordered = CanonicalComposition.canonicallyOrdered(long, decomposition: { $0.decomposedStringWithCanonicalMapping })
+        #expect(Array(ordered.unicodeScalars) == Array(("a" + String(repeating: "\u{316}", count: CanonicalComposition.longRunOfMarks + 1) + "\u{301}").unicodeScalars))
+        let short = "\u{E1}" + String(repeating: "\u{316}", count: CanonicalComposition.longRunOfMarks)
+        #expect(CanonicalComposition.canonicallyOrdered(short, decomposition: { $0.decomposedStringWithCanonicalMapping }).unicodeScalars.elementsEqual(short.unicodeScalars))
     }
 }

@@ -21,7 +21,11 @@ enum CanonicalComposition {
         // Scalars below U+0300 are all NFC-stable and compose with nothing before them.
         if bytes.allSatisfy({ $0 < 0xCC }) { return nil }
         return piecewise(bytes, table: table) { run in
-            fixedPoint(run) { foundationNormalizing($0, tablesBefore: 15) { $0.precomposedStringWithCanonicalMapping } }
+            fixedPoint(run) {
+                foundationNormalizing($0, tablesBefore: 15, decomposition: { $0.decomposedStringWithCanonicalMapping }) {
+                    $0.precomposedStringWithCanonicalMapping
+                }
+            }
         }
     }
 
@@ -140,10 +144,14 @@ enum CanonicalComposition {
     /// One round of a Foundation normalization, `foundation`, with its defects on Linux mended and
     /// the tables of Unicode `major - 1` (the reference's): scalars assigned since cut the text
     /// (``normalizing(_:keepingScalarsFrom:_:)``), marks are put in canonical order before
-    /// Foundation sees them (``canonicallyOrdered(_:)``), and an LV syllable takes a trailing jamo
+    /// Foundation sees them (``canonicallyOrdered(_:decomposition:)``), and an LV syllable takes a trailing jamo
     /// (``composingHangulLVT(_:)``).
-    static func foundationNormalizing(_ text: String, tablesBefore major: Int, _ foundation: (String) -> String) -> String {
-        normalizing(text, keepingScalarsFrom: major) { composingHangulLVT(foundation(canonicallyOrdered($0))) }
+    static func foundationNormalizing(
+        _ text: String, tablesBefore major: Int, decomposition: (String) -> String, _ foundation: (String) -> String
+    ) -> String {
+        normalizing(text, keepingScalarsFrom: major) {
+            composingHangulLVT(foundation(canonicallyOrdered($0, decomposition: decomposition)))
+        }
     }
 
     /// `normalize(text)` as tables of an older Unicode give it, whose last version is `major - 1`:
@@ -179,21 +187,54 @@ enum CanonicalComposition {
     /// `text` with each run of non-starters stably sorted by combining class: canonically
     /// equivalent, so it normalizes to the same. Foundation reorders by insertion, quadratic in a
     /// long run out of order (U+0316 U+0301 repeated 20,000 times took 1.4 s, 100,000 times
-    /// half a minute) and linear in one already in order. The classes are the standard
-    /// library's, which never change for an assigned scalar; scalars newer than the
-    /// normalization's tables are cut out before this (``normalizing(_:keepingScalarsFrom:_:)``).
-    static func canonicallyOrdered(_ text: String) -> String {
-        func combiningClass(_ scalar: Unicode.Scalar) -> UInt8 {
-            scalar.value < 0x300 ? 0 : scalar.properties.canonicalCombiningClass.rawValue
-        }
+    /// half a minute) and linear in one already in order. It reorders after decomposing, so a
+    /// run is only in order to it when what decomposes is decomposed: `á` followed by 25,000
+    /// U+0316 took a second, the acute moving past every mark. Runs longer than
+    /// ``longRunOfMarks`` are therefore decomposed first, scalar by scalar with `decomposition`
+    /// (the normalization's own, NFD or NFKD, of one scalar), then sorted; a shorter run costs
+    /// Foundation little even out of order. The classes are the standard library's, which never
+    /// change for an assigned scalar; scalars newer than the normalization's tables are cut out
+    /// before this (``normalizing(_:keepingScalarsFrom:_:)``).
+    static func canonicallyOrdered(_ text: String, decomposition: (String) -> String) -> String {
         var previous: UInt8 = 0
-        let inOrder = text.unicodeScalars.allSatisfy { scalar in
+        var inOrder = true
+        var marks = 0
+        var longest = 0
+        for scalar in text.unicodeScalars {
             let current = combiningClass(scalar)
-            defer { previous = current }
-            return current == 0 || current >= previous
+            if current == 0 {
+                marks = 0
+            } else {
+                marks += 1
+                longest = max(longest, marks)
+                if current < previous { inOrder = false }
+            }
+            previous = current
         }
-        if inOrder { return text }
-        var scalars = Array(text.unicodeScalars)
+        let decomposing = longest > longRunOfMarks
+        if inOrder && !decomposing { return text }
+        var scalars: [Unicode.Scalar]
+        if decomposing {
+            var decompositions: [Unicode.Scalar: [Unicode.Scalar]] = [:]
+            scalars = []
+            scalars.reserveCapacity(text.unicodeScalars.count)
+            for scalar in text.unicodeScalars {
+                // Below U+00A0 nothing decomposes, under either form.
+                guard scalar.value >= 0xA0 else {
+                    scalars.append(scalar)
+                    continue
+                }
+                if let known = decompositions[scalar] {
+                    scalars.append(contentsOf: known)
+                } else {
+                    let parts = Array(decomposition(String(Character(scalar))).unicodeScalars)
+                    decompositions[scalar] = parts
+                    scalars.append(contentsOf: parts)
+                }
+            }
+        } else {
+            scalars = Array(text.unicodeScalars)
+        }
         var start = 0
         while start < scalars.count {
             guard combiningClass(scalars[start]) != 0 else {
@@ -210,6 +251,15 @@ enum CanonicalComposition {
         var view = String.UnicodeScalarView()
         view.append(contentsOf: scalars)
         return String(view)
+    }
+
+    /// Non-starters in a row beyond which ``canonicallyOrdered(_:decomposition:)`` decomposes
+    /// before sorting (the Stream-Safe Text Format's limit; real text stays far below it).
+    static let longRunOfMarks = 30
+
+    @inline(__always)
+    private static func combiningClass(_ scalar: Unicode.Scalar) -> UInt8 {
+        scalar.value < 0x300 ? 0 : scalar.properties.canonicalCombiningClass.rawValue
     }
 
     /// Applies `normalize` until the scalars stop changing (at most four rounds). A text the first

@@ -50,7 +50,7 @@ enum CompatibilityComposition {
     }
 
     private static func normalizeOnce(_ text: String) -> String {
-        CanonicalComposition.foundationNormalizing(text, tablesBefore: 10) { part in
+        CanonicalComposition.foundationNormalizing(text, tablesBefore: 10, decomposition: { $0.decomposedStringWithCompatibilityMapping }) { part in
             // Foundation's compatibility composition on Linux also reads a supplementary mark by
             // its low 16 bits: MAHAJANI SIGN NUKTA (U+11173) became a Hangul vowel and composed
             // with a leading consonant before it. Decomposing, then composing canonically, does not.
