@@ -21,7 +21,17 @@ struct AddedTokens: Sendable {
 
     let tokens: [Token]
     private let table: TokenTable
-    private let lengths: [Int]
+    /// The tokens' bytes as a trie: the child of node `n` by byte `b` (node 0 is the root), and
+    /// the token each node spells, or -1. A position whose first two bytes pass `prefixes` walks
+    /// it only as far as some token goes on, not once per token length: a text of fullwidth
+    /// letters shares its first two bytes with DeepSeek's `｜DSML｜` at every other letter, and
+    /// `<|` begins 416 of its tokens.
+    private let children: TrieEdges
+    private let tokenAt: [Int32]
+    /// The tokens' distinct lengths, longest first, when there are few enough that looking each
+    /// up is cheaper than walking the trie (o200k's `<|endoftext|>` is one lookup, not 13 steps);
+    /// nil otherwise (DeepSeek's 1,283 added tokens have 28 lengths).
+    private let lengths: [Int]?
     /// Bit set of the first two bytes of every token (one bit per 16-bit prefix): most positions
     /// are rejected with one load, even where a common lead byte (0xEF for U+FFFD and `｜`) recurs.
     private let prefixes: [UInt64]
@@ -35,8 +45,23 @@ struct AddedTokens: Sendable {
         var prefixes = [UInt64](repeating: 0, count: 1024)
         var singles = [Bool](repeating: false, count: 256)
         var byID: [UInt32: Int] = [:]
+        var edges: [UInt32: Int32] = [:]
+        var tokenAt: [Int32] = [-1]
         for (index, token) in tokens.enumerated() where !token.content.isEmpty {
             table.insert(token.content, id: UInt32(index))
+            var node: Int32 = 0
+            for byte in token.content {
+                let key = UInt32(node) << 8 | UInt32(byte)
+                if let child = edges[key] {
+                    node = child
+                } else {
+                    let child = Int32(tokenAt.count)
+                    edges[key] = child
+                    tokenAt.append(-1)
+                    node = child
+                }
+            }
+            if tokenAt[Int(node)] < 0 { tokenAt[Int(node)] = Int32(index) }  // the first of duplicates, as `table` keeps
             if token.content.count == 1 {
                 singles[Int(token.content[0])] = true
             } else {
@@ -46,7 +71,10 @@ struct AddedTokens: Sendable {
             byID[token.id] = index
         }
         self.table = table
-        self.lengths = Set(tokens.map(\.content.count)).filter { $0 > 0 }.sorted(by: >)
+        self.children = TrieEdges(edges)
+        self.tokenAt = tokenAt
+        let lengths = Set(tokens.map(\.content.count)).filter { $0 > 0 }.sorted(by: >)
+        self.lengths = lengths.count <= 4 ? lengths : nil
         self.prefixes = prefixes
         self.singles = singles
         self.byID = byID
@@ -70,13 +98,33 @@ struct AddedTokens: Sendable {
                 let first = Int(buffer[position])
                 let prefix = position + 1 < range.upperBound ? first << 8 | Int(buffer[position + 1]) : -1
                 if singles[first] || (prefix >= 0 && prefixes[prefix >> 6] & (1 << UInt64(prefix & 63)) != 0) {
-                    for length in lengths where position + length <= range.upperBound {
-                        let slice = UnsafeBufferPointer(rebasing: buffer[position..<position + length])
-                        guard let index = table.id(of: slice) else { continue }
-                        let token = tokens[Int(index)]
-                        guard token.normalized == normalized else { continue }
-                        result.append(Match(range: position..<position + length, id: token.special && !allowSpecial ? nil : token.id))
-                        position += length
+                    if let lengths {
+                        for length in lengths where position + length <= range.upperBound {
+                            let slice = UnsafeBufferPointer(rebasing: buffer[position..<position + length])
+                            guard let index = table.id(of: slice) else { continue }
+                            let token = tokens[Int(index)]
+                            guard token.normalized == normalized else { continue }
+                            result.append(Match(range: position..<position + length, id: token.special && !allowSpecial ? nil : token.id))
+                            position += length
+                            continue outer
+                        }
+                        position += 1
+                        continue
+                    }
+                    // The longest token of the wanted kind along the walk.
+                    var node: Int32 = 0
+                    var end = position
+                    var found: (index: Int, end: Int)? = nil
+                    while end < range.upperBound, let child = children.child(of: node, buffer[end]) {
+                        node = child
+                        end += 1
+                        let index = Int(tokenAt[Int(node)])
+                        if index >= 0 && tokens[index].normalized == normalized { found = (index, end) }
+                    }
+                    if let found {
+                        let token = tokens[found.index]
+                        result.append(Match(range: position..<found.end, id: token.special && !allowSpecial ? nil : token.id))
+                        position = found.end
                         continue outer
                     }
                 }
@@ -85,4 +133,42 @@ struct AddedTokens: Sendable {
         }
         return result
     }
+}
+
+/// A trie's edges in one open-addressing table: per slot `key << 32 | child`, where the key is
+/// `parent << 8 | byte`; 0 when empty (no edge leads to the root, so no stored word is 0). A step
+/// is one multiply and usually one load.
+private struct TrieEdges: Sendable {
+    private let slots: [UInt64]
+    private let mask: Int
+
+    init(_ edges: [UInt32: Int32]) {
+        var size = 16
+        while size < edges.count * 2 { size <<= 1 }
+        var slots = [UInt64](repeating: 0, count: size)
+        for (key, child) in edges {
+            var slot = Self.slot(key) & (size - 1)
+            while slots[slot] != 0 { slot = (slot + 1) & (size - 1) }
+            slots[slot] = UInt64(key) << 32 | UInt64(UInt32(child))
+        }
+        self.slots = slots
+        self.mask = size - 1
+    }
+
+    @inline(__always)
+    func child(of node: Int32, _ byte: UInt8) -> Int32? {
+        let key = UInt32(node) << 8 | UInt32(byte)
+        return slots.withUnsafeBufferPointer { slots in
+            var slot = Self.slot(key) & mask
+            while true {
+                let stored = slots[slot]
+                if stored == 0 { return nil }
+                if UInt32(truncatingIfNeeded: stored >> 32) == key { return Int32(truncatingIfNeeded: stored) }
+                slot = (slot + 1) & mask
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func slot(_ key: UInt32) -> Int { Int(truncatingIfNeeded: (UInt64(key) &* 0x9E37_79B9_7F4A_7C15) >> 32) }
 }
