@@ -5,8 +5,8 @@
 /// random text falls apart into segments of a few bytes there. Segments up to 64 bytes take the
 /// direct quadratic loop tiktoken uses, longer ones (one repeated character, long words) buckets
 /// of candidate pairs per priority over a linked list of parts (near-linear). Both pick the same
-/// pair at every step, so they produce the same ids. A long run of digits, which has no cuts,
-/// takes the backtracking encoder of ``DigitRunMerge`` instead.
+/// pair at every step, so they produce the same ids. A long run of digits or whitespace, which has
+/// no cuts, takes the backtracking encoder of ``RunMerge`` instead.
 enum BytePairMerge {
     /// Segments up to this many bytes take the quadratic loop, which is faster when short.
     static let bucketThreshold = 64
@@ -20,11 +20,11 @@ enum BytePairMerge {
             out.append(whole)
             return
         }
-        // A digit run cannot be cut (every two digits are a token); skip looking for cuts.
-        if piece.count > bucketThreshold, let digitRuns = rule.digitRuns, DigitRunMerge.covers(piece),
-            digitRuns.encode(piece, rule: rule, into: &out)
-        {
-            return
+        // A run of digits or whitespace cannot be cut (their pairs are tokens); skip looking for cuts.
+        if piece.count > bucketThreshold {
+            for runs in rule.runMerges where runs.covers(piece) {
+                if runs.encode(piece, rule: rule, into: &out) { return }
+            }
         }
         segmented(piece, rule: rule, into: &out)
     }

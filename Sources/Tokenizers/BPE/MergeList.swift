@@ -12,13 +12,13 @@ struct MergeList: PairTableRule {
     private let shortcuts: [UInt64]
     let bytePairs: BytePairTable
     private let tokens: TokenTable
-    let digitRuns: DigitRunMerge?
+    let runMerges: [RunMerge]
 
     /// A merge list; the shortcut set is computed here by merging every token's bytes once.
     init(pairs: PairTable, merged: [UInt32], byteIDs: [UInt32], tokens: TokenTable) {
         let bytePairs = BytePairTable(pairs: pairs, byteIDs: byteIDs, tokens: tokens)
         let plain = MergeList(
-            pairs: pairs, merged: merged, byteIDs: byteIDs, bytePairs: bytePairs, tokens: tokens, shortcuts: [], digitRuns: nil)
+            pairs: pairs, merged: merged, byteIDs: byteIDs, bytePairs: bytePairs, tokens: tokens, shortcuts: [], runMerges: [])
         var shortcuts = [UInt64](repeating: 0, count: (tokens.idBound + 63) / 64)
         var encoded: [UInt32] = []
         for id in 0..<UInt32(tokens.idBound) {
@@ -29,12 +29,12 @@ struct MergeList: PairTableRule {
         }
         self.init(
             pairs: pairs, merged: merged, byteIDs: byteIDs, bytePairs: bytePairs, tokens: tokens, shortcuts: shortcuts,
-            digitRuns: DigitRunMerge(tokens: tokens, rule: plain))
+            runMerges: RunMerge.Alphabet.allCases.compactMap { RunMerge($0, tokens: tokens, rule: plain) })
     }
 
     private init(
         pairs: PairTable, merged: [UInt32], byteIDs: [UInt32], bytePairs: BytePairTable, tokens: TokenTable, shortcuts: [UInt64],
-        digitRuns: DigitRunMerge?
+        runMerges: [RunMerge]
     ) {
         self.pairs = pairs
         self.merged = merged
@@ -42,7 +42,7 @@ struct MergeList: PairTableRule {
         self.byteIDs = byteIDs
         self.tokens = tokens
         self.shortcuts = shortcuts
-        self.digitRuns = digitRuns
+        self.runMerges = runMerges
     }
 
     @inline(__always)

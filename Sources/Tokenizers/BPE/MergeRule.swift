@@ -25,13 +25,13 @@ protocol MergeRule: Sendable {
     func wholePiece(_ piece: UnsafeBufferPointer<UInt8>) -> UInt32?
     /// One more than the largest priority `priority` can return.
     var priorityBound: Int { get }
-    /// The table that merges long digit runs, when the vocabulary allows one.
-    var digitRuns: DigitRunMerge? { get }
+    /// The tables that merge long runs of digits or of whitespace, those the vocabulary allows.
+    var runMerges: [RunMerge] { get }
 }
 
 extension MergeRule {
-    /// No digit-run table unless a rule builds one (the shipped ones do).
-    var digitRuns: DigitRunMerge? { nil }
+    /// No run tables unless a rule builds them (the shipped ones do).
+    var runMerges: [RunMerge] { [] }
 }
 
 /// A rule that answers from a ``PairTable`` and a ``BytePairTable`` (both shipped rules); only

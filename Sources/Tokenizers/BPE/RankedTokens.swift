@@ -8,7 +8,7 @@ struct RankedTokens: PairTableRule {
     let byteIDs: [UInt32]
     let pairs: PairTable
     let bytePairs: BytePairTable
-    private(set) var digitRuns: DigitRunMerge?
+    private(set) var runMerges: [RunMerge]
 
     init(tokens: TokenTable, byteIDs: [UInt32]) {
         self.tokens = tokens
@@ -30,8 +30,8 @@ struct RankedTokens: PairTableRule {
         for (left, right, id) in splits { pairs.insert(left: left, right: right, priority: id) }
         self.pairs = pairs
         self.bytePairs = BytePairTable(pairs: pairs, byteIDs: byteIDs, tokens: tokens)
-        self.digitRuns = nil
-        self.digitRuns = DigitRunMerge(tokens: tokens, rule: self)
+        self.runMerges = []
+        self.runMerges = RunMerge.Alphabet.allCases.compactMap { RunMerge($0, tokens: tokens, rule: self) }
     }
 
     /// A merge's priority is the merged token's rank, which is its id.

@@ -1,23 +1,51 @@
 import Synchronization
 
-/// Long runs of ASCII digits (after at most one space, as GPT-2's ` ?\p{N}+` makes them) merged by
-/// the backtracking encoder of GitHub's `bpe` crate over a table of the few tokens such a run can
-/// hold, with every pair's validity remembered once decided.
+/// Long runs over a narrow alphabet — ASCII digits (after at most one space, as GPT-2's
+/// ` ?\p{N}+` makes them), or ASCII whitespace — merged by the backtracking encoder of GitHub's
+/// `bpe` crate over a table of the few tokens such a run can hold, with every pair's validity
+/// remembered once decided.
 ///
-/// claude_legacy's pattern keeps a run of digits whole, and every two and three digits are tokens,
-/// so nothing can be cut and the run would go through ``BytePairMerge/bucketed(_:rule:into:)`` at
-/// about 30 ns per merge. The encoder rests on one fact of byte-pair merging with "lowest
-/// priority, then leftmost": a token sequence is the merge result of its bytes exactly when every
-/// token is the merge result of its own bytes ("reachable") and every adjacent pair `(a, b)` is
-/// "valid", meaning the bytes of `a` then `b` merge to exactly `[a, b]`. (The merges inside one
-/// token of a result happen in the order they do for the token alone; a first merge across a
-/// boundary would already happen in the two tokens alone.) Deciding validity takes a walk down both
-/// tokens' merge trees (``isValid(_:_:rule:)``), which needs every merge in a tree to have a higher
-/// priority than the merges below it; ``init(tokens:rule:)`` checks that and builds nothing when
-/// one fails (all five shipped vocabularies pass). Digits and a space make a vocabulary's small
-/// corner (1,100–2,100 tokens), so a table of two bits per ordered pair (at most 1.1 MiB)
-/// remembers every walk: after the first runs, a pair costs one load.
-final class DigitRunMerge: Sendable {
+/// claude_legacy's pattern keeps a run of digits whole, and every two and three digits are tokens;
+/// every pattern keeps a run of whitespace whole, and most pairs of spaces, tabs and newlines are
+/// tokens. So nothing can be cut, and such a run would go through
+/// ``BytePairMerge/bucketed(_:rule:into:)`` at about 30 ns per merge. The encoder rests on one
+/// fact of byte-pair merging with "lowest priority, then leftmost": a token sequence is the merge
+/// result of its bytes exactly when every token is the merge result of its own bytes ("reachable")
+/// and every adjacent pair `(a, b)` is "valid", meaning the bytes of `a` then `b` merge to exactly
+/// `[a, b]`. (The merges inside one token of a result happen in the order they do for the token
+/// alone; a first merge across a boundary would already happen in the two tokens alone.) Deciding
+/// validity takes a walk down both tokens' merge trees (``isValid(_:_:rule:)``), which needs every
+/// merge in a tree to have a higher priority than the merges below it; ``init(_:tokens:rule:)``
+/// checks that and builds nothing when one fails (all five shipped vocabularies pass). Such an
+/// alphabet is a vocabulary's small corner (digits and a space 1,100–2,100 tokens, whitespace
+/// about 400), so a table of two bits per ordered pair (at most 1.1 MiB) remembers every walk:
+/// after the first runs, a pair costs one load.
+final class RunMerge: Sendable {
+    /// The bytes a run is made of. Symbols below `bodyCount` may stand anywhere in a run, the
+    /// others only first.
+    enum Alphabet: Sendable, CaseIterable {
+        /// `0`–`9`, after at most one space.
+        case digits
+        /// Space, tab, line feed, carriage return, vertical tab, form feed.
+        case whitespace
+
+        /// By byte: its symbol, or 0xFF for a byte outside the alphabet.
+        var symbols: [UInt8] {
+            var symbols = [UInt8](repeating: 0xFF, count: 256)
+            switch self {
+            case .digits:
+                for digit in 0..<10 { symbols[0x30 + digit] = UInt8(digit) }
+                symbols[0x20] = 10
+            case .whitespace:
+                for (symbol, byte) in [0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C].enumerated() { symbols[byte] = UInt8(symbol) }
+            }
+            return symbols
+        }
+
+        var symbolCount: Int { self == .digits ? 11 : 6 }
+        var bodyCount: Int { self == .digits ? 10 : 6 }
+    }
+
     /// A reachable token over the alphabet, by dense index (shortest tokens first).
     struct Token: Sendable {
         var id: UInt32
@@ -32,42 +60,53 @@ final class DigitRunMerge: Sendable {
     }
 
     static let none = UInt16.max
-    /// Trie symbols: the ten digits, then the space.
-    private static let symbolCount = 11
 
+    let alphabet: Alphabet
+    private let symbols: [UInt8]
+    private let symbolCount: Int
+    private let bodyCount: Int
     private let tokens: [Token]
-    /// The trie: child of node `n` by symbol `s` at `n * 11 + s`, 0 for none (the root, node 0, is
-    /// nobody's child).
+    private let tokenCount: Int
+    /// The trie: child of node `n` by symbol `s` at `n * symbolCount + s`, 0 for none (the root,
+    /// node 0, is nobody's child).
     private let children: [UInt16]
     /// The token a trie node spells, or `none`.
     private let nodeToken: [UInt16]
-    /// By four digits `abcd` at `a * 1000 + b * 100 + c * 10 + d`: the longest token among their
-    /// prefixes (low half) and the trie node they lead to, or 0 (high half). Most tokens of a
-    /// digit run are found here without walking the trie.
-    private let byFourDigits: [UInt32]
+    /// By four body symbols `abcd` at `((a * k + b) * k + c) * k + d` (`k` = `bodyCount`): the
+    /// longest token among their prefixes (low half) and the trie node they lead to, or 0 (high
+    /// half). Most tokens of a run are found here without walking the trie.
+    private let byFourSymbols: [UInt32]
+    /// By place `j` (0 first) and byte `b`, at `j * 256 + b`: `b`'s symbol times `k^(3 - j)`, so
+    /// four bytes' index into `byFourSymbols` is four loads and three adds; a byte that is no body
+    /// symbol weighs `k^4`, past the table.
+    private let weights: [UInt32]
     /// Two bits per ordered pair of tokens, at `left * count + right`: 0 not yet decided, 1 valid,
     /// 2 not. Filled by whichever thread decides first; every thread decides the same.
     private let validity: ValidityBits
 
-    /// Whether a byte can be in a run this table merges (a space only first).
+    /// Whether this table merges `piece`: bytes of the alphabet only, the lead-only ones first.
     @inline(__always)
-    static func isDigit(_ byte: UInt8) -> Bool { byte &- 0x30 < 10 }
+    func covers(_ piece: UnsafeBufferPointer<UInt8>) -> Bool { Self.covers(piece, symbols: symbols, bodyCount: bodyCount) }
 
-    /// Whether this table merges `piece`: digits only, after at most one leading space.
     @inline(__always)
-    static func covers(_ piece: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let first = piece.first, first == 0x20 || isDigit(first) else { return false }
-        for byte in piece.dropFirst() where !isDigit(byte) { return false }
-        return true
+    private static func covers(_ piece: UnsafeBufferPointer<UInt8>, symbols: [UInt8], bodyCount: Int) -> Bool {
+        symbols.withUnsafeBufferPointer { symbols in
+            guard let first = piece.first, symbols[Int(first)] != 0xFF else { return false }
+            for byte in piece.dropFirst() where Int(symbols[Int(byte)]) >= bodyCount { return false }
+            return true
+        }
     }
 
-    /// The table of `tokens` under `rule`, or nil when some reachable token over the alphabet has a
-    /// merge tree not ordered by priority, or there are too many such tokens for two-byte indices.
-    init?<Rule: MergeRule>(tokens table: TokenTable, rule: Rule) {
+    /// The table of `tokens` under `rule` for `alphabet`, or nil when some reachable token over it
+    /// has a merge tree not ordered by priority, or there are too many such tokens for two-byte
+    /// indices.
+    init?<Rule: MergeRule>(_ alphabet: Alphabet, tokens table: TokenTable, rule: Rule) {
+        let symbols = alphabet.symbols
+        let symbolCount = alphabet.symbolCount
+        let bodyCount = alphabet.bodyCount
         var candidates: [(id: UInt32, bytes: [UInt8])] = []
         table.forEachToken { id, bytes in
-            // A space may begin a token of the run, never sit later in one.
-            guard Self.covers(bytes) else { return }
+            guard Self.covers(bytes, symbols: symbols, bodyCount: bodyCount) else { return }
             candidates.append((id, Array(bytes)))
         }
         candidates.sort { ($0.bytes.count, $0.id) < ($1.bytes.count, $1.id) }
@@ -90,10 +129,10 @@ final class DigitRunMerge: Sendable {
             dense[id] = UInt16(tokens.count)
             tokens.append(Token(id: id, priority: priority, left: left, right: right, length: UInt16(bytes.count), shorter: Self.none))
         }
-        // Every single digit must be a token for the encoder to always find one.
-        guard (0x30...0x39).allSatisfy({ dense[rule.byteID($0)] != nil }), dense[rule.byteID(0x20)] != nil else { return nil }
+        // Every single byte must be a token for the encoder to always find one.
+        guard (0...255).allSatisfy({ symbols[$0] == 0xFF || dense[rule.byteID(UInt8($0))] != nil }) else { return nil }
 
-        var children = [UInt16](repeating: 0, count: Self.symbolCount)
+        var children = [UInt16](repeating: 0, count: symbolCount)
         var nodeToken: [UInt16] = [Self.none]
         for index in tokens.indices {
             guard let bytes = table.bytes(of: tokens[index].id) else { continue }
@@ -101,38 +140,47 @@ final class DigitRunMerge: Sendable {
             var shorter = Self.none
             for byte in bytes {
                 if nodeToken[node] != Self.none { shorter = nodeToken[node] }
-                let slot = node * Self.symbolCount + Self.symbol(byte)
+                let slot = node * symbolCount + Int(symbols[Int(byte)])
                 if children[slot] == 0 {
                     guard nodeToken.count < Int(Self.none) else { return nil }
                     children[slot] = UInt16(nodeToken.count)
                     nodeToken.append(Self.none)
-                    children.append(contentsOf: repeatElement(0, count: Self.symbolCount))
+                    children.append(contentsOf: repeatElement(0, count: symbolCount))
                 }
                 node = Int(children[slot])
             }
             nodeToken[node] = UInt16(index)
             tokens[index].shorter = shorter
         }
-        var byFourDigits = [UInt32](repeating: 0, count: 10_000)
-        for digits in 0..<10_000 {
+        let k = bodyCount
+        var byFourSymbols = [UInt32](repeating: 0, count: k * k * k * k)
+        for index in byFourSymbols.indices {
             var node = 0
             var best = UInt32(Self.none)
-            for divisor in [1000, 100, 10, 1] {
-                node = Int(children[node * Self.symbolCount + digits / divisor % 10])
+            for divisor in [k * k * k, k * k, k, 1] {
+                node = Int(children[node * symbolCount + index / divisor % k])
                 if node == 0 { break }
                 if nodeToken[node] != Self.none { best = UInt32(nodeToken[node]) }
             }
-            byFourDigits[digits] = UInt32(node) << 16 | best
+            byFourSymbols[index] = UInt32(node) << 16 | best
         }
+        self.alphabet = alphabet
+        self.symbols = symbols
+        self.symbolCount = symbolCount
+        self.bodyCount = bodyCount
         self.tokens = tokens
+        self.tokenCount = tokens.count
         self.children = children
         self.nodeToken = nodeToken
-        self.byFourDigits = byFourDigits
+        self.byFourSymbols = byFourSymbols
+        var weights = [UInt32](repeating: UInt32(k * k * k * k), count: 4 * 256)
+        for place in 0..<4 {
+            let scale = [k * k * k, k * k, k, 1][place]
+            for byte in 0..<256 where Int(symbols[byte]) < k { weights[place * 256 + byte] = UInt32(Int(symbols[byte]) * scale) }
+        }
+        self.weights = weights
         self.validity = ValidityBits(count: tokens.count)
     }
-
-    @inline(__always)
-    private static func symbol(_ byte: UInt8) -> Int { byte == 0x20 ? 10 : Int(byte &- 0x30) }
 
     /// The tokens of `piece`, which ``covers(_:)`` accepts, appended to `out`. Take the longest
     /// token that starts here and is valid after the previous one, else the next shorter one; when
@@ -143,13 +191,14 @@ final class DigitRunMerge: Sendable {
     /// the fact rules out.
     func encode<Rule: MergeRule>(_ piece: UnsafeBufferPointer<UInt8>, rule: Rule, into out: inout [UInt32]) -> Bool {
         let n = piece.count
-        return tokens.withUnsafeBufferPointer { tokens in
+        return withTables { tables in
             withUnsafeTemporaryAllocation(of: UInt16.self, capacity: n) { taken in
                 withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n / 64 + 1) { dead in
                     dead.initialize(repeating: 0)
+                    let tokens = tables.tokens
                     var count = 0
                     var position = 0
-                    var next = longest(in: piece, from: 0)
+                    var next = tables.longest(in: piece, from: 0)
                     while position < n {
                         var token = next
                         let last = count > 0 ? taken[count - 1] : Self.none
@@ -159,7 +208,7 @@ final class DigitRunMerge: Sendable {
                                 taken[count] = token
                                 count += 1
                                 position = end
-                                if end < n { next = longest(in: piece, from: end) }
+                                if end < n { next = tables.longest(in: piece, from: end) }
                                 break
                             }
                             let shorter = tokens[Int(token)].shorter
@@ -183,32 +232,62 @@ final class DigitRunMerge: Sendable {
         }
     }
 
-    /// The longest token spelled from `start` on (a single byte at least).
+    /// The lookup tables as buffers, fetched once per run rather than once per token.
+    private struct Tables {
+        let tokens: UnsafeBufferPointer<Token>
+        let symbols: UnsafeBufferPointer<UInt8>
+        let children: UnsafeBufferPointer<UInt16>
+        let nodeToken: UnsafeBufferPointer<UInt16>
+        let byFourSymbols: UnsafeBufferPointer<UInt32>
+        let weights: UnsafeBufferPointer<UInt32>
+        let symbolCount: Int
+        let bodyCount: Int
+
+        /// The longest token spelled from `start` on (a single byte at least).
+        @inline(__always)
+        func longest(in piece: UnsafeBufferPointer<UInt8>, from start: Int) -> UInt16 {
+            var node = 0
+            var best = RunMerge.none
+            var i = start
+            // A lead-only first byte weighs past the table and walks the trie instead.
+            let index =
+                start + 4 <= piece.count
+                ? Int(weights[Int(piece[start])] + weights[256 + Int(piece[start + 1])] + weights[512 + Int(piece[start + 2])]
+                    + weights[768 + Int(piece[start + 3])]) : Int.max
+            if index < byFourSymbols.count {
+                let entry = byFourSymbols[index]
+                best = UInt16(truncatingIfNeeded: entry)
+                node = Int(entry >> 16)
+                if node == 0 { return best }
+                i += 4
+            }
+            while i < piece.count {
+                node = Int(children[node * symbolCount + Int(symbols[Int(piece[i])])])
+                if node == 0 { break }
+                let token = nodeToken[node]
+                if token != RunMerge.none { best = token }
+                i += 1
+            }
+            return best
+        }
+    }
+
     @inline(__always)
-    private func longest(in piece: UnsafeBufferPointer<UInt8>, from start: Int) -> UInt16 {
-        children.withUnsafeBufferPointer { children in
-            nodeToken.withUnsafeBufferPointer { nodeToken in
-                var node = 0
-                var best = Self.none
-                var i = start
-                if start + 4 <= piece.count && piece[start] != 0x20 {
-                    let digits =
-                        Int(piece[start] &- 0x30) * 1000 + Int(piece[start + 1] &- 0x30) * 100 + Int(piece[start + 2] &- 0x30) * 10
-                        + Int(piece[start + 3] &- 0x30)
-                    let entry = byFourDigits.withUnsafeBufferPointer { $0[digits] }
-                    best = UInt16(truncatingIfNeeded: entry)
-                    node = Int(entry >> 16)
-                    if node == 0 { return best }
-                    i += 4
+    private func withTables<T>(_ body: (Tables) -> T) -> T {
+        tokens.withUnsafeBufferPointer { tokens in
+            symbols.withUnsafeBufferPointer { symbols in
+                children.withUnsafeBufferPointer { children in
+                    nodeToken.withUnsafeBufferPointer { nodeToken in
+                        byFourSymbols.withUnsafeBufferPointer { byFourSymbols in
+                            weights.withUnsafeBufferPointer { weights in
+                                body(
+                                    Tables(
+                                        tokens: tokens, symbols: symbols, children: children, nodeToken: nodeToken,
+                                        byFourSymbols: byFourSymbols, weights: weights, symbolCount: symbolCount, bodyCount: bodyCount))
+                            }
+                        }
+                    }
                 }
-                while i < piece.count {
-                    node = Int(children[node * Self.symbolCount + Self.symbol(piece[i])])
-                    if node == 0 { break }
-                    let token = nodeToken[node]
-                    if token != Self.none { best = token }
-                    i += 1
-                }
-                return best
             }
         }
     }
@@ -217,7 +296,7 @@ final class DigitRunMerge: Sendable {
     /// or decided by ``walk(_:_:rule:)`` and remembered.
     @inline(__always)
     func isValid<Rule: MergeRule>(_ first: UInt16, _ second: UInt16, rule: Rule) -> Bool {
-        let index = Int(first) * tokens.count + Int(second)
+        let index = Int(first) * tokenCount + Int(second)
         let known = validity.get(index)
         if known != 0 { return known == 1 }
         let valid = walk(first, second, rule: rule)
