@@ -4,9 +4,8 @@ import Foundation
 ///
 /// Its normalization tables are Unicode 9.0 (checked against `tokenizers`: U+1E944 of 9.0 is
 /// reordered by combining class, U+1DF6 of 10.0 is not; U+32FF, U+A7F2… and U+107xx are not
-/// decomposed), while Foundation follows the current standard. To the old tables a later scalar
-/// has no decomposition and combining class 0, so such scalars are kept as they are and cut the
-/// text: only the runs between them are normalized, which is what the old tables do.
+/// decomposed). To the old tables a later scalar has no decomposition and combining class 0, so
+/// it stays as it is and composes with nothing (``NormalizationTables``).
 enum CompatibilityComposition {
     static func normalize(_ text: String) -> String {
         var text = text
@@ -19,7 +18,7 @@ enum CompatibilityComposition {
     /// `mappingSingleScalars: false` normalizes every flagged stretch (for tests of the shortcut).
     static func normalized(_ bytes: UnsafeBufferPointer<UInt8>, mappingSingleScalars: Bool = true) -> [UInt8]? {
         if bytes.allSatisfy({ $0 < 0x80 }) { return nil }
-        return CanonicalComposition.piecewise(bytes, table: table, singles: mappingSingleScalars ? singles : nil, normalizeRun: normalizeRun)
+        return CanonicalComposition.piecewise(bytes, table: table, singles: mappingSingleScalars ? singles : nil, tables: tables)
     }
 
     /// Builds the tables now (the encoding's load calls this), not on the first non-ASCII text.
@@ -28,13 +27,13 @@ enum CompatibilityComposition {
         _ = singles.mapping(of: 0xB2)
     }
 
-    private static func normalizeRun(_ run: String) -> String { CanonicalComposition.fixedPoint(run, normalizeOnce) }
+    static let tables = NormalizationTables(.compatibility, tablesBefore: 10)
 
     private static let table = QuickCheckTable { mayChange($0) }
 
     /// Scalars normalized on their own, built once on first use: the flagged ones whose mapping
     /// cannot interact with their neighbours (²→2, ª→a, ¼→1⁄4, no-break space→space).
-    static let singles = SingleScalarMappings(candidates: { table.mayChange($0) }, normalize: normalizeRun)
+    static let singles = SingleScalarMappings(candidates: { table.mayChange($0) }, normalize: tables.normalize)
 
     /// Whether NFKC could change or move this scalar: what NFC could, or a compatibility mapping.
     /// Only scalars that change under NFKC_Casefold can have one; in the Basic Multilingual Plane
@@ -47,22 +46,5 @@ enum CompatibilityComposition {
         guard scalar.properties.changesWhenNFKCCaseFolded else { return false }
         guard scalar.value < 0x10000 else { return true }
         return !String(scalar).precomposedStringWithCompatibilityMapping.unicodeScalars.elementsEqual(CollectionOfOne(scalar))
-    }
-
-    private static func normalizeOnce(_ text: String) -> String {
-        CanonicalComposition.foundationNormalizing(text, tablesBefore: 10, decomposition: { $0.decomposedStringWithCompatibilityMapping }) { part in
-            // Foundation's compatibility composition on Linux also reads a supplementary mark by
-            // its low 16 bits: MAHAJANI SIGN NUKTA (U+11173) became a Hangul vowel and composed
-            // with a leading consonant before it. Decomposing, then composing canonically, does not.
-            part.unicodeScalars.contains(where: readAsHangulJamo)
-                ? part.decomposedStringWithCompatibilityMapping.precomposedStringWithCanonicalMapping
-                : part.precomposedStringWithCompatibilityMapping
-        }
-    }
-
-    /// A supplementary scalar whose low 16 bits are a Hangul vowel or trailing jamo.
-    private static func readAsHangulJamo(_ scalar: Unicode.Scalar) -> Bool {
-        let low = scalar.value & 0xFFFF
-        return scalar.value >= 0x10000 && ((0x1161...0x1175).contains(low) || (0x11A8...0x11C2).contains(low))
     }
 }
