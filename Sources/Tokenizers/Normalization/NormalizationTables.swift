@@ -30,6 +30,8 @@ final class NormalizationTables: Sendable {
     private let storage: [UInt32]
     /// Canonical compositions: `first << 21 | second` → composite, for the primary composites.
     private let compositions: [UInt64: UInt32]
+    /// The most scalars one scalar decomposes into (at least one), bounding a run's buffer.
+    private let longestDecomposition: Int
 
     static let bound: UInt32 = 0x30000
     private static let composesWithPrevious: UInt32 = 1 << 23
@@ -88,6 +90,9 @@ final class NormalizationTables: Sendable {
         self.blocks = blocks
         self.storage = storage
         self.compositions = compositions
+        var longest = 3  // a Hangul syllable
+        for entry in entries { longest = max(longest, Int(entry >> 17 & 0x3F)) }
+        self.longestDecomposition = longest
     }
 
     @inline(__always)
@@ -110,80 +115,101 @@ final class NormalizationTables: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends the normalization of `run` (valid UTF-8) to `out`.
+    /// Appends the normalization of `run` (valid UTF-8) to `out`. The scalars are decomposed into
+    /// one buffer (on the stack for a short run), ordered and composed in place.
     func normalize(_ run: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        var scalars: [UInt32] = []
-        scalars.reserveCapacity(run.count)
-        // Decompose.
-        storage.withUnsafeBufferPointer { storage in
-            var i = 0
-            while i < run.count {
-                let (value, width) = CanonicalComposition.decode(run, i)
-                i += width
-                if (0xAC00...0xD7A3).contains(value) {
-                    let index = value - 0xAC00
-                    scalars.append(0x1100 + index / 588)
-                    scalars.append(0x1161 + index % 588 / 28)
-                    if index % 28 != 0 { scalars.append(0x11A7 + index % 28) }
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: run.count * longestDecomposition) { scalars in
+            var count = 0
+            // Decompose.
+            storage.withUnsafeBufferPointer { storage in
+                var i = 0
+                while i < run.count {
+                    let (value, width) = CanonicalComposition.decode(run, i)
+                    i += width
+                    if value &- 0xAC00 < 11_172 {  // a Hangul syllable
+                        let index = value - 0xAC00
+                        scalars[count] = 0x1100 + index / 588
+                        scalars[count + 1] = 0x1161 + index % 588 / 28
+                        count += 2
+                        if index % 28 != 0 {
+                            scalars[count] = 0x11A7 + index % 28
+                            count += 1
+                        }
+                        continue
+                    }
+                    let entry = entry(value)
+                    let length = Int(entry >> 17 & 0x3F)
+                    if length == 0 {
+                        scalars[count] = value
+                        count += 1
+                    } else {
+                        let offset = Int(entry & 0x1_FFFF)
+                        for k in 0..<length { scalars[count + k] = storage[offset + k] }
+                        count += length
+                    }
+                }
+            }
+            // Order each run of non-starters by combining class, stably.
+            var start = 0
+            while start < count {
+                guard combiningClass(scalars[start]) != 0 else {
+                    start += 1
                     continue
                 }
+                var end = start + 1
+                var sorted = true
+                while end < count {
+                    let current = combiningClass(scalars[end])
+                    if current == 0 { break }
+                    if current < combiningClass(scalars[end - 1]) { sorted = false }
+                    end += 1
+                }
+                if !sorted && end - start <= 16 {
+                    // Insertion sort: stable, and cheapest for the few marks of real text.
+                    for k in start + 1..<end {
+                        let value = scalars[k]
+                        let currentClass = combiningClass(value)
+                        var j = k
+                        while j > start && combiningClass(scalars[j - 1]) > currentClass {
+                            scalars[j] = scalars[j - 1]
+                            j -= 1
+                        }
+                        scalars[j] = value
+                    }
+                } else if !sorted {
+                    let ordered = scalars[start..<end].enumerated().sorted {
+                        (combiningClass($0.element), $0.offset) < (combiningClass($1.element), $1.offset)
+                    }
+                    for (k, element) in ordered.enumerated() { scalars[start + k] = element.element }
+                }
+                start = end
+            }
+            // Compose in place: each scalar with the last starter, unless something between blocks it.
+            var kept = 0
+            var starter = -1  // index among the kept scalars
+            var lastClass: UInt8 = 0  // of the last scalar kept after the starter; 0 right after it
+            for k in 0..<count {
+                let value = scalars[k]
                 let entry = entry(value)
-                let length = Int(entry >> 17 & 0x3F)
-                if length == 0 {
-                    scalars.append(value)
+                let currentClass = UInt8(entry >> 24)
+                if starter >= 0 && (entry & Self.composesWithPrevious != 0)
+                    && (lastClass == 0 ? kept - 1 == starter : lastClass < currentClass),
+                    let composite = compose(scalars[starter], value)
+                {
+                    scalars[starter] = composite
+                    continue
+                }
+                if currentClass == 0 {
+                    starter = kept
+                    lastClass = 0
                 } else {
-                    let offset = Int(entry & 0x1_FFFF)
-                    scalars.append(contentsOf: storage[offset..<offset + length])
+                    lastClass = currentClass
                 }
+                scalars[kept] = value
+                kept += 1
             }
+            for k in 0..<kept { Self.appendUTF8(scalars[k], to: &out) }
         }
-        // Order each run of non-starters by combining class, stably.
-        var start = 0
-        while start < scalars.count {
-            guard combiningClass(scalars[start]) != 0 else {
-                start += 1
-                continue
-            }
-            var end = start + 1
-            var sorted = true
-            while end < scalars.count {
-                let current = combiningClass(scalars[end])
-                if current == 0 { break }
-                if current < combiningClass(scalars[end - 1]) { sorted = false }
-                end += 1
-            }
-            if !sorted {
-                let ordered = scalars[start..<end].enumerated().sorted {
-                    (combiningClass($0.element), $0.offset) < (combiningClass($1.element), $1.offset)
-                }
-                for (k, element) in ordered.enumerated() { scalars[start + k] = element.element }
-            }
-            start = end
-        }
-        // Compose: each scalar with the last starter, unless something between blocks it.
-        var composed: [UInt32] = []
-        composed.reserveCapacity(scalars.count)
-        var starter = -1  // index in `composed`
-        var lastClass: UInt8 = 0  // of the last scalar kept after the starter; 0 right after it
-        for value in scalars {
-            let entry = entry(value)
-            let currentClass = UInt8(entry >> 24)
-            if starter >= 0 && entry & Self.composesWithPrevious != 0
-                && (lastClass == 0 ? composed.count - 1 == starter : lastClass < currentClass),
-                let composite = compose(composed[starter], value)
-            {
-                composed[starter] = composite
-                continue
-            }
-            if currentClass == 0 {
-                starter = composed.count
-                lastClass = 0
-            } else {
-                lastClass = currentClass
-            }
-            composed.append(value)
-        }
-        for value in composed { Self.appendUTF8(value, to: &out) }
     }
 
     @inline(__always)
