@@ -21,12 +21,12 @@ struct AddedTokens: Sendable {
 
     let tokens: [Token]
     private let table: TokenTable
-    /// The tokens' bytes as a trie: the child of node `n` by byte `b` (node 0 is the root), and
-    /// the token each node spells, or -1. A position whose first two bytes pass `prefixes` walks
-    /// it only as far as some token goes on, not once per token length: a text of fullwidth
-    /// letters shares its first two bytes with DeepSeek's `｜DSML｜` at every other letter, and
-    /// `<|` begins 416 of its tokens.
-    private let children: TrieEdges
+    /// The tokens' bytes as a trie: the child of node `n` by byte `b` at `n << 8 | b` (node 0 is
+    /// the root), and the token each node spells, or -1. A position whose first two bytes pass
+    /// `prefixes` walks it only as far as some token goes on, not once per token length: a text of
+    /// fullwidth letters shares its first two bytes with DeepSeek's `｜DSML｜` at every other
+    /// letter, and `<|` begins 416 of its tokens.
+    private let children: IntegerMap
     private let tokenAt: [Int32]
     /// The tokens' distinct lengths, longest first, when there are few enough that looking each
     /// up is cheaper than walking the trie (o200k's `<|endoftext|>` is one lookup, not 13 steps);
@@ -45,18 +45,18 @@ struct AddedTokens: Sendable {
         var prefixes = [UInt64](repeating: 0, count: 1024)
         var singles = [Bool](repeating: false, count: 256)
         var byID: [UInt32: Int] = [:]
-        var edges: [UInt32: Int32] = [:]
+        var edges: [UInt64: UInt32] = [:]
         var tokenAt: [Int32] = [-1]
         for (index, token) in tokens.enumerated() where !token.content.isEmpty {
             table.insert(token.content, id: UInt32(index))
             var node: Int32 = 0
             for byte in token.content {
-                let key = UInt32(node) << 8 | UInt32(byte)
+                let key = UInt64(node) << 8 | UInt64(byte)
                 if let child = edges[key] {
-                    node = child
+                    node = Int32(child)
                 } else {
                     let child = Int32(tokenAt.count)
-                    edges[key] = child
+                    edges[key] = UInt32(child)
                     tokenAt.append(-1)
                     node = child
                 }
@@ -71,7 +71,7 @@ struct AddedTokens: Sendable {
             byID[token.id] = index
         }
         self.table = table
-        self.children = TrieEdges(edges)
+        self.children = IntegerMap(edges)
         self.tokenAt = tokenAt
         let lengths = Set(tokens.map(\.content.count)).filter { $0 > 0 }.sorted(by: >)
         self.lengths = lengths.count <= 4 ? lengths : nil
@@ -115,8 +115,8 @@ struct AddedTokens: Sendable {
                     var node: Int32 = 0
                     var end = position
                     var found: (index: Int, end: Int)? = nil
-                    while end < range.upperBound, let child = children.child(of: node, buffer[end]) {
-                        node = child
+                    while end < range.upperBound, let child = children[UInt64(node) << 8 | UInt64(buffer[end])] {
+                        node = Int32(child)
                         end += 1
                         let index = Int(tokenAt[Int(node)])
                         if index >= 0 && tokens[index].normalized == normalized { found = (index, end) }
@@ -133,42 +133,4 @@ struct AddedTokens: Sendable {
         }
         return result
     }
-}
-
-/// A trie's edges in one open-addressing table: per slot `key << 32 | child`, where the key is
-/// `parent << 8 | byte`; 0 when empty (no edge leads to the root, so no stored word is 0). A step
-/// is one multiply and usually one load.
-private struct TrieEdges: Sendable {
-    private let slots: [UInt64]
-    private let mask: Int
-
-    init(_ edges: [UInt32: Int32]) {
-        var size = 16
-        while size < edges.count * 2 { size <<= 1 }
-        var slots = [UInt64](repeating: 0, count: size)
-        for (key, child) in edges {
-            var slot = Self.slot(key) & (size - 1)
-            while slots[slot] != 0 { slot = (slot + 1) & (size - 1) }
-            slots[slot] = UInt64(key) << 32 | UInt64(UInt32(child))
-        }
-        self.slots = slots
-        self.mask = size - 1
-    }
-
-    @inline(__always)
-    func child(of node: Int32, _ byte: UInt8) -> Int32? {
-        let key = UInt32(node) << 8 | UInt32(byte)
-        return slots.withUnsafeBufferPointer { slots in
-            var slot = Self.slot(key) & mask
-            while true {
-                let stored = slots[slot]
-                if stored == 0 { return nil }
-                if UInt32(truncatingIfNeeded: stored >> 32) == key { return Int32(truncatingIfNeeded: stored) }
-                slot = (slot + 1) & mask
-            }
-        }
-    }
-
-    @inline(__always)
-    private static func slot(_ key: UInt32) -> Int { Int(truncatingIfNeeded: (UInt64(key) &* 0x9E37_79B9_7F4A_7C15) >> 32) }
 }

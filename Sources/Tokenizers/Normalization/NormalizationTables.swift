@@ -29,7 +29,7 @@ final class NormalizationTables: Sendable {
     private let blocks: [UInt32]
     private let storage: [UInt32]
     /// Canonical compositions: `first << 21 | second` → composite, for the primary composites.
-    private let compositions: [UInt64: UInt32]
+    private let compositions: IntegerMap
     /// The most scalars one scalar decomposes into (at least one), bounding a run's buffer.
     private let longestDecomposition: Int
 
@@ -89,7 +89,7 @@ final class NormalizationTables: Sendable {
         self.blockIndex = blockIndex
         self.blocks = blocks
         self.storage = storage
-        self.compositions = compositions
+        self.compositions = IntegerMap(compositions)
         var longest = 3  // a Hangul syllable
         for entry in entries { longest = max(longest, Int(entry >> 17 & 0x3F)) }
         self.longestDecomposition = longest
