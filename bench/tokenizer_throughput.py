@@ -9,7 +9,10 @@ Inputs (written to a temporary folder, deterministic):
   code+prose  CPython's standard library sources (code, comments, English docstrings), 4 MB
   mixed       the golden corpus: prose, code, 12 scripts, emoji, random Unicode, 4 MB
   adversarial 100 KB of one character, 100 KB of random bytes, 100 KB of digits, 1 MB of letters
-              without a space (Tollgate only: tiktoken's merge is quadratic on such pieces)
+              without a space; then 100 KB each of spaces/tabs/newlines, letters with random
+              combining marks, vowelled Arabic, conjoining Hangul jamo, fullwidth forms and
+              `<|endoftext|>` repeated (tiktoken is not run where its quadratic merge meets one
+              long piece; bpe-openai checks those counts)
 """
 import gzip
 import json
@@ -56,6 +59,14 @@ def inputs(folder):
         "random-bytes-100KB": bytes(rng.randrange(256) for _ in range(100_000)).decode("utf-8", errors="replace"),
         "digits-100KB": "".join(rng.choice("0123456789") for _ in range(100_000)),
         "no-spaces-1MB": "".join(rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJ") for _ in range(1_000_000)),
+        # Beyond the issue's four: what else makes long pieces, long normalization runs or many
+        # special-token candidates.
+        "whitespace-100KB": "".join(rng.choice(" \t\n") for _ in range(100_000)),
+        "marks-100KB": "".join(rng.choice("aeiou") + "".join(rng.choice("\u0300\u0301\u0302\u0316\u0323\u0308") for _ in range(rng.randint(1, 6))) for _ in range(12_500)),
+        "vowelled-arabic-100KB": "".join(rng.choice("بتثجحخدذرزسش") + rng.choice("\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652") + rng.choice(["", " "]) for _ in range(22_000)),
+        "hangul-jamo-100KB": "".join(chr(rng.randint(0x1100, 0x1112)) + chr(rng.randint(0x1161, 0x1175)) + chr(rng.randint(0x11A8, 0x11C2)) for _ in range(11_111)),
+        "fullwidth-100KB": "".join(chr(rng.randint(0xFF01, 0xFF5E)) for _ in range(33_333)),
+        "special-lookalikes-100KB": "<|endoftext|>" * 7_692,
     }
     paths = {}
     for label, text in texts.items():
@@ -114,6 +125,11 @@ def bpe_openai(name, path, times=None):
 BPE_OPENAI = ("o200k_base", "cl100k_base")
 
 
+# The issue's four first, then the others.
+ADVERSARIAL = ["one-char-100KB", "random-bytes-100KB", "digits-100KB", "no-spaces-1MB", "whitespace-100KB", "marks-100KB",
+               "vowelled-arabic-100KB", "hangul-jamo-100KB", "fullwidth-100KB", "special-lookalikes-100KB"]
+
+
 def tollgate(name, label, path):
     out = subprocess.run([THROUGHPUT, name, label, path, str(repeats(path))], check=True, capture_output=True, text=True).stdout
     return json.loads(out)
@@ -143,13 +159,13 @@ def main():
                     other = bpe_openai(name, paths[label])
                     other_mbs = other["bytes"] / other["seconds"] / 1e6
                     print(f"| {name} | {label} | {mbs:.1f} | bpe-openai | {other_mbs:.1f} | {mbs / other_mbs:.2f}x | {ours['tokens'] == other['tokens']} |", flush=True)
-            for label in ["one-char-100KB", "random-bytes-100KB", "digits-100KB", "no-spaces-1MB"]:
+            for label in ADVERSARIAL:
                 ours = tollgate(name, label, paths[label])
                 per_byte = ours["seconds"] / ours["bytes"]
                 # The count is compared with the reference's where the reference finishes: tiktoken
                 # merges a piece in quadratic time, and these make one 64 KiB piece per chunk in
                 # cl100k and qwen (letters) and in every tiktoken encoding (one character).
-                long_piece = label == "one-char-100KB" or (label == "no-spaces-1MB" and name in ("cl100k_base", "qwen"))
+                long_piece = label in ("one-char-100KB", "whitespace-100KB") or (label == "no-spaces-1MB" and name in ("cl100k_base", "qwen"))
                 other = bpe_openai(name, paths[label], times=3) if name in BPE_OPENAI else None
                 if isinstance(encoders[name], golden.Tiktoken) and long_piece:
                     # bpe-openai merges in linear time and gives tiktoken's tokens.
