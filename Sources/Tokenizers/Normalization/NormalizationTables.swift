@@ -116,9 +116,21 @@ final class NormalizationTables: Sendable {
     }
 
     /// Appends the normalization of `run` (valid UTF-8) to `out`. The scalars are decomposed into
-    /// one buffer (on the stack for a short run), ordered and composed in place.
+    /// one buffer, ordered and composed in place. A short run's buffer is sized for the worst case
+    /// (on the stack); a long one's is counted first, so it is no larger than the decomposition
+    /// (a megabyte of text flagged whole must not reserve eighteen times its scalars).
     func normalize(_ run: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: run.count * longestDecomposition) { scalars in
+        var capacity = run.count * longestDecomposition
+        if capacity > 4096 {
+            capacity = 0
+            var i = 0
+            while i < run.count {
+                let (value, width) = CanonicalComposition.decode(run, i)
+                i += width
+                capacity += value &- 0xAC00 < 11_172 ? 3 : max(1, Int(entry(value) >> 17 & 0x3F))
+            }
+        }
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: capacity) { scalars in
             var count = 0
             // Decompose.
             storage.withUnsafeBufferPointer { storage in
