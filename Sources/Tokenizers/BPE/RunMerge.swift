@@ -17,8 +17,9 @@ import Synchronization
 /// validity takes a walk down both tokens' merge trees (``isValid(_:_:rule:)``), which needs every
 /// merge in a tree to have a higher priority than the merges below it; ``init(_:tokens:rule:)``
 /// checks that and builds nothing when one fails (all five shipped vocabularies pass). Such an
-/// alphabet is a vocabulary's small corner (digits and a space 1,100–2,100 tokens, whitespace
-/// about 400), so a table of two bits per ordered pair (at most 1.1 MiB) remembers every walk:
+/// alphabet is a vocabulary's small corner (digits and a space up to 2,381 tokens in
+/// claude_legacy, whitespace about 400), so a table of two bits per ordered pair (1.35 MiB at
+/// most, and never more than 4 MiB: ``maximumTokens``) remembers every walk:
 /// after the first runs, a pair costs one load.
 final class RunMerge: Sendable {
     /// The bytes a run is made of. Symbols below `bodyCount` may stand anywhere in a run, the
@@ -60,6 +61,8 @@ final class RunMerge: Sendable {
     }
 
     static let none = UInt16.max
+    /// The most tokens a table takes: 4,096 keep its validity bits within 4 MiB.
+    static let maximumTokens = 4096
 
     let alphabet: Alphabet
     private let symbols: [UInt8]
@@ -98,8 +101,8 @@ final class RunMerge: Sendable {
     }
 
     /// The table of `tokens` under `rule` for `alphabet`, or nil when some reachable token over it
-    /// has a merge tree not ordered by priority, or there are too many such tokens for two-byte
-    /// indices.
+    /// has a merge tree not ordered by priority, or there are more such tokens than
+    /// ``maximumTokens`` (the validity bits grow with their square).
     init?<Rule: MergeRule>(_ alphabet: Alphabet, tokens table: TokenTable, rule: Rule) {
         let symbols = alphabet.symbols
         let symbolCount = alphabet.symbolCount
@@ -125,7 +128,7 @@ final class RunMerge: Sendable {
             guard let left = dense[last.left], let right = dense[last.right] else { return nil }
             let priority = last.priority + 1
             guard priority > tokens[Int(left)].priority, priority > tokens[Int(right)].priority else { return nil }
-            guard tokens.count < Int(Self.none) else { return nil }
+            guard tokens.count < Self.maximumTokens else { return nil }
             dense[id] = UInt16(tokens.count)
             tokens.append(Token(id: id, priority: priority, left: left, right: right, length: UInt16(bytes.count), shorter: Self.none))
         }
