@@ -28,7 +28,7 @@ struct RankedTokens: PairTableRule {
         }
         var pairs = PairTable(expectedCount: splits.count)
         for (left, right, id) in splits { pairs.insert(left: left, right: right, priority: id) }
-        self.pairs = pairs
+        self.pairs = pairs.withCache()
         self.bytePairs = BytePairTable(pairs: pairs, byteIDs: byteIDs, tokens: tokens)
         self.runMerges = []
         self.runMerges = RunMerge.Alphabet.allCases.compactMap { RunMerge($0, tokens: tokens, rule: self) }

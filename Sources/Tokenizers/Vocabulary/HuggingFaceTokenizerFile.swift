@@ -62,6 +62,6 @@ enum HuggingFaceTokenizerFile {
                     content: Array(content.utf8), id: UInt32(id),
                     special: token["special"] as? Bool ?? false, normalized: token["normalized"] as? Bool ?? false))
         }
-        return Contents(tokens: tokens, rule: MergeList(pairs: pairs, merged: mergedIDs, byteIDs: byteIDs, tokens: tokens), addedTokens: added)
+        return Contents(tokens: tokens, rule: MergeList(pairs: pairs.withCache(), merged: mergedIDs, byteIDs: byteIDs, tokens: tokens), addedTokens: added)
     }
 }
