@@ -28,6 +28,8 @@ final class NormalizationTables: Sendable {
     private let blockIndex: [UInt16]
     private let blocks: [UInt32]
     private let storage: [UInt32]
+    /// The entry of each scalar in `storage` (its class and flags), beside it.
+    private let storageEntries: [UInt32]
     /// Canonical compositions: `first << 21 | second` → composite, for the primary composites.
     private let compositions: IntegerMap
     /// The most scalars one scalar decomposes into (at least one), bounding a run's buffer.
@@ -89,6 +91,11 @@ final class NormalizationTables: Sendable {
         self.blockIndex = blockIndex
         self.blocks = blocks
         self.storage = storage
+        self.storageEntries = storage.map { value in
+            guard value < Self.bound else { return 0 }
+            let entry = entries[Int(value)]
+            return entry & (0xFF << 24 | Self.composesWithPrevious)  // a decomposition's parts decompose no further
+        }
         self.compositions = IntegerMap(compositions)
         var longest = 3  // a Hangul syllable
         for entry in entries { longest = max(longest, Int(entry >> 17 & 0x3F)) }
@@ -131,9 +138,23 @@ final class NormalizationTables: Sendable {
             }
         }
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: capacity) { scalars in
-            var count = 0
-            // Decompose.
-            storage.withUnsafeBufferPointer { storage in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: capacity) { entries in
+                normalize(run, scalars: scalars, entries: entries, into: &out)
+            }
+        }
+    }
+
+    /// ``normalize(_:into:)`` with its buffers: the decomposed scalars, and beside each its table
+    /// entry (class and flags), looked up once.
+    @inline(__always)
+    private func normalize(
+        _ run: UnsafeBufferPointer<UInt8>, scalars: UnsafeMutableBufferPointer<UInt32>, entries: UnsafeMutableBufferPointer<UInt32>,
+        into out: inout [UInt8]
+    ) {
+        var count = 0
+        // Decompose.
+        storage.withUnsafeBufferPointer { storage in
+            storageEntries.withUnsafeBufferPointer { storageEntries in
                 var i = 0
                 while i < run.count {
                     let (value, width) = CanonicalComposition.decode(run, i)
@@ -141,10 +162,13 @@ final class NormalizationTables: Sendable {
                     if value &- 0xAC00 < 11_172 {  // a Hangul syllable
                         let index = value - 0xAC00
                         scalars[count] = 0x1100 + index / 588
+                        entries[count] = 0
                         scalars[count + 1] = 0x1161 + index % 588 / 28
+                        entries[count + 1] = Self.composesWithPrevious
                         count += 2
                         if index % 28 != 0 {
                             scalars[count] = 0x11A7 + index % 28
+                            entries[count] = Self.composesWithPrevious
                             count += 1
                         }
                         continue
@@ -153,75 +177,83 @@ final class NormalizationTables: Sendable {
                     let length = Int(entry >> 17 & 0x3F)
                     if length == 0 {
                         scalars[count] = value
+                        entries[count] = entry
                         count += 1
                     } else {
                         let offset = Int(entry & 0x1_FFFF)
-                        for k in 0..<length { scalars[count + k] = storage[offset + k] }
+                        for k in 0..<length {
+                            scalars[count + k] = storage[offset + k]
+                            entries[count + k] = storageEntries[offset + k]
+                        }
                         count += length
                     }
                 }
             }
-            // Order each run of non-starters by combining class, stably.
-            var start = 0
-            while start < count {
-                guard combiningClass(scalars[start]) != 0 else {
-                    start += 1
-                    continue
-                }
-                var end = start + 1
-                var sorted = true
-                while end < count {
-                    let current = combiningClass(scalars[end])
-                    if current == 0 { break }
-                    if current < combiningClass(scalars[end - 1]) { sorted = false }
-                    end += 1
-                }
-                if !sorted && end - start <= 16 {
-                    // Insertion sort: stable, and cheapest for the few marks of real text.
-                    for k in start + 1..<end {
-                        let value = scalars[k]
-                        let currentClass = combiningClass(value)
-                        var j = k
-                        while j > start && combiningClass(scalars[j - 1]) > currentClass {
-                            scalars[j] = scalars[j - 1]
-                            j -= 1
-                        }
-                        scalars[j] = value
-                    }
-                } else if !sorted {
-                    let ordered = scalars[start..<end].enumerated().sorted {
-                        (combiningClass($0.element), $0.offset) < (combiningClass($1.element), $1.offset)
-                    }
-                    for (k, element) in ordered.enumerated() { scalars[start + k] = element.element }
-                }
-                start = end
-            }
-            // Compose in place: each scalar with the last starter, unless something between blocks it.
-            var kept = 0
-            var starter = -1  // index among the kept scalars
-            var lastClass: UInt8 = 0  // of the last scalar kept after the starter; 0 right after it
-            for k in 0..<count {
-                let value = scalars[k]
-                let entry = entry(value)
-                let currentClass = UInt8(entry >> 24)
-                if starter >= 0 && (entry & Self.composesWithPrevious != 0)
-                    && (lastClass == 0 ? kept - 1 == starter : lastClass < currentClass),
-                    let composite = compose(scalars[starter], value)
-                {
-                    scalars[starter] = composite
-                    continue
-                }
-                if currentClass == 0 {
-                    starter = kept
-                    lastClass = 0
-                } else {
-                    lastClass = currentClass
-                }
-                scalars[kept] = value
-                kept += 1
-            }
-            for k in 0..<kept { Self.appendUTF8(scalars[k], to: &out) }
         }
+        // Order each run of non-starters by combining class, stably.
+        var start = 0
+        while start < count {
+            guard entries[start] >> 24 != 0 else {
+                start += 1
+                continue
+            }
+            var end = start + 1
+            var sorted = true
+            while end < count {
+                let current = entries[end] >> 24
+                if current == 0 { break }
+                if current < entries[end - 1] >> 24 { sorted = false }
+                end += 1
+            }
+            if !sorted && end - start <= 16 {
+                // Insertion sort: stable, and cheapest for the few marks of real text.
+                for k in start + 1..<end {
+                    let value = scalars[k]
+                    let entry = entries[k]
+                    var j = k
+                    while j > start && entries[j - 1] >> 24 > entry >> 24 {
+                        scalars[j] = scalars[j - 1]
+                        entries[j] = entries[j - 1]
+                        j -= 1
+                    }
+                    scalars[j] = value
+                    entries[j] = entry
+                }
+            } else if !sorted {
+                let ordered = (start..<end).sorted { (entries[$0] >> 24, $0) < (entries[$1] >> 24, $1) }
+                let values = ordered.map { (scalars[$0], entries[$0]) }
+                for (k, element) in values.enumerated() {
+                    scalars[start + k] = element.0
+                    entries[start + k] = element.1
+                }
+            }
+            start = end
+        }
+        // Compose in place: each scalar with the last starter, unless something between blocks it.
+        var kept = 0
+        var starter = -1  // index among the kept scalars
+        var lastClass: UInt32 = 0  // of the last scalar kept after the starter; 0 right after it
+        for k in 0..<count {
+            let value = scalars[k]
+            let entry = entries[k]
+            let currentClass = entry >> 24
+            if starter >= 0 && (entry & Self.composesWithPrevious != 0)
+                && (lastClass == 0 ? kept - 1 == starter : lastClass < currentClass),
+                let composite = compose(scalars[starter], value)
+            {
+                scalars[starter] = composite
+                continue
+            }
+            if currentClass == 0 {
+                starter = kept
+                lastClass = 0
+            } else {
+                lastClass = currentClass
+            }
+            scalars[kept] = value
+            kept += 1
+        }
+        for k in 0..<kept { Self.appendUTF8(scalars[k], to: &out) }
     }
 
     @inline(__always)
