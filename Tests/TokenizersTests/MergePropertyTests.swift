@@ -89,11 +89,22 @@ import Testing
     }
 }
 
+/// What the test rules share: any bytes may join (no cuts), no whole-piece shortcut, and byte
+/// pairs looked up through their ids.
+protocol TestMergeRule: MergeRule {}
+
+extension TestMergeRule {
+    func priority(bytes left: UInt8, _ right: UInt8) -> UInt32 { priority(byteID(left), byteID(right)) }
+    func joined(_ left: UInt8, _ right: UInt8) -> Bool { true }
+    func joined(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Bool { true }
+    func wholePiece(_ piece: UnsafeBufferPointer<UInt8>) -> UInt32? { nil }
+}
+
 /// An arbitrary merge rule over a four-letter alphabet: random pairs, random (even repeated)
 /// priorities, so merges often create pairs that must go before the bucket being processed —
 /// orders no trained vocabulary is guaranteed to avoid. As in real vocabularies, one priority
 /// makes one token, which several pairs may share (tiktoken's splits of one token).
-struct RandomMergeRule: MergeRule {
+struct RandomMergeRule: TestMergeRule {
     let table: [UInt64: UInt32]
     let merged: [UInt32]
 
@@ -123,15 +134,7 @@ struct RandomMergeRule: MergeRule {
 
     func priority(_ left: UInt32, _ right: UInt32) -> UInt32 { table[UInt64(left) << 32 | UInt64(right)] ?? .max }
 
-    func priority(bytes left: UInt8, _ right: UInt8) -> UInt32 { priority(byteID(left), byteID(right)) }
-
     func mergedID(_ priority: UInt32) -> UInt32 { merged[Int(priority)] }
-
-    func joined(_ left: UInt8, _ right: UInt8) -> Bool { true }
-
-    func joined(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Bool { true }
-
-    func wholePiece(_ piece: UnsafeBufferPointer<UInt8>) -> UInt32? { nil }
 
     var priorityBound: Int { 40 }
 }
@@ -164,7 +167,7 @@ struct SplitMix {
 /// Two rules where a merge makes a pair that must go before the rest of its bucket, on every
 /// repetition: `a b → X` (priority 5), `c X → Y` (priority 3). Merging "cab" repeated returns the
 /// rest of the bucket once per repetition.
-struct ReturningMergeRule: MergeRule {
+struct ReturningMergeRule: TestMergeRule {
     func byteID(_ byte: UInt8) -> UInt32 { UInt32(byte &- UInt8(ascii: "a")) }  // a b c → 0 1 2; X 3, Y 4
     func priority(_ left: UInt32, _ right: UInt32) -> UInt32 {
         switch (left, right) {
@@ -173,11 +176,7 @@ struct ReturningMergeRule: MergeRule {
         default: .max
         }
     }
-    func priority(bytes left: UInt8, _ right: UInt8) -> UInt32 { priority(byteID(left), byteID(right)) }
     func mergedID(_ priority: UInt32) -> UInt32 { priority == 5 ? 3 : 4 }
-    func joined(_ left: UInt8, _ right: UInt8) -> Bool { true }
-    func joined(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Bool { true }
-    func wholePiece(_ piece: UnsafeBufferPointer<UInt8>) -> UInt32? { nil }
     var priorityBound: Int { 6 }
 }
 

@@ -125,7 +125,7 @@ import Testing
 }
 
 /// Bytes are their own ids; `1 2 → 12` at priority 5 (id 256), `3 12 → 312` at `outer` (id 257).
-private struct TwoMergeRule: MergeRule {
+private struct TwoMergeRule: TestMergeRule {
     let outer: UInt32
     func byteID(_ byte: UInt8) -> UInt32 { UInt32(byte) }
     func priority(_ left: UInt32, _ right: UInt32) -> UInt32 {
@@ -135,10 +135,6 @@ private struct TwoMergeRule: MergeRule {
         default: .max
         }
     }
-    func priority(bytes left: UInt8, _ right: UInt8) -> UInt32 { priority(byteID(left), byteID(right)) }
     func mergedID(_ priority: UInt32) -> UInt32 { priority == 5 ? 256 : 257 }
-    func joined(_ left: UInt8, _ right: UInt8) -> Bool { true }
-    func joined(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Bool { true }
-    func wholePiece(_ piece: UnsafeBufferPointer<UInt8>) -> UInt32? { nil }
     var priorityBound: Int { 8 }
 }
