@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Merge rules keyed by the ids of two adjacent parts: an open-addressing table from a pair of ids
 /// to the merge's priority, one 8-byte word per slot (`left << 42 | right << 21 | priority`), so a
 /// probe reads one word and the table is half the size of separate keys and values: the long
@@ -9,8 +7,7 @@ struct PairTable: Sendable {
     /// thousand tokens): the all-ones word marks an empty slot.
     static let fieldBound = (1 << 21) - 1
     private static let empty = UInt64.max
-    private static let fieldMask: UInt64 = (1 << 21) - 1
-    static let fieldMaskValue: UInt64 = (1 << 21) - 1
+    static let fieldMask: UInt64 = (1 << 21) - 1
     private var slots: [UInt64]
     private let mask: Int
     /// A blocked Bloom filter: each pair sets two bits of one word, 8 bits per slot (at least 16
@@ -69,7 +66,7 @@ struct PairTable: Sendable {
                 slot = (slot + 1) & mask
             }
         }
-        cache?[key] = found
+        cache?.store(key, found)
         return found
     }
 
@@ -160,35 +157,25 @@ struct BytePairTable: Sendable {
 /// a lock: every answer is the table's, so a word is only ever replaced by another true one.
 /// The slots of a large vocabulary do not fit in cache (o200k: 446,189 pairs, 8 MiB); the pairs
 /// random text meets again and again do (512 KiB).
-final class PairCache: Sendable {
+struct PairCache: Sendable {
     private static let count = 1 << 16
     private static let empty = UInt64.max
-    private nonisolated(unsafe) let words: UnsafeMutablePointer<Atomic<UInt64>>
-
-    init() {
-        words = .allocate(capacity: Self.count)
-        for w in 0..<Self.count { (words + w).initialize(to: Atomic(Self.empty)) }
-    }
-
-    deinit {
-        words.deinitialize(count: Self.count)
-        words.deallocate()
-    }
+    private let words = AtomicWords(count: count, initialValue: empty)
 
     @inline(__always)
     private static func index(_ key: UInt64) -> Int { Int(truncatingIfNeeded: (key &* 0xA24B_AED4_963E_E407) >> 48) }
 
+    /// The priority remembered for `key` (`.max`: does not merge), or nil when none is.
     @inline(__always)
     subscript(key: UInt64) -> UInt32? {
-        get {
-            let stored = words[Self.index(key)].load(ordering: .relaxed)
-            guard stored != Self.empty, stored >> 21 == key else { return nil }
-            let priority = UInt32(truncatingIfNeeded: stored & PairTable.fieldMaskValue)
-            return priority == UInt32(PairTable.fieldMaskValue) ? .max : priority
-        }
-        set {
-            let priority = newValue.map { UInt64(min($0, UInt32(PairTable.fieldMaskValue))) } ?? PairTable.fieldMaskValue
-            words[Self.index(key)].store(key << 21 | priority, ordering: .relaxed)
-        }
+        let stored = words.load(Self.index(key))
+        guard stored != Self.empty, stored >> 21 == key else { return nil }
+        let priority = UInt32(truncatingIfNeeded: stored & PairTable.fieldMask)
+        return priority == UInt32(PairTable.fieldMask) ? .max : priority
+    }
+
+    @inline(__always)
+    func store(_ key: UInt64, _ priority: UInt32) {
+        words.store(Self.index(key), key << 21 | UInt64(min(priority, UInt32(PairTable.fieldMask))))
     }
 }

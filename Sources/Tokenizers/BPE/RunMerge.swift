@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Long runs over a narrow alphabet — ASCII digits (after at most one space, as GPT-2's
 /// ` ?\p{N}+` makes them), or ASCII whitespace — merged by the backtracking encoder of GitHub's
 /// `bpe` crate over a table of the few tokens such a run can hold, with every pair's validity
@@ -359,28 +357,14 @@ final class RunMerge: Sendable {
 
 /// Two bits per index in atomic words, so threads sharing an encoding can fill them without a lock:
 /// a value once set is never changed, and a thread that reads 0 just decides the same value again.
-private final class ValidityBits: Sendable {
-    private nonisolated(unsafe) let words: UnsafeMutablePointer<Atomic<UInt64>>
-    private let wordCount: Int
+private struct ValidityBits: Sendable {
+    private let words: AtomicWords
 
-    init(count: Int) {
-        wordCount = (count * count + 31) / 32
-        words = .allocate(capacity: wordCount)
-        for w in 0..<wordCount { (words + w).initialize(to: Atomic(0)) }
-    }
-
-    deinit {
-        words.deinitialize(count: wordCount)
-        words.deallocate()
-    }
+    init(count: Int) { words = AtomicWords(count: (count * count + 31) / 32, initialValue: 0) }
 
     @inline(__always)
-    func get(_ index: Int) -> UInt64 {
-        words[index >> 5].load(ordering: .relaxed) >> UInt64((index & 31) << 1) & 3
-    }
+    func get(_ index: Int) -> UInt64 { words.load(index >> 5) >> UInt64((index & 31) << 1) & 3 }
 
     @inline(__always)
-    func set(_ index: Int, _ value: UInt64) {
-        words[index >> 5].bitwiseOr(value << UInt64((index & 31) << 1), ordering: .relaxed)
-    }
+    func set(_ index: Int, _ value: UInt64) { words.setBits(index >> 5, value << UInt64((index & 31) << 1)) }
 }
