@@ -37,8 +37,10 @@ import TollgateTesting
         let database = try await Database.open(url, logger: logger)
         do {
             let (a, b) = (RateLimiter(), RateLimiter())
-            let shareA = RateSharing(database: database, limiter: a, replica: "a", logger: logger)
-            let shareB = RateSharing(database: database, limiter: b, replica: "b", logger: logger)
+            // Staleness is the last step's business: under a loaded CI machine one sync can take
+            // longer than the default 3 s, and the other replica's row must not expire meanwhile.
+            let shareA = RateSharing(database: database, limiter: a, replica: "a", staleAfter: .seconds(600), logger: logger)
+            let shareB = RateSharing(database: database, limiter: b, replica: "b", staleAfter: .seconds(600), logger: logger)
             let limit = RateLimiter.Limit(subject: "key:shared", requestsPerMinute: 10)
             for _ in 0..<6 { try a.admit([limit], tokens: 0) }
             try await shareA.sync()
