@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Pricing", targets: ["Pricing"]),
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "Ledger", targets: ["Ledger"]),
+        .library(name: "Routing", targets: ["Routing"]),
         .library(name: "Gateway", targets: ["Gateway"]),
         .library(name: "TollgateTesting", targets: ["TollgateTesting"]),
     ],
@@ -85,10 +86,12 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // The model registry, route policies and constraints, circuit breakers, retries.
+        .target(name: "Routing", dependencies: ["TollgateCore", "Providers", "Pricing"]),
         .target(
             name: "Gateway",
             dependencies: [
-                "TollgateCore", "Storage", "Ledger", "Providers", "Tokenizers", "Pricing",
+                "TollgateCore", "Storage", "Ledger", "Providers", "Tokenizers", "Pricing", "Routing",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,19 +99,27 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]
         ),
+        // Protocol-faithful simulated providers: what `tollgate demo` serves and tests run against.
+        .target(
+            name: "SimulatedProviders",
+            dependencies: [
+                "Providers",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ]
+        ),
+        // Test fixtures (databases, a manual clock); links Swift Testing, so never the shipped binary.
         .target(
             name: "TollgateTesting",
             dependencies: [
-                "TollgateCore", "Providers", "Storage",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                "TollgateCore", "Providers", "Storage", "Routing", "SimulatedProviders",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .executableTarget(
             name: "tollgate",
             dependencies: [
-                "TollgateCore", "Storage", "Providers", "Gateway", "TollgateTesting", "Tokenizers", "Pricing", "Ledger",
+                "TollgateCore", "Storage", "Providers", "Gateway", "SimulatedProviders", "Tokenizers", "Pricing", "Ledger", "Routing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -134,10 +145,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "TollgateCore"]),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing", "Providers", "Pricing", "TollgateCore", "TollgateTesting"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "TollgateTesting", "Providers", "Storage", "TollgateCore", "Tokenizers", "Pricing", "Ledger",
+                "Gateway", "TollgateTesting", "Providers", "Storage", "TollgateCore", "Tokenizers", "Pricing", "Ledger", "Routing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -47,6 +47,9 @@ public struct UpstreamClient: Sendable {
         var settings = HTTPClient.Configuration()
         settings.timeout = .init(connect: .init(configuration.connectTimeout), read: .init(configuration.readTimeout))
         settings.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
+        // A refused or reset connection fails the call at once, so the next candidate is tried in
+        // milliseconds rather than after the whole connect timeout of retried connects.
+        settings.connectionPool.retryConnectionEstablishment = false
         settings.decompression = .enabled(limit: .ratio(100))
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
     }
@@ -108,6 +111,51 @@ public struct UpstreamResponse: Sendable {
         let text = (try? await collect()).map { String(buffer: $0) } ?? ""
         return UpstreamError(.status(status), provider: provider, detail: text,
                              retryAfter: headers.first(name: "retry-after"))
+    }
+}
+
+extension UpstreamResponse {
+    /// Reads the stream's first bytes: a stream that fails before then can still be retried, since
+    /// nothing has reached the client.
+    public func openStream() async throws -> UpstreamStream {
+        var iterator = body.makeAsyncIterator()
+        let first: ByteBuffer?
+        do {
+            first = try await iterator.next()
+        } catch {
+            throw UpstreamError.from(error, provider: provider)
+        }
+        guard let first else {
+            throw UpstreamError(.truncated, provider: provider, detail: "the stream ended before its first event")
+        }
+        return UpstreamStream(provider: provider, first: first, iterator: iterator)
+    }
+}
+
+/// A provider's event stream whose first bytes have arrived.
+///
+/// `@unchecked`: the HTTP client's body iterator is not `Sendable` because two tasks must not
+/// iterate it at once. An `UpstreamStream` is handed over whole from the task that opened it to
+/// the one that relays it (the response body), and only that one reads it.
+public struct UpstreamStream: @unchecked Sendable {
+    public let provider: String
+    /// The first bytes, read before the client was answered.
+    public let first: ByteBuffer
+    private var iterator: HTTPClientResponse.Body.AsyncIterator
+
+    init(provider: String, first: ByteBuffer, iterator: HTTPClientResponse.Body.AsyncIterator) {
+        self.provider = provider
+        self.first = first
+        self.iterator = iterator
+    }
+
+    /// The bytes after the first, as they arrive; `nil` at the end.
+    public mutating func next() async throws -> ByteBuffer? {
+        do {
+            return try await iterator.next()
+        } catch {
+            throw UpstreamError.from(error, provider: provider)
+        }
     }
 }
 

@@ -27,6 +27,23 @@ public struct UpstreamError: Error, Sendable, CustomStringConvertible {
         self.retryAfter = retryAfter
     }
 
+    /// Whether another call — to the same provider after a backoff, or to the next candidate —
+    /// may succeed where this one failed: the provider was unreachable, slow, overloaded or broken
+    /// (408, 425, 429, 5xx, a timeout, a malformed or cut answer). A 4xx that judges the request
+    /// itself (400, 413, 422) would fail anywhere.
+    public var isRetryable: Bool {
+        switch kind {
+        case .status(let status): status == 408 || status == 425 || status == 429 || status >= 500
+        case .unreachable, .timeout, .malformed, .truncated: true
+        }
+    }
+
+    /// The HTTP status the provider answered with, when it answered.
+    public var status: Int? {
+        if case .status(let status) = kind { return status }
+        return nil
+    }
+
     public var description: String {
         switch kind {
         case .status(let status): "\(provider) answered \(status): \(detail)"

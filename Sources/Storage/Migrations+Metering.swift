@@ -114,3 +114,14 @@ extension Migrations {
         "ALTER TABLE request_records ADD COLUMN tags TEXT",
     ])
 }
+
+extension Migrations {
+    /// Why each request went where it went, and every upstream call made for it; the provider
+    /// regions keys and organizations may reach.
+    static let routes = Migration(version: 7, name: "routes, attempts and regions", statements: [
+        "ALTER TABLE request_records ADD COLUMN route TEXT",
+        "ALTER TABLE request_records ADD COLUMN attempts TEXT",
+        "ALTER TABLE api_keys ADD COLUMN regions TEXT",
+        "ALTER TABLE organizations ADD COLUMN regions TEXT",
+    ])
+}

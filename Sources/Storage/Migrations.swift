@@ -85,6 +85,7 @@ public enum Migrations {
         Migrations.rateSharing,
         Migrations.idempotency,
         Migrations.endUsersAndTags,
+        Migrations.routes,
     ]
 
     /// Applies every migration the database has not seen yet.

@@ -14,6 +14,7 @@ struct OrgsCommand: AsyncParsableCommand {
         @Option(help: "The currency it is billed in (USD, CNY, EUR, JPY).") var currency: String = "USD"
         @Option(help: "What it pays over the provider's price, in percent (default 0: cost).") var markup: String = "0"
         @Option(help: "A price list from the configuration's price_lists that sets its prices.") var priceList: String?
+        @Option(help: "Comma-separated provider regions its keys may reach, e.g. eu,us (default: any).") var regions: String?
 
         func validate() throws {
             guard Currency(knownCode: currency) != nil else { throw ValidationError("--currency: unknown currency '\(currency)'") }
@@ -25,7 +26,8 @@ struct OrgsCommand: AsyncParsableCommand {
                 try await databaseOptions.withDatabase { database in
                     let organization = try await AccountStore(database: database)
                         .createOrganization(name: name, currency: Currency(knownCode: currency)!,
-                                            markupBasisPoints: AdminInput.basisPoints(markup)!, priceList: priceList)
+                                            markupBasisPoints: AdminInput.basisPoints(markup)!, priceList: priceList,
+                                            allowedRegions: try AdminInput.regions(regions))
                     print("\(organization.name)\t\(organization.id)\t\(organization.currency)")
                 }
             }
@@ -96,6 +98,7 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(help: "Comma-separated models the key may use (default: all).") var models: String?
         @Option(help: "Requests per minute the key may make.") var rpm: Int64?
         @Option(help: "Tokens per minute the key may use.") var tpm: Int64?
+        @Option(help: "Comma-separated provider regions the key may reach, e.g. eu,us (default: any).") var regions: String?
         @Option(help: "A hard budget for the key, in the organization's currency, per --period.") var budget: String?
         @Option(help: "The budget's period: day, week, month or total.") var period: String = "month"
 
@@ -113,7 +116,8 @@ struct KeysCommand: AsyncParsableCommand {
                                               hard: true, thresholds: nil, webhookURL: nil)
                     }
                     let (key, secret) = try await accounts.createKey(for: organization, name: name, team: team, allowedModels: allowed,
-                                                                     requestsPerMinute: rpm, tokensPerMinute: tpm)
+                                                                     requestsPerMinute: rpm, tokensPerMinute: tpm,
+                                                                     allowedRegions: try AdminInput.regions(regions))
                     if var limit {
                         limit.subject = key.id
                         try await BudgetStore(database: accounts.database).create(limit)

@@ -1,3 +1,4 @@
+import Routing
 import ArgumentParser
 import Foundation
 import Gateway
@@ -5,7 +6,7 @@ import Pricing
 import Providers
 import Storage
 import TollgateCore
-import TollgateTesting
+import SimulatedProviders
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -64,11 +65,11 @@ struct DemoCommand: AsyncParsableCommand {
         let claude = Provider(name: "sim-anthropic", kind: .anthropic, baseURL: anthropic.baseURL, region: "us")
         let models = [
             ModelDefinition(name: "deepseek-chat", provider: deepseek, tokenizer: "deepseek_v3", contextWindow: 128_000,
-                            capabilities: ["tools", "json"]),
+                            capabilities: [.tools, .json]),
             ModelDefinition(name: "gpt-4o", provider: openai, tokenizer: "o200k_base", contextWindow: 128_000,
-                            capabilities: ["tools", "json", "vision"]),
+                            capabilities: [.tools, .json, .vision]),
             ModelDefinition(name: "claude-sonnet-4-5", provider: claude, tokenizer: "claude_legacy", contextWindow: 200_000,
-                            capabilities: ["tools", "vision", "reasoning"]),
+                            capabilities: [.tools, .vision, .reasoning]),
         ]
         var configuration = GatewayConfiguration(
             providers: [deepseek, openai, claude], models: models,

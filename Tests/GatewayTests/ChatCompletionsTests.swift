@@ -59,7 +59,7 @@ import TollgateTesting
             let reply = try await harness.post(json: GatewayHarness.chat("auto", "Route me", maxTokens: 7))
             #expect(reply.status == 200)
             #expect(reply.headers.first(name: "x-tollgate-model") == "cheap")
-            #expect(reply.headers.first(name: "x-tollgate-route")?.contains("cost policy") == true)
+            #expect(reply.headers.first(name: "x-tollgate-route") == "auto: cost")
             let records = try await harness.records()
             let record = try #require(records.first)
             #expect(records.count == 1)

@@ -39,7 +39,7 @@ import TollgateCore
         // 0.28 per 1M input, 0.028 cached, 0.42 output; reasoning defaults to the output price.
         let usage = TokenUsage(input: 1_000_000, cachedInput: 1_000_000, output: 1_000_000, reasoning: 1_000_000)
         #expect(try configuration.cost(of: usage, for: model, at: Date()).description == "1.148000000 USD")
-        #expect(model.capabilities == ["tools", "json"])
+        #expect(model.capabilities == [.tools, .json])
         #expect(configuration.routes.first?.candidates == ["deepseek-chat"])
     }
 

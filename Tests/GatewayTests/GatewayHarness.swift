@@ -1,3 +1,4 @@
+import Routing
 import AsyncHTTPClient
 import Foundation
 import Gateway
@@ -38,6 +39,7 @@ struct GatewayHarness: Sendable {
         backend: TestBackend = .sqlite,
         style: FakeUsageStyle = .openai,
         credit: Int64 = 10 * Money.nanosPerUnit,
+        clock: (any TimeSource)? = nil,
         adjust: @Sendable (inout GatewayConfiguration) -> Void = { _ in },
         prepare: @Sendable (AccountStore) async throws -> Void = { _ in },
         _ body: @Sendable (GatewayHarness) async throws -> R
@@ -57,6 +59,9 @@ struct GatewayHarness: Sendable {
                     ModelDefinition(name: "claude", provider: anthropic, upstream: "claude-sonnet-4-5"),
                 ],
                 routes: [RouteDefinition(name: "auto", policy: .cost, candidates: ["premium", "cheap"])])
+            // One call per candidate unless a test asks for retries: most tests script one failure
+            // and check how it is answered.
+            configuration.routing.retry.retriesPerCandidate = 0
             for (model, price) in zip(configuration.models, [cheapPrice, premiumPrice, claudePrice]) {
                 configuration.setPrice(price.config, for: model)
             }
@@ -80,7 +85,8 @@ struct GatewayHarness: Sendable {
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             do {
                 let result = try await run(configuration: configuration, database: database, upstreamClient: upstreamClient,
-                                           client: client, fake: fake, key: key, organization: organization, logger: logger, body)
+                                           client: client, fake: fake, key: key, organization: organization, logger: logger,
+                                           clock: clock ?? SystemTimeSource(), body)
                 try await client.shutdown()
                 try await upstreamClient.shutdown()
                 await removeDatabase()
@@ -97,10 +103,10 @@ struct GatewayHarness: Sendable {
     private static func run<R: Sendable>(
         configuration: GatewayConfiguration, database: Database, upstreamClient: HTTPClient, client: HTTPClient,
         fake: FakeProvider, key: String,
-        organization: Organization, logger: Logger, _ body: @Sendable (GatewayHarness) async throws -> R
+        organization: Organization, logger: Logger, clock: any TimeSource, _ body: @Sendable (GatewayHarness) async throws -> R
     ) async throws -> R {
             let gateway = Gateway(configuration: configuration, database: database, httpClient: upstreamClient, logger: logger,
-                                  encodings: sharedEncodings)
+                                  encodings: sharedEncodings, clock: clock)
             let (ports, portContinuation) = AsyncStream<Int>.makeStream()
             let group = ServiceGroup(configuration: .init(
                 services: gateway.services { channel in

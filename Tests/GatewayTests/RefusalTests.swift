@@ -1,3 +1,4 @@
+import Routing
 import Foundation
 import Gateway
 import Pricing

@@ -1,5 +1,7 @@
+import Routing
 import Foundation
 @testable import Gateway
+import Ledger
 import Logging
 import Pricing
 import Providers
@@ -99,13 +101,18 @@ import TollgateCore
         try await database.close()
     }
 
+    static func pending(_ id: String, _ metering: MeteredRequest, _ writer: RequestRecordWriter) -> PendingRecord {
+        PendingRecord(RequestOutcome(record: RequestRecord(id: id, status: 200, streamed: true), metered: metering),
+                      sinks: OutcomeSinks(records: writer, health: RouteHealth()), started: .zero, clock: SystemTimeSource())
+    }
+
     @Test func aStreamThatNeverStartsIsRecordedAs499AndOneThatRunsOnlyOnce() async throws {
         try await withMetering(countedInput: nil) { metering, writer, store in
             do {
-                _ = PendingRecord(RequestRecord(id: "dropped", status: 200, streamed: true), metering: metering, started: .now)
+                _ = Self.pending("dropped", metering, writer)
             }
             do {
-                let taken = PendingRecord(RequestRecord(id: "ran", status: 200, streamed: true), metering: metering, started: .now)
+                let taken = Self.pending("ran", metering, writer)
                 #expect(taken.take()?.id == "ran")
                 #expect(taken.take() == nil)
             }
@@ -120,7 +127,7 @@ import TollgateCore
     @Test func aStreamDroppedBeforeItBeganIsBilledForItsCountedInput() async throws {
         try await withMetering(countedInput: 42) { metering, writer, store in
             do {
-                _ = PendingRecord(RequestRecord(id: "dropped", status: 200, streamed: true), metering: metering, started: .now)
+                _ = Self.pending("dropped", metering, writer)
             }
             await writer.flush()
             let record = try #require(try await store.recent().first)
@@ -128,6 +135,30 @@ import TollgateCore
             #expect(record.usage == TokenUsage(input: 42))
             #expect(record.usageSource == .counted)
             #expect(record.cost?.nanos == 42_000)  // 42 tokens at 1 USD per million
+        }
+    }
+}
+
+@Suite struct IdleShutdownTests {
+    /// Every background loop (ledger expiry, rate sharing, alerts, the record writer) ends the
+    /// moment shutdown begins: with hour-long sleeps, a loop that waited them out would hold the
+    /// group past the time limit.
+    @Test(.timeLimit(.minutes(1)))
+    func anIdleGatewayStopsWithoutWaitingOutItsBackgroundLoopsSleeps() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-idle-\(UUID().uuidString).db").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let database = try await Database.open(.sqlite(path: path), logger: logger)
+        let expiry = ExpiryService(store: AccountStore(database: database).ledger, interval: .seconds(3600), logger: logger) { _ in "breakage" }
+        let sharing = RateSharing(database: database, limiter: RateLimiter(), interval: .seconds(3600), logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [DatabaseService(database: database), expiry, sharing], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            // Let both loops reach their sleep.
+            try await Task.sleep(for: .milliseconds(300))
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
         }
     }
 }

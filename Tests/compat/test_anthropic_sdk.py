@@ -85,7 +85,7 @@ def test_count_tokens(client, model):
 
 @pytest.mark.parametrize("model,provider", [("claude-sonnet-4-5", "sim-anthropic"), ("deepseek-chat", "sim-deepseek")])
 def test_provider_rate_limit_raises_rate_limit_error(client, demo, model, provider):
-    demo.enqueue(provider, {"fail": 429})
+    demo.enqueue(provider, {"fail": 429}, {"fail": 429})
     with pytest.raises(anthropic.RateLimitError) as raised:
         client.messages.create(model=model, max_tokens=5, messages=[{"role": "user", "content": "hi"}])
     assert raised.value.body["error"]["type"] == "rate_limit_error"

@@ -28,7 +28,8 @@ def test_raw_response_headers_carry_cost_model_and_route(client):
     assert COST.match(raw.headers["x-tollgate-cost"])
     assert raw.headers["x-tollgate-model"] == "deepseek-chat"
     assert raw.headers["x-tollgate-provider"] == "sim-deepseek"
-    assert "cost policy" in raw.headers["x-tollgate-route"]
+    assert raw.headers["x-tollgate-route"] == "auto: cost"
+    assert raw.headers["x-tollgate-attempts"] == "1"
     assert raw.headers["x-tollgate-request-id"].startswith("req_")
     completion = raw.parse()
     assert completion.usage.completion_tokens == 8
@@ -123,7 +124,8 @@ def test_untranslatable_parameter_raises_bad_request_naming_it(client):
 
 
 def test_provider_rate_limit_raises_rate_limit_error_with_retry_after(client, demo):
-    demo.enqueue("sim-openai", {"fail": 429})
+    # The gateway retries a failing provider once (after its retry-after) before giving up.
+    demo.enqueue("sim-openai", {"fail": 429}, {"fail": 429})
     with pytest.raises(openai.RateLimitError) as raised:
         client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
     assert raised.value.status_code == 429
@@ -131,7 +133,17 @@ def test_provider_rate_limit_raises_rate_limit_error_with_retry_after(client, de
 
 
 def test_provider_outage_raises_server_error(client, demo):
-    demo.enqueue("sim-deepseek", {"fail": 500})
+    demo.enqueue("sim-deepseek", {"fail": 500}, {"fail": 500})
     with pytest.raises(openai.InternalServerError) as raised:
         client.chat.completions.create(model="deepseek-chat", messages=[{"role": "user", "content": "hi"}])
     assert raised.value.status_code == 502
+
+
+def test_a_route_falls_back_to_its_next_candidate_when_the_cheapest_fails(client, demo):
+    demo.enqueue("sim-deepseek", {"fail": 503}, {"fail": 503})
+    raw = client.chat.completions.with_raw_response.create(model="auto", messages=[{"role": "user", "content": "hi"}])
+    completion = raw.parse()
+    assert completion.choices[0].message.content
+    assert raw.headers["x-tollgate-model"] == "gpt-4o"
+    assert raw.headers["x-tollgate-attempts"] == "3"
+    assert raw.headers["x-tollgate-route"] == "auto: cost; fell back past deepseek-chat (503)"

@@ -37,31 +37,32 @@ public final class AccountStore: Sendable {
     /// - Parameters:
     ///   - markupBasisPoints: what it pays over the provider's price (2,000 = 20%).
     ///   - priceList: a configured price list that sets its prices instead.
+    ///   - allowedRegions: the provider regions its keys may reach; `nil` for any.
     public func createOrganization(name: String, currency: Currency, markupBasisPoints: Int64 = 0,
-                                   priceList: String? = nil) async throws -> Organization {
+                                   priceList: String? = nil, allowedRegions: [String]? = nil) async throws -> Organization {
         guard !name.isEmpty else { throw AccountStoreError(.invalid, "an organization needs a name") }
         guard markupBasisPoints >= -10_000 else { throw AccountStoreError(.invalid, "a markup below -100% would pay the customer") }
         if try await organization(named: name) != nil {
             throw AccountStoreError(.conflict, "an organization named '\(name)' already exists")
         }
         let organization = Organization(id: "org_" + TimeOrderedID().description, name: name, currency: currency,
-                                        markupBasisPoints: markupBasisPoints, priceList: priceList)
+                                        markupBasisPoints: markupBasisPoints, priceList: priceList, allowedRegions: allowedRegions)
         try await database.write { sql in try await sql.raw("""
-            INSERT INTO organizations (id, name, currency, markup_bp, price_list, created_at)
+            INSERT INTO organizations (id, name, currency, markup_bp, price_list, regions, created_at)
             VALUES (\(bind: organization.id), \(bind: name), \(bind: currency.code), \(bind: markupBasisPoints), \(bind: priceList),
-                    \(bind: Timestamp.millisecondsNow()))
+                    \(bind: allowedRegions?.joined(separator: ",")), \(bind: Timestamp.millisecondsNow()))
             """).run() }
         return organization
     }
 
     public func organizations() async throws -> [Organization] {
-        try await database.sql.raw("SELECT id, name, currency, markup_bp, price_list FROM organizations ORDER BY name").all()
+        try await database.sql.raw("SELECT id, name, currency, markup_bp, price_list, regions FROM organizations ORDER BY name").all()
             .map { try Self.organization(from: $0) }
     }
 
     public func organization(named nameOrID: String) async throws -> Organization? {
         try await database.sql.raw("""
-            SELECT id, name, currency, markup_bp, price_list FROM organizations WHERE name = \(bind: nameOrID) OR id = \(bind: nameOrID)
+            SELECT id, name, currency, markup_bp, price_list, regions FROM organizations WHERE name = \(bind: nameOrID) OR id = \(bind: nameOrID)
             """).first().map { try Self.organization(from: $0) }
     }
 
@@ -71,7 +72,13 @@ public final class AccountStore: Sendable {
         return Organization(id: try row.decode(column: prefix.isEmpty ? "id" : "org_id", as: String.self),
                             name: try row.decode(column: prefix + "name", as: String.self), currency: currency,
                             markupBasisPoints: try row.decode(column: "markup_bp", as: Int64.self),
-                            priceList: try row.decode(column: "price_list", as: String?.self))
+                            priceList: try row.decode(column: "price_list", as: String?.self),
+                            allowedRegions: try regions(row, prefix + "regions"))
+    }
+
+    /// A comma-separated list column: `nil` when NULL.
+    static func regions(_ row: any SQLRow, _ column: String) throws -> [String]? {
+        try row.decode(column: column, as: String?.self).map { $0.split(separator: ",").map(String.init) }
     }
 
     // MARK: Keys
@@ -82,18 +89,18 @@ public final class AccountStore: Sendable {
     ///   - requestsPerMinute, tokensPerMinute: the key's own rate limits.
     public func createKey(for organization: Organization, name: String? = nil, team: String? = nil,
                           allowedModels: [String]? = nil, requestsPerMinute: Int64? = nil,
-                          tokensPerMinute: Int64? = nil) async throws -> (key: VirtualKey, secret: String) {
+                          tokensPerMinute: Int64? = nil, allowedRegions: [String]? = nil) async throws -> (key: VirtualKey, secret: String) {
         let secret = KeySecret.generate()
         let key = VirtualKey(id: "key_" + TimeOrderedID().description, organizationID: organization.id, name: name,
                              team: team, hint: KeySecret.hint(secret), allowedModels: allowedModels,
                              requestsPerMinute: requestsPerMinute, tokensPerMinute: tokensPerMinute,
-                             createdAt: Date(), revokedAt: nil)
+                             createdAt: Date(), revokedAt: nil, allowedRegions: allowedRegions)
         if let team { try await ensureTeam(team, of: organization) }
         try await database.write { sql in try await sql.raw("""
-            INSERT INTO api_keys (id, org_id, name, team, key_hash, key_hint, allowed_models, rpm, tpm, created_at)
+            INSERT INTO api_keys (id, org_id, name, team, key_hash, key_hint, allowed_models, rpm, tpm, regions, created_at)
             VALUES (\(bind: key.id), \(bind: organization.id), \(bind: name), \(bind: team), \(bind: KeySecret.hash(secret)),
                     \(bind: key.hint), \(bind: allowedModels?.joined(separator: ",")), \(bind: requestsPerMinute), \(bind: tokensPerMinute),
-                    \(bind: Timestamp.milliseconds(key.createdAt)))
+                    \(bind: allowedRegions?.joined(separator: ",")), \(bind: Timestamp.milliseconds(key.createdAt)))
             """).run() }
         return (key, secret)
     }
@@ -106,8 +113,8 @@ public final class AccountStore: Sendable {
             return cached.caller
         }
         let row = try await database.sql.raw("""
-            SELECT k.id, k.org_id, k.name, k.team, k.key_hint, k.allowed_models, k.rpm, k.tpm, k.created_at, k.revoked_at,
-                   o.name AS org_name, o.currency, o.markup_bp, o.price_list, t.rpm AS team_rpm, t.tpm AS team_tpm
+            SELECT k.id, k.org_id, k.name, k.team, k.key_hint, k.allowed_models, k.rpm, k.tpm, k.created_at, k.revoked_at, k.regions,
+                   o.name AS org_name, o.currency, o.markup_bp, o.price_list, o.regions AS org_regions, t.rpm AS team_rpm, t.tpm AS team_tpm
             FROM api_keys k JOIN organizations o ON o.id = k.org_id
             LEFT JOIN teams t ON t.org_id = k.org_id AND t.name = k.team
             WHERE k.key_hash = \(bind: hash)
@@ -133,7 +140,7 @@ public final class AccountStore: Sendable {
 
     public func keys(of organization: Organization) async throws -> [VirtualKey] {
         try await database.sql.raw("""
-            SELECT id, org_id, name, team, key_hint, allowed_models, rpm, tpm, created_at, revoked_at
+            SELECT id, org_id, name, team, key_hint, allowed_models, rpm, tpm, created_at, revoked_at, regions
             FROM api_keys WHERE org_id = \(bind: organization.id) ORDER BY created_at
             """).all().map(Self.key(from:))
     }
@@ -164,7 +171,7 @@ public final class AccountStore: Sendable {
             requestsPerMinute: try row.decode(column: "rpm", as: Int64?.self),
             tokensPerMinute: try row.decode(column: "tpm", as: Int64?.self),
             createdAt: Timestamp.date(milliseconds: try row.decode(column: "created_at", as: Int64.self)),
-            revokedAt: revoked.map(Timestamp.date(milliseconds:)))
+            revokedAt: revoked.map(Timestamp.date(milliseconds:)), allowedRegions: try regions(row, "regions"))
     }
 
     /// Forgets every cached key, so the next request reads keys and teams afresh.

@@ -10,8 +10,12 @@ public struct Organization: Hashable, Sendable, Codable {
     public var markupBasisPoints: Int64
     /// The configured price list it is on, if any.
     public var priceList: String?
+    /// The provider regions its keys may reach (`orgs create --regions eu,us`); `nil` for any.
+    public var allowedRegions: [String]?
 
-    public init(id: String, name: String, currency: Currency, markupBasisPoints: Int64 = 0, priceList: String? = nil) {
+    public init(id: String, name: String, currency: Currency, markupBasisPoints: Int64 = 0, priceList: String? = nil,
+                allowedRegions: [String]? = nil) {
+        self.allowedRegions = allowedRegions
         self.id = id
         self.name = name
         self.currency = currency
@@ -20,6 +24,6 @@ public struct Organization: Hashable, Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, currency, markupBasisPoints = "markup_bp", priceList = "price_list"
+        case id, name, currency, markupBasisPoints = "markup_bp", priceList = "price_list", allowedRegions = "regions"
     }
 }

@@ -21,6 +21,8 @@ public struct VirtualKey: Hashable, Sendable, Codable {
     public var tokensPerMinute: Int64?
     public var createdAt: Date
     public var revokedAt: Date?
+    /// The provider regions the key may reach (`keys create --regions eu,us`); `nil` for any.
+    public var allowedRegions: [String]? = nil
 
     public var isRevoked: Bool { revokedAt != nil }
 
@@ -31,7 +33,7 @@ public struct VirtualKey: Hashable, Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case id, organizationID = "org_id", name, team, hint, allowedModels = "allowed_models"
         case requestsPerMinute = "rpm", tokensPerMinute = "tpm"
-        case createdAt = "created_at", revokedAt = "revoked_at"
+        case createdAt = "created_at", revokedAt = "revoked_at", allowedRegions = "regions"
     }
 }
 

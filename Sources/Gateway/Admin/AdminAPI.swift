@@ -34,7 +34,8 @@ struct AdminAPI: Sendable {
                     throw GatewayError.badRequest("no price list '\(list)' is configured", param: "price_list")
                 }
                 return try JSONValue.encodable(try await gateway.accounts.createOrganization(
-                    name: name, currency: currency, markupBasisPoints: markupBasisPoints, priceList: list))
+                    name: name, currency: currency, markupBasisPoints: markupBasisPoints, priceList: list,
+                    allowedRegions: try AdminInput.regions(body["regions"])))
             }
         }
         admin.get("orgs/:org/balance") { request, context in
@@ -83,7 +84,8 @@ struct AdminAPI: Sendable {
                 }
                 let (key, secret) = try await gateway.accounts.createKey(
                     for: organization, name: body["name"]?.stringValue, team: body["team"]?.stringValue, allowedModels: models,
-                    requestsPerMinute: body["rpm"]?.intValue.map(Int64.init), tokensPerMinute: body["tpm"]?.intValue.map(Int64.init))
+                    requestsPerMinute: body["rpm"]?.intValue.map(Int64.init), tokensPerMinute: body["tpm"]?.intValue.map(Int64.init),
+                    allowedRegions: try AdminInput.regions(body["regions"]))
                 var value = try JSONValue.encodable(key)
                 value["key"] = .string(secret)
                 if var limit {

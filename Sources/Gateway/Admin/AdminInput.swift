@@ -1,4 +1,5 @@
 import Pricing
+import Providers
 import TollgateCore
 
 #if canImport(FoundationEssentials)
@@ -14,6 +15,33 @@ public enum AdminInput {
 
     /// A percentage with at most two decimals as basis points ("20" → 2,000).
     public static func basisPoints(_ text: String) -> Int64? { ConfigurationReader.basisPoints(text) }
+
+    /// A list of provider regions: `eu,us` on the command line, `"eu,us"` or `["eu", "us"]` in
+    /// JSON; `nil` for none given. Each is 1–32 lowercase letters, digits or `-`.
+    public static func regions(_ text: String?) throws -> [String]? {
+        guard let text else { return nil }
+        return try regions(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+    }
+
+    static func regions(_ value: JSONValue?) throws -> [String]? {
+        guard let value, !value.isNull else { return nil }
+        if let text = value.stringValue { return try regions(text) }
+        guard let items = value.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else {
+            throw GatewayError.badRequest("'regions' must be a list of region names such as [\"eu\", \"us\"].", param: "regions")
+        }
+        return try regions(items.compactMap(\.stringValue))
+    }
+
+    private static func regions(_ names: [String]) throws -> [String] {
+        let valid = names.allSatisfy { name in
+            (1...32).contains(name.utf8.count)
+                && name.utf8.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") }
+        }
+        guard valid, !names.isEmpty else {
+            throw GatewayError.badRequest("regions must be names of 1 to 32 lowercase letters, digits or '-', such as eu,us.", param: "regions")
+        }
+        return names
+    }
 
     /// A token count, with an optional `k` or `M` suffix ("10M" → 10,000,000).
     public static func tokens(_ text: String) -> Int64? {

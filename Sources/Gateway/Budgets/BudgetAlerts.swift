@@ -181,7 +181,9 @@ public final class BudgetAlerts: Service, Sendable {
                 """).run() }
             if delivered { return }
             logger.warning("budget alert not delivered", metadata: ["budget": "\(alert.key)", "attempt": "\(attempt)", "error": "\(failure ?? "")"])
-            try? await Task.sleep(for: delay)
+            // A delivery still retrying at shutdown stops; its row is sent at the next start.
+            try? await cancelWhenGracefulShutdown { [delay] in try await Task.sleep(for: delay) }
+            if Task.isShuttingDownGracefully || Task.isCancelled { return }
             delay = min(delay * 2, .seconds(60))
         }
     }

@@ -1,3 +1,4 @@
+import Routing
 import Pricing
 import Providers
 import Tokenizers
@@ -128,7 +129,7 @@ struct ConfigurationReader {
 
     mutating func configuration(_ root: Node, catalog: PriceBook) throws(ConfigurationError) -> GatewayConfiguration {
         let fields = try mapping(root, "", allowed: ["admin_token", "server", "upstream", "providers", "models", "routes",
-                                                          "metering", "sessions", "price_lists"])
+                                                          "metering", "sessions", "price_lists", "routing"])
         var configuration = GatewayConfiguration()
         if let node = fields["admin_token"] { configuration.adminToken = try string(node, "admin_token") }
         if let node = fields["server"] { try server(node, into: &configuration) }
@@ -149,7 +150,14 @@ struct ConfigurationReader {
             }
             configuration.models.append(model)
         }
+        for (index, model) in configuration.models.enumerated() {
+            for fallback in model.fallbacks where !configuration.models.contains(where: { $0.name == fallback }) || fallback == model.name {
+                throw error(modelNodes[index], "models[\(index)].fallbacks",
+                            fallback == model.name ? "a model cannot fall back to itself" : "no model named '\(fallback)' is defined")
+            }
+        }
         if let node = fields["routes"] { configuration.routes = try routes(node, models: configuration.models) }
+        if let node = fields["routing"] { try routing(node, into: &configuration.routing) }
         if let node = fields["metering"] { try metering(node, into: &configuration.metering) }
         if let node = fields["sessions"] { try sessions(node, into: &configuration.metering) }
         if let node = fields["price_lists"] { configuration.priceLists = try priceLists(node, models: configuration.models) }
@@ -198,7 +206,7 @@ struct ConfigurationReader {
 
     mutating func model(_ node: Node, _ path: String, providers: [Provider], catalog: PriceBook) throws(ConfigurationError) -> ModelDefinition {
         let fields = try mapping(node, path, allowed: ["name", "provider", "upstream", "tokenizer", "context_window",
-                                                                   "max_output_tokens", "capabilities", "price"])
+                                                                   "max_output_tokens", "capabilities", "price", "fallbacks"])
         let name = try string(try required(fields, "name", path, in: node), "\(path).name")
         let providerNode = try required(fields, "provider", path, in: node)
         let providerName = try string(providerNode, "\(path).provider")
@@ -219,14 +227,26 @@ struct ConfigurationReader {
         let maxOutput = try fields["max_output_tokens"].map { node throws(ConfigurationError) in
             try integer(node, "\(path).max_output_tokens", range: 1...10_000_000)
         }
-        var capabilities: [String] = []
+        var capabilities: Set<Capability> = []
         if let node = fields["capabilities"] {
             for (index, item) in try sequence(node, "\(path).capabilities").enumerated() {
-                capabilities.append(try string(item, "\(path).capabilities[\(index)]"))
+                let text = try string(item, "\(path).capabilities[\(index)]")
+                guard let capability = Capability(rawValue: text) else {
+                    throw error(item, "\(path).capabilities[\(index)]",
+                                "'\(text)' is not one of: \(Capability.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                capabilities.insert(capability)
+            }
+        }
+        var fallbacks: [String] = []
+        if let node = fields["fallbacks"] {
+            for (index, item) in try sequence(node, "\(path).fallbacks").enumerated() {
+                fallbacks.append(try string(item, "\(path).fallbacks[\(index)]"))
             }
         }
         var model = ModelDefinition(name: name, provider: provider, upstream: upstream, tokenizer: tokenizer,
-                                    contextWindow: contextWindow, maxOutputTokens: maxOutput, capabilities: capabilities)
+                                    contextWindow: contextWindow, maxOutputTokens: maxOutput, capabilities: capabilities,
+                                    fallbacks: fallbacks)
         if let priceNode = fields["price"] {
             prices.append((model, try price(priceNode, "\(path).price")))
         } else if let listed = catalog.model(named: model.upstream) ?? catalog.model(named: name) {
@@ -270,7 +290,7 @@ struct ConfigurationReader {
             guard let name = key.string else { throw error(key, "routes", "has a key that is not a string") }
             let path = "routes.\(name)"
             if models.contains(where: { $0.name == name }) { throw error(key, path, "'\(name)' is already a model's name") }
-            let fields = try self.mapping(value, path, allowed: ["policy", "candidates"])
+            let fields = try self.mapping(value, path, allowed: ["policy", "candidates", "weights", "max_price"])
             let policyNode = try required(fields, "policy", path, in: value)
             let policyText = try string(policyNode, "\(path).policy")
             guard let policy = RouteDefinition.Policy(rawValue: policyText) else {
@@ -285,8 +305,62 @@ struct ConfigurationReader {
                 candidates.append(candidate)
             }
             guard !candidates.isEmpty else { throw error(value, "\(path).candidates", "must name at least one model") }
-            routes.append(RouteDefinition(name: name, policy: policy, candidates: candidates))
+            var weights: [String: Int] = [:]
+            if let node = fields["weights"] {
+                guard let mapping = node.mapping else { throw error(node, "\(path).weights", "must be a mapping of candidate to weight") }
+                for (key, weight) in mapping {
+                    guard let candidate = key.string, candidates.contains(candidate) else {
+                        throw error(key, "\(path).weights", "'\(key.string ?? "")' is not one of the route's candidates")
+                    }
+                    weights[candidate] = try integer(weight, "\(path).weights.\(candidate)", range: 0...1_000_000)
+                }
+            }
+            var maxPrice: Money?
+            if let node = fields["max_price"] {
+                let text = try string(node, "\(path).max_price")
+                let currency = text.split(separator: " ").dropFirst().first.flatMap { Currency(knownCode: String($0)) } ?? .usd
+                guard let amount = try? Money(decimal: String(text.split(separator: " ").first ?? ""), currency: currency), amount.nanos >= 0
+                else { throw error(node, "\(path).max_price", "'\(text)' is not an amount per 1M tokens such as 2.5 or '2.5 USD'") }
+                maxPrice = amount
+            }
+            routes.append(RouteDefinition(name: name, policy: policy, candidates: candidates, weights: weights, maxPrice: maxPrice))
         }
         return routes
+    }
+
+    func routing(_ node: Node, into settings: inout RoutingSettings) throws(ConfigurationError) {
+        let fields = try mapping(node, "routing", allowed: ["retries", "max_attempts", "backoff_ms", "max_backoff_ms",
+                                                              "max_retry_after_seconds", "breaker"])
+        if let value = fields["retries"] { settings.retry.retriesPerCandidate = try integer(value, "routing.retries", range: 0...10) }
+        if let value = fields["max_attempts"] { settings.retry.maxAttempts = try integer(value, "routing.max_attempts", range: 1...20) }
+        if let value = fields["backoff_ms"] {
+            settings.retry.baseBackoff = .milliseconds(try integer(value, "routing.backoff_ms", range: 0...60_000))
+        }
+        if let value = fields["max_backoff_ms"] {
+            settings.retry.maxBackoff = .milliseconds(try integer(value, "routing.max_backoff_ms", range: 0...600_000))
+        }
+        if let value = fields["max_retry_after_seconds"] {
+            settings.retry.maxRetryAfter = .seconds(try integer(value, "routing.max_retry_after_seconds", range: 0...600))
+        }
+        if let node = fields["breaker"] {
+            let breaker = try mapping(node, "routing.breaker", allowed: ["window_seconds", "minimum_requests", "failure_ratio",
+                                                                         "cooldown_seconds"])
+            if let value = breaker["window_seconds"] {
+                settings.breakers.window = .seconds(try integer(value, "routing.breaker.window_seconds", range: 1...86_400))
+            }
+            if let value = breaker["minimum_requests"] {
+                settings.breakers.minimumRequests = try integer(value, "routing.breaker.minimum_requests", range: 1...1_000_000)
+            }
+            if let value = breaker["failure_ratio"] {
+                let text = try string(value, "routing.breaker.failure_ratio")
+                guard let ratio = Double(text), ratio > 0, ratio <= 1 else {
+                    throw error(value, "routing.breaker.failure_ratio", "'\(text)' is not a number in (0, 1]")
+                }
+                settings.breakers.failureRatio = ratio
+            }
+            if let value = breaker["cooldown_seconds"] {
+                settings.breakers.cooldown = .seconds(try integer(value, "routing.breaker.cooldown_seconds", range: 1...86_400))
+            }
+        }
     }
 }

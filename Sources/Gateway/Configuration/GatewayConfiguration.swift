@@ -1,3 +1,4 @@
+import Routing
 import Pricing
 import Providers
 import Tokenizers
@@ -31,6 +32,8 @@ public struct GatewayConfiguration: Sendable {
     public var prices: PriceBook
     /// Reservations, settlement, budgets' time zone, the session runaway guard.
     public var metering = MeteringConfiguration()
+    /// Retries, backoff and circuit breakers for upstream calls (`routing:` in the file).
+    public var routing = RoutingSettings()
     /// Sell-price lists organizations can be put on (`tollgate orgs create --price-list`).
     public var priceLists: [String: PriceList] = [:]
     /// The prices the configuration sets itself, by model.
@@ -81,9 +84,13 @@ public struct GatewayConfiguration: Sendable {
         return cost.markedUp(basisPoints: list?.markupBasisPoints ?? organization.markupBasisPoints)
     }
 
-    /// The list price of 1M input plus 1M output tokens now, for comparing models.
-    func listPrice(of model: ModelDefinition, at date: Date = Date()) -> Money? {
-        try? prices.cost(of: TokenUsage(input: 1_000_000, output: 1_000_000), for: model.priceName, at: date).total
+    /// The model's list price per 1M input and per 1M output tokens at `date`, for comparing
+    /// models; `nil` when it has none in force.
+    public func quote(of model: ModelDefinition, at date: Date) -> ModelQuote? {
+        guard let input = try? prices.cost(of: TokenUsage(input: 1_000_000), for: model.priceName, at: date).total,
+              let output = try? prices.cost(of: TokenUsage(output: 1_000_000), for: model.priceName, at: date).total
+        else { return nil }
+        return ModelQuote(input: input, output: output)
     }
 
     /// The encodings the configuration sets for its models (`tokenizer:`), by model name.

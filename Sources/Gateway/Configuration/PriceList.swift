@@ -1,3 +1,4 @@
+import Routing
 import Pricing
 import TollgateCore
 

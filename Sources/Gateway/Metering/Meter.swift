@@ -1,3 +1,4 @@
+import Routing
 import Ledger
 import Logging
 import Synchronization

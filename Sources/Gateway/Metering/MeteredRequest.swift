@@ -1,3 +1,4 @@
+import Routing
 import Logging
 import Pricing
 import TollgateCore

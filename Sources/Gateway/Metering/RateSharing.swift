@@ -37,7 +37,8 @@ final class RateSharing: Service, Sendable {
             } catch {
                 logger.warning("could not share rate-limit usage", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: interval)
+            // Ends the moment shutdown begins, not after the sleep.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
         }
     }
 

@@ -92,9 +92,10 @@ struct Reservation: Sendable {
     func settlementPlans(for charge: Charge?) -> [Plan] {
         guard let charge else {
             let voids = funds.enumerated().map { index, leg in
-                TransferRequest.void(id: id("void", index), pending: leg.pendingID, reference: requestID)
+                TransferRequest.void(id: id("void-\(leg.pendingID)", index), pending: leg.pendingID, reference: requestID)
             } + budgets.enumerated().map { index, budget in
-                TransferRequest.void(id: id("void-budget", index), pending: budget.leg.pendingID, code: .budget, reference: requestID)
+                TransferRequest.void(id: id("void-budget-\(budget.leg.pendingID)", index), pending: budget.leg.pendingID, code: .budget,
+                                     reference: requestID)
             }
             return voids.isEmpty ? [] : [Plan(outcome: .voided, batch: TransferBatch(voids))]
         }

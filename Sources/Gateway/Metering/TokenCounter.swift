@@ -1,3 +1,4 @@
+import Routing
 import Providers
 import Tokenizers
 import TollgateCore
@@ -36,11 +37,7 @@ struct TokenCounter: Sendable {
     /// The usage of a request whose provider reported none: its input counted from the client's
     /// request, its output from the text that came back; `nil` when the model has no tokenizer.
     func usage(of body: JSONValue, format: ClientFormat, output: String, model: ModelDefinition) async -> TokenUsage? {
-        let request = switch format {
-        case .openai: try? OpenAIChatFormat.request(from: body, strict: false)
-        case .anthropic: try? AnthropicMessagesFormat.request(from: body, strict: false)
-        }
-        guard let request, let input = try? await input(of: request, model: model),
+        guard let request = format.chatRequest(body), let input = try? await input(of: request, model: model),
               let output = await self.output(output, model: model) else { return nil }
         return TokenUsage(input: input, output: output)
     }

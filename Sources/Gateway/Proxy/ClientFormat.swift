@@ -19,25 +19,12 @@ public enum ClientFormat: Sendable, Hashable {
         }
     }
 
-    /// Checks what every request of this format must have, before anything is spent on it.
-    func validate(_ body: JSONValue) throws(GatewayError) -> String {
-        guard let model = body["model"]?.stringValue, !model.isEmpty else {
-            throw .badRequest("'model' is required and must be a string.", param: "model")
+    /// The request in Tollgate's chat form, when it parses as one (what is counted and routed by).
+    func chatRequest(_ body: JSONValue) -> ChatRequest? {
+        switch self {
+        case .openai: try? OpenAIChatFormat.request(from: body, strict: false)
+        case .anthropic: try? AnthropicMessagesFormat.request(from: body, strict: false)
         }
-        guard let messages = body["messages"]?.arrayValue, !messages.isEmpty else {
-            throw .badRequest("'messages' must be a non-empty array.", param: "messages")
-        }
-        if self == .anthropic {
-            guard let maxTokens = body["max_tokens"]?.intValue, maxTokens > 0 else {
-                throw .badRequest("'max_tokens' is required and must be a positive integer.", param: "max_tokens")
-            }
-            for (index, message) in messages.enumerated() {
-                guard let role = message["role"]?.stringValue, role == "user" || role == "assistant" else {
-                    throw .badRequest("messages.\(index).role must be 'user' or 'assistant'.", param: "messages")
-                }
-            }
-        }
-        return model
     }
 
     /// The error in this format: OpenAI's `{"error": {...}}` or Anthropic's `{"type": "error", ...}`.

@@ -1,6 +1,9 @@
+import HTTPTypes
 import Hummingbird
+import NIOCore
 import Pricing
 import Providers
+import Routing
 import TollgateCore
 
 #if canImport(FoundationEssentials)
@@ -9,8 +12,88 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// What a request must pass before it is sent: its session's name, rate limits, its worst case.
+/// The admission and plan stages, and what a request must pass before it is sent: its session's
+/// name, rate limits, its worst case.
 extension ProxyPipeline {
+    enum Admitted {
+        case admitted(AdmittedRequest)
+        /// An idempotent retry, answered with the first request's response.
+        case replay(Response)
+    }
+
+    /// Admission: the key, Tollgate's headers, the body in the client's format, its idempotency key.
+    func admit(_ request: Request, format: ClientFormat, record: inout RequestRecord) async throws -> Admitted {
+        let caller = try await authenticate(request)
+        record.keyID = caller.key.id
+        record.organizationID = caller.organization.id
+        record.team = caller.key.team
+        let session = try Self.session(of: request)
+        record.sessionID = session
+        (record.endUser, record.tags) = try Self.attribution(of: request)
+        let body = try await RequestBodyReader.json(request, limit: configuration.maxRequestBodyBytes)
+        let modelName = try format.validate(body)
+        record.modelRequested = modelName
+        var slot: IdempotencySlot?
+        if let key = try IdempotencyStore.key(of: request.headers[.idempotencyKey]) {
+            switch try await idempotency.claim(organization: caller.organization.id, key: key, path: request.uri.path, body: body,
+                                               requestID: record.id) {
+            case .run(let claimed):
+                slot = claimed
+            case .replay(let status, let stored, let text):
+                // The first request's answer: not sent upstream, not charged, not recorded again.
+                var replayed = HTTPFields()
+                for (name, value) in stored { if let field = HTTPField.Name(name) { replayed[field] = value } }
+                replayed[.tollgateIdempotentReplay] = "true"
+                return .replay(Response(status: .init(code: status), headers: replayed, body: .init(byteBuffer: ByteBuffer(string: text))))
+            }
+        }
+        let chat = format.chatRequest(body)
+        return .admitted(AdmittedRequest(format: format, caller: caller, body: body, modelName: modelName, session: session,
+                                         headers: request.headers, slot: slot, chat: chat))
+    }
+
+    /// Plan: the route for an admitted request, and its prompt counted by each candidate's tokenizer.
+    func plan(_ admitted: AdmittedRequest) async throws -> (RoutePlan, [String: Int]) {
+        var counted: [String: Int] = [:]
+        if let chat = admitted.chat {
+            var byTokenizer: [String: Int] = [:]
+            for model in planner.candidates(for: admitted.modelName) {
+                let tokenizer = model.tokenizer ?? "model:" + model.upstream
+                if let count = byTokenizer[tokenizer] {
+                    counted[model.name] = count
+                } else if let count = try? await counter.input(of: chat, model: model) {
+                    byTokenizer[tokenizer] = count
+                    counted[model.name] = count
+                }
+            }
+        }
+        let caller = admitted.caller
+        let requirements = RouteRequirements(
+            capabilities: admitted.neededCapabilities, promptTokens: counted, maxOutputTokens: admitted.maxOutputTokens,
+            streamed: admitted.streamed, allows: { [key = caller.key] in key.allows(model: $0) },
+            allowedRegions: RouteRequirements.regions(caller.key.allowedRegions, caller.organization.allowedRegions),
+            currency: caller.organization.currency)
+        return (try plan(admitted.modelName, requirements), counted)
+    }
+
+    /// A plan for `name` with only the key's, its organization's and the price's constraints.
+    func plan(_ name: String, caller: Caller) throws -> RoutePlan {
+        try plan(name, RouteRequirements(allows: { [key = caller.key] in key.allows(model: $0) },
+                                         allowedRegions: RouteRequirements.regions(caller.key.allowedRegions, caller.organization.allowedRegions),
+                                         currency: caller.organization.currency))
+    }
+
+    private func plan(_ name: String, _ requirements: RouteRequirements) throws -> RoutePlan {
+        var random = SystemRandomNumberGenerator()
+        let date = clock.date()
+        let plan = try planner.plan(name, for: requirements, quote: { configuration.quote(of: $0, at: date) }, using: &random)
+        guard !plan.candidates.isEmpty else {
+            throw GatewayError(status: 503, type: "service_unavailable", code: "no_healthy_candidate",
+                               message: "No candidate for '\(name)' can be tried: \(plan.reason).", retryAfter: "1")
+        }
+        return plan
+    }
+
     /// The agent session named by `x-tollgate-session`: 1–128 of letters, digits and `._:-`.
     static func session(of request: Request) throws -> String? {
         guard let value = request.headers[.tollgateSession] else { return nil }
@@ -78,19 +161,13 @@ extension ProxyPipeline {
     /// The input is reserved with a margin (10% and 16 tokens): providers bill tokens no client
     /// tokenizer sees (chat templates, hidden system prompts), and a request that settles above
     /// its reservation is the only way a hard budget can be passed at all.
-    func worstCase(of body: JSONValue, format: ClientFormat, model: ModelDefinition, organization: Organization,
+    func worstCase(of admitted: AdmittedRequest, model: ModelDefinition, counted: Int?,
                    at date: Date) async throws -> (inputTokens: Int64, countedInput: Int?, estimate: Meter.Estimate) {
-        let chat = switch format {
-        case .openai: try? OpenAIChatFormat.request(from: body, strict: false)
-        case .anthropic: try? AnthropicMessagesFormat.request(from: body, strict: false)
-        }
-        var counted: Int?
-        if let chat { counted = try? await counter.input(of: chat, model: model) }
+        let body = admitted.body
+        let format = admitted.format
+        let organization = admitted.caller.organization
         let input = counted.map { $0 + $0 / 10 + 16 } ?? body.encodedBytes().count
-        let requested = switch format {
-        case .openai: body["max_completion_tokens"]?.intValue ?? body["max_tokens"]?.intValue
-        case .anthropic: body["max_tokens"]?.intValue
-        }
+        let requested = admitted.maxOutputTokens
         let ceiling = configuration.metering.maxReservedOutputTokens
         let choices = format == .openai ? max(1, body["n"]?.intValue ?? 1) : 1
         let output = (requested.map { max(0, $0) } ?? min(model.maxOutputTokens ?? ceiling, ceiling)) * choices

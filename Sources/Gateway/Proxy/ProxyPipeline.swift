@@ -7,6 +7,7 @@ import NIOFoundationCompat
 import Pricing
 import Providers
 import Storage
+import Routing
 import Tokenizers
 import TollgateCore
 
@@ -29,134 +30,155 @@ struct ProxyPipeline: Sendable {
     let counter: TokenCounter
     let records: RequestRecordWriter
     let idempotency: IdempotencyStore
+    let planner: RoutePlanner
+    let attempts: AttemptStage
+    let sinks: OutcomeSinks
+    let clock: any TimeSource
     let logger: Logger
 
+    /// The request path: admission → plan → reserve → attempt (down the plan) → relay → outcome.
     func handle(_ request: Request, format: ClientFormat) async -> Response {
-        let started = ContinuousClock.now
-        let startDate = Date()
-        var record = RequestRecord(id: "req_" + TimeOrderedID().description, status: 0, createdAt: startDate)
-        var headers: HTTPFields = [.tollgateRequestID: record.id]
-        var metering: MeteredRequest?
+        let started = clock.now()
+        let startDate = clock.date()
+        var outcome = RequestOutcome(record: RequestRecord(id: "req_" + TimeOrderedID().description, status: 0, createdAt: startDate))
+        var headers: HTTPFields = [.tollgateRequestID: outcome.record.id]
         var slot: IdempotencySlot?
+        var progress = AttemptStage.Progress()
+        var plan: RoutePlan?
         do {
-            let caller = try await authenticate(request)
-            let organization = caller.organization
-            record.keyID = caller.key.id
-            record.organizationID = organization.id
-            record.team = caller.key.team
-            let session = try Self.session(of: request)
-            record.sessionID = session
-            (record.endUser, record.tags) = try Self.attribution(of: request)
-            let body = try await RequestBodyReader.json(request, limit: configuration.maxRequestBodyBytes)
-            let modelName = try format.validate(body)
-            record.modelRequested = modelName
-            if let key = try IdempotencyStore.key(of: request.headers[.idempotencyKey]) {
-                switch try await idempotency.claim(organization: organization.id, key: key, path: request.uri.path, body: body,
-                                                   requestID: record.id) {
-                case .run(let claimed):
-                    slot = claimed
-                case .replay(let status, let stored, let text):
-                    // The first request's answer: not sent upstream, not charged, not recorded again.
-                    var replayed = HTTPFields()
-                    for (name, value) in stored { if let field = HTTPField.Name(name) { replayed[field] = value } }
-                    replayed[.tollgateIdempotentReplay] = "true"
-                    return Response(status: .init(code: status), headers: replayed, body: .init(byteBuffer: ByteBuffer(string: text)))
+            // Admission: key, headers, body, the client's format, idempotency.
+            let admitted: AdmittedRequest
+            switch try await admit(request, format: format, record: &outcome.record) {
+            case .replay(let response): return response
+            case .admitted(let request): admitted = request
+            }
+            slot = admitted.slot
+            // Plan: the candidates that can serve it, in the route's order, and why.
+            let (planned, counted) = try await self.plan(admitted)
+            plan = planned
+            // Reserve and attempt, down the plan: the reservation follows the candidate tried.
+            let limits = rateLimits(admitted.caller, session: admitted.session)
+            var admittedTokens: Int64?
+            let requestID = outcome.record.id
+            let answer = try await attempts.run(planned, admitted: admitted, progress: &progress) { model, previous in
+                let worst = try await worstCase(of: admitted, model: model, counted: counted[model.name], at: startDate)
+                if admittedTokens == nil {
+                    do {
+                        try limiter.admit(limits, tokens: worst.inputTokens)
+                    } catch let refusal as RateLimiter.Refusal {
+                        throw Self.refusal(refusal, session: admitted.session)
+                    }
+                    admittedTokens = worst.inputTokens
                 }
+                if let held = previous?.reservation { records.release(held) }
+                let reservation: Reservation?
+                do {
+                    reservation = try await meter?.reserve(requestID: requestID, key: admitted.caller.key,
+                                                           organization: admitted.caller.organization, session: admitted.session,
+                                                           model: model, estimate: worst.estimate, at: startDate)
+                } catch {
+                    if previous == nil { limiter.adjust(limits, tokens: -(admittedTokens ?? 0)) }
+                    throw error
+                }
+                return MeteredRequest(configuration: configuration, organization: admitted.caller.organization, model: model,
+                                      startDate: startDate, reservation: reservation, limiter: limiter, limits: limits,
+                                      admittedTokens: admittedTokens ?? 0, countedInput: worst.countedInput, records: records, logger: logger)
             }
-            let resolution = try ModelResolver(configuration: configuration)
-                .resolve(modelName, allowed: caller.key.allows(model:), currency: organization.currency)
-            let model = resolution.model
-            record.modelUsed = model.name
-            record.provider = model.provider.name
-            headers[.tollgateModel] = model.name
-            headers[.tollgateProvider] = model.provider.name
-            headers[.tollgateRoute] = resolution.reason
+            guard let metered = progress.metered else { throw GatewayError(status: 500, type: "server_error", message: "No reservation.") }
+            let model = answer.model
+            outcome.metered = metered
+            outcome.answered = model
+            Self.describe(planned, progress, model: model, into: &outcome.record, headers: &headers)
+            outcome.record.streamed = answer.call.streamed
 
-            // Admission: rate limits on the input, then the worst case reserved on the ledger.
-            let worst = try await worstCase(of: body, format: format, model: model, organization: organization, at: startDate)
-            let limits = rateLimits(caller, session: session)
-            do {
-                try limiter.admit(limits, tokens: worst.inputTokens)
-            } catch {
-                throw Self.refusal(error, session: session)
-            }
-            let reservation: Reservation?
-            do {
-                reservation = try await meter?.reserve(requestID: record.id, key: caller.key, organization: organization, session: session,
-                                                       model: model, estimate: worst.estimate, at: startDate)
-            } catch {
-                limiter.adjust(limits, tokens: -worst.inputTokens)
-                throw error
-            }
-            let metered = MeteredRequest(configuration: configuration, organization: organization, model: model, startDate: startDate,
-                                         reservation: reservation, limiter: limiter, limits: limits, admittedTokens: worst.inputTokens,
-                                         countedInput: worst.countedInput,
-                                         records: records, logger: logger)
-            metering = metered
-
-            let call = try UpstreamCall(client: format, body: body, model: model, clientHeaders: request.headers)
-            record.streamed = call.streamed
-            let response = try await upstream.post(call.path, json: Data(call.body.encodedBytes()), to: model.provider,
-                                                   headers: call.headers)
-            guard response.isSuccess else { throw await response.error() }
-            if call.streamed {
+            // Relay: the answer in the client's format, whole or as a stream; then the outcome.
+            if let stream = answer.stream {
                 headers[.contentType] = "text/event-stream"
                 headers[.cacheControl] = "no-cache"
                 let counter = counter
-                let relay = StreamRelay(model: model, client: format, clientWantsUsage: call.clientWantsUsage, metering: metered,
-                                        idempotency: slot, headers: headers, logger: logger,
+                let body = admitted.body
+                let relay = StreamRelay(model: model, client: format, clientWantsUsage: answer.call.clientWantsUsage, metering: metered,
+                                        sinks: sinks, idempotency: slot, headers: headers, logger: logger,
                                         countUsage: { output in await counter.usage(of: body, format: format, output: output, model: model) })
-                let pending = PendingRecord(record, metering: metered, started: started)
+                let pending = PendingRecord(outcome, sinks: sinks, started: started, clock: clock)
                 return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                     guard let record = pending.take() else { return }
-                    await relay.relay(response, to: &writer, record: record, started: started)
+                    await relay.relay(stream, to: &writer, record: record, started: started, clock: clock)
                 })
             }
-            record.timeToFirstTokenMilliseconds = started.millisecondsUntilNow
-            let buffer = try await response.collect()
-            guard let answer = try? JSONValue(parsing: buffer.readableBytesView), answer.objectValue != nil else {
-                throw UpstreamError(.malformed, provider: response.provider, detail: "the response body is not a JSON object")
-            }
-            var usage: BillableUsage?
-            do {
-                usage = try UsageReading.billable(call.usage(of: answer))
-            } catch {
-                logger.warning("unreadable usage from the provider", metadata: ["request": "\(record.id)", "error": "\(error)"])
-            }
-            record.usageSource = usage == nil ? .none : .provider
-            if usage == nil, let counted = await counter.usage(of: body, format: format, output: call.outputText(of: answer), model: model) {
-                usage = BillableUsage(tokens: counted)
-                record.usageSource = .counted
-            }
-            var reply = call.clientBody(for: answer, usage: usage?.tokens)
-            if let usage { record.usage = usage.tokens }
-            if let usage, let charged = metered.charged(usage) {
-                reply["usage"]?["cost"] = .double(charged.approximateUnits)
-                reply["usage"]?["cost_currency"] = .string(charged.currency.code)
-                headers[.tollgateCost] = charged.description
-                if reservation?.paysInTokens == true { headers[.tollgatePackageTokens] = String(usage.tokens.total) }
-            }
-            headers[.contentType] = "application/json"
-            record.status = 200
-            record.latencyMilliseconds = started.millisecondsUntilNow
-            metered.finish(record, usage: usage)
-            let bytes = reply.encodedBytes()
-            await slot?.complete(status: 200, headers: headers.map { ($0.name.canonicalName, $0.value) },
-                                 body: String(decoding: bytes, as: UTF8.self))
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            return try await relayWhole(answer, admitted: admitted, metered: metered, outcome: &outcome, headers: &headers,
+                                        started: started)
         } catch {
             let failure = Self.gatewayError(for: error)
-            record.status = failure.status
+            outcome.record.status = failure.status
             // The record keeps the provider's and the database's own words, which the client may not see.
-            record.error = error is GatewayError ? failure.message : "\(error)"
-            record.latencyMilliseconds = started.millisecondsUntilNow
+            outcome.record.error = error is GatewayError ? failure.message : "\(error)"
+            outcome.record.latencyMilliseconds = (clock.now() - started).wholeMilliseconds
+            outcome.metered = progress.metered
+            if let plan { Self.describe(plan, progress, model: nil, into: &outcome.record, headers: &headers) }
             slot?.release()
-            if let metering { metering.finish(record, usage: nil) } else { records.submit(record) }
+            sinks.deliver(outcome)
             if failure.status >= 500 {
-                logger.warning("request failed", metadata: ["request": "\(record.id)", "error": "\(record.error ?? "")"])
+                logger.warning("request failed", metadata: ["request": "\(outcome.record.id)", "error": "\(outcome.record.error ?? "")"])
             }
             return format.response(for: failure, headers: headers)
         }
+    }
+
+    /// Says in the record and the headers why the request went where it went.
+    private static func describe(_ plan: RoutePlan, _ progress: AttemptStage.Progress, model: ModelDefinition?,
+                                 into record: inout RequestRecord, headers: inout HTTPFields) {
+        var reason = plan.reason
+        if plan.lastResort { reason += "; every breaker open, trying the one opened longest ago" }
+        if !progress.fallbacks.isEmpty { reason += "; fell back past " + progress.fallbacks.joined(separator: ", ") }
+        record.route = reason
+        record.attempts = progress.attempts
+        let tried = model ?? progress.attempts.last.flatMap { attempt in plan.candidates.first { $0.name == attempt.model } }
+        if let tried {
+            record.modelUsed = tried.name
+            record.provider = tried.provider.name
+            headers[.tollgateModel] = tried.name
+            headers[.tollgateProvider] = tried.provider.name
+        }
+        headers[.tollgateRoute] = reason
+        headers[.tollgateAttempts] = String(progress.attempts.count)
+    }
+
+    /// Relays a whole answer: its usage read (or counted), priced, and written in the client's format.
+    private func relayWhole(_ answer: AttemptStage.Answer, admitted: AdmittedRequest, metered: MeteredRequest,
+                            outcome: inout RequestOutcome, headers: inout HTTPFields, started: Duration) async throws -> Response {
+        guard let body = answer.body else { throw GatewayError(status: 500, type: "server_error", message: "No answer body.") }
+        let model = answer.model
+        outcome.record.timeToFirstTokenMilliseconds = (clock.now() - started).wholeMilliseconds
+        var usage: BillableUsage?
+        do {
+            usage = try UsageReading.billable(answer.call.usage(of: body))
+        } catch {
+            logger.warning("unreadable usage from the provider", metadata: ["request": "\(outcome.record.id)", "error": "\(error)"])
+        }
+        outcome.record.usageSource = usage == nil ? .none : .provider
+        if usage == nil,
+           let counted = await counter.usage(of: admitted.body, format: admitted.format, output: answer.call.outputText(of: body), model: model) {
+            usage = BillableUsage(tokens: counted)
+            outcome.record.usageSource = .counted
+        }
+        var reply = answer.call.clientBody(for: body, usage: usage?.tokens)
+        if let usage { outcome.record.usage = usage.tokens }
+        if let usage, let charged = metered.charged(usage) {
+            reply["usage"]?["cost"] = .double(charged.approximateUnits)
+            reply["usage"]?["cost_currency"] = .string(charged.currency.code)
+            headers[.tollgateCost] = charged.description
+            if metered.reservation?.paysInTokens == true { headers[.tollgatePackageTokens] = String(usage.tokens.total) }
+        }
+        headers[.contentType] = "application/json"
+        outcome.record.status = 200
+        outcome.record.latencyMilliseconds = (clock.now() - started).wholeMilliseconds
+        outcome.usage = usage
+        sinks.deliver(outcome)
+        let bytes = reply.encodedBytes()
+        await admitted.slot?.complete(status: 200, headers: headers.map { ($0.name.canonicalName, $0.value) },
+                                      body: String(decoding: bytes, as: UTF8.self))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     /// `POST /v1/messages/count_tokens`: an Anthropic provider counts for itself (exactly); other
@@ -170,8 +192,7 @@ struct ProxyPipeline: Sendable {
                 throw GatewayError.badRequest("'model' is required and must be a string.", param: "model")
             }
             guard body["messages"]?.arrayValue != nil else { throw GatewayError.badRequest("'messages' must be an array.", param: "messages") }
-            let model = try ModelResolver(configuration: configuration)
-                .resolve(modelName, allowed: caller.key.allows(model:), currency: caller.organization.currency).model
+            let model = try await plan(modelName, caller: caller).candidates[0]
             let tokens: Int
             if model.provider.kind == .anthropic {
                 body["model"] = .string(model.upstream)
@@ -200,7 +221,7 @@ struct ProxyPipeline: Sendable {
         }
     }
 
-    private func authenticate(_ request: Request) async throws -> Caller {
+    func authenticate(_ request: Request) async throws -> Caller {
         guard let secret = Self.bearerToken(request) else {
             throw GatewayError.unauthorized("Missing API key. Send 'Authorization: Bearer tg-…' or 'x-api-key: tg-…'.")
         }
@@ -226,6 +247,7 @@ struct ProxyPipeline: Sendable {
             GatewayError(status: 400, type: "invalid_request_error", code: "cannot_count", message: "The request cannot be counted: \(error)")
         case let error as PricingError:
             GatewayError(status: 503, type: "service_unavailable", code: "model_unpriced", message: "The model cannot be priced: \(error)")
+        case let error as RoutingError: .routing(error)
         case let error as TranslationError:
             .badRequest("\(error.description). The request cannot be translated for this model's provider.", param: error.parameter)
         case _ where StorageError.isDatabaseError(error) || error is TransferError || error is AccountError:
@@ -234,12 +256,5 @@ struct ProxyPipeline: Sendable {
                          message: "The gateway's database cannot be reached or refused the request; retry.", retryAfter: "1")
         default: GatewayError(status: 500, type: "server_error", message: "Internal error; the request record has the detail.")
         }
-    }
-}
-
-extension ContinuousClock.Instant {
-    var millisecondsUntilNow: Int64 {
-        let elapsed = ContinuousClock.now - self
-        return elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
     }
 }

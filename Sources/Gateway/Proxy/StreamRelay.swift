@@ -1,3 +1,4 @@
+import Routing
 import Hummingbird
 import Logging
 import NIOCore
@@ -24,8 +25,10 @@ struct StreamRelay: Sendable {
     let model: ModelDefinition
     let client: ClientFormat
     let clientWantsUsage: Bool
-    /// Prices the usage and settles the request when the stream ends.
+    /// Prices the usage.
     let metering: MeteredRequest
+    /// Where the outcome goes when the stream ends (settlement with the record, route health).
+    let sinks: OutcomeSinks
     /// Where a stream sent with `idempotency-key` is kept whole for retries; `nil` without a key.
     let idempotency: IdempotencySlot?
     /// The response's headers, kept with the stream for a replay.
@@ -53,8 +56,9 @@ struct StreamRelay: Sendable {
         case anthropic(AnthropicStreamDecoder)
     }
 
-    func relay(_ response: UpstreamResponse, to writer: inout any ResponseBodyWriter,
-               record initial: RequestRecord, started: ContinuousClock.Instant) async {
+    func relay(_ stream: UpstreamStream, to writer: inout any ResponseBodyWriter,
+               record initial: RequestRecord, started: Duration, clock: any TimeSource) async {
+        var stream = stream
         var record = initial
         record.status = 200
         let kind = model.provider.kind
@@ -72,10 +76,11 @@ struct StreamRelay: Sendable {
         var outcome = Outcome.completed
         var kept: String? = idempotency == nil ? nil : ""
         do {
-            upstream: for try await chunk in response.body {
+            var next: ByteBuffer? = stream.first
+            upstream: while let chunk = next {
                 let parsed = parser.feed(chunk.readableBytesView)
                 if parser.overflowed {
-                    throw UpstreamError(.malformed, provider: response.provider,
+                    throw UpstreamError(.malformed, provider: stream.provider,
                                         detail: "an event is larger than \(ServerSentEventParser.maximumEventBytes) bytes")
                 }
                 for event in parsed {
@@ -86,15 +91,15 @@ struct StreamRelay: Sendable {
                         events = [.end]
                     } else {
                         guard let parsed = try? JSONValue(parsing: event.data.utf8) else {
-                            throw UpstreamError(.malformed, provider: response.provider, detail: "an event is not JSON: \(event.data.prefix(200))")
+                            throw UpstreamError(.malformed, provider: stream.provider, detail: "an event is not JSON: \(event.data.prefix(200))")
                         }
                         if kind == .openai, let error = parsed["error"], !error.isNull {
-                            throw UpstreamError(.status(502), provider: response.provider, detail: error.jsonText)
+                            throw UpstreamError(.status(502), provider: stream.provider, detail: error.jsonText)
                         }
                         value = parsed
                         switch decoder {
                         case .openai(var inner): events = inner.decode(parsed); decoder = .openai(inner)
-                        case .anthropic(var inner): events = try inner.decode(parsed, provider: response.provider); decoder = .anthropic(inner)
+                        case .anthropic(var inner): events = try inner.decode(parsed, provider: stream.provider); decoder = .anthropic(inner)
                         }
                     }
                     for step in events {
@@ -111,10 +116,10 @@ struct StreamRelay: Sendable {
                             }
                         case .text(let text), .thinking(let text), .toolCallArguments(_, let text):
                             generated += text
-                            if record.timeToFirstTokenMilliseconds == nil { record.timeToFirstTokenMilliseconds = started.millisecondsUntilNow }
+                            if record.timeToFirstTokenMilliseconds == nil { record.timeToFirstTokenMilliseconds = (clock.now() - started).wholeMilliseconds }
                         case .toolCallStart(_, _, let name):
                             generated += name
-                            if record.timeToFirstTokenMilliseconds == nil { record.timeToFirstTokenMilliseconds = started.millisecondsUntilNow }
+                            if record.timeToFirstTokenMilliseconds == nil { record.timeToFirstTokenMilliseconds = (clock.now() - started).wholeMilliseconds }
                         case .end:
                             ended = true
                         default:
@@ -127,12 +132,13 @@ struct StreamRelay: Sendable {
                         guard await send(item, to: &writer, outcome: &outcome) else { break upstream }
                     }
                 }
+                next = try await stream.next()
             }
             if case .completed = outcome, !ended {
-                throw UpstreamError(.truncated, provider: response.provider, detail: "the stream ended before its end event")
+                throw UpstreamError(.truncated, provider: stream.provider, detail: "the stream ended before its end event")
             }
         } catch {
-            let failure = UpstreamError.from(error, provider: response.provider)
+            let failure = UpstreamError.from(error, provider: stream.provider)
             outcome = .upstreamFailed(failure)
             // The client has a 200 and a partial answer; an error event tells it the answer is cut.
             let body = client.errorBody(GatewayError.upstream(failure))
@@ -164,10 +170,11 @@ struct StreamRelay: Sendable {
             record.usage = billable.tokens
             record.usageSource = .counted
         }
-        record.latencyMilliseconds = started.millisecondsUntilNow
+        record.latencyMilliseconds = (clock.now() - started).wholeMilliseconds
         // Settled and recorded before the stream ends, so a client that has read the whole answer
         // finds its record.
-        metering.finish(record, usage: billed)
+        let providerFailed = if case .upstreamFailed = outcome { true } else { false }
+        sinks.deliver(RequestOutcome(record: record, usage: billed, metered: metering, answered: model, failedAfterAnswer: providerFailed))
         if completed, let kept {
             await idempotency?.complete(status: 200, headers: headers.map { ($0.name.canonicalName, $0.value) }, body: kept)
         } else {

@@ -1,3 +1,4 @@
+import Routing
 import HTTPTypes
 import Providers
 import TollgateCore

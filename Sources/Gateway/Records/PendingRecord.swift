@@ -7,13 +7,17 @@ import TollgateCore
 /// be written) — as a 499 billed for its input alone, when this is released.
 final class PendingRecord: Sendable {
     private let record: Mutex<RequestRecord?>
-    private let metering: MeteredRequest
-    private let started: ContinuousClock.Instant
+    private let outcome: RequestOutcome
+    private let sinks: OutcomeSinks
+    private let started: Duration
+    private let clock: any TimeSource
 
-    init(_ record: RequestRecord, metering: MeteredRequest, started: ContinuousClock.Instant) {
-        self.record = Mutex(record)
-        self.metering = metering
+    init(_ outcome: RequestOutcome, sinks: OutcomeSinks, started: Duration, clock: any TimeSource) {
+        self.record = Mutex(outcome.record)
+        self.outcome = outcome
+        self.sinks = sinks
         self.started = started
+        self.clock = clock
     }
 
     /// The record, for the one caller that will submit it; `nil` to any later caller.
@@ -28,13 +32,16 @@ final class PendingRecord: Sendable {
         guard var unsent = take() else { return }
         unsent.status = 499
         unsent.error = "client disconnected before the response began"
-        unsent.latencyMilliseconds = started.millisecondsUntilNow
+        unsent.latencyMilliseconds = (clock.now() - started).wholeMilliseconds
         // The provider had the prompt and had begun: its input is billed, by Tollgate's count.
-        let usage = metering.countedInput.map { BillableUsage(tokens: TokenUsage(input: $0)) }
+        let usage = outcome.metered?.countedInput.map { BillableUsage(tokens: TokenUsage(input: $0)) }
         if let usage {
             unsent.usage = usage.tokens
             unsent.usageSource = .counted
         }
-        metering.finish(unsent, usage: usage)
+        var outcome = outcome
+        outcome.record = unsent
+        outcome.usage = usage
+        sinks.deliver(outcome)
     }
 }

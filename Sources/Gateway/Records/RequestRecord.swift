@@ -50,6 +50,10 @@ public struct RequestRecord: Hashable, Sendable, Codable {
     public var timeToFirstTokenMilliseconds: Int64?
     public var error: String?
     public var createdAt: Date
+    /// Why it went where it went (`x-tollgate-route`): the policy, candidates skipped, fallbacks.
+    public var route: String?
+    /// Every upstream call made for it, in order; the last one's model answered when it succeeded.
+    public var attempts: [AttemptRecord]
 
     public init(id: String, keyID: String? = nil, organizationID: String? = nil, modelRequested: String? = nil,
                 modelUsed: String? = nil, provider: String? = nil, status: Int, streamed: Bool = false,
@@ -74,6 +78,7 @@ public struct RequestRecord: Hashable, Sendable, Codable {
         self.packageTokens = 0
         self.reserved = 0
         self.tags = []
+        self.attempts = []
     }
 
     enum CodingKeys: String, CodingKey {
@@ -81,7 +86,38 @@ public struct RequestRecord: Hashable, Sendable, Codable {
         case modelUsed = "model_used", provider, status, streamed, usage, cost, providerCost = "provider_cost"
         case packageTokens = "package_tokens", reserved, settlement, usageSource = "usage_source"
         case latencyMilliseconds = "latency_ms", timeToFirstTokenMilliseconds = "ttft_ms", error
-        case createdAt = "created_at"
+        case createdAt = "created_at", route, attempts
+    }
+}
+
+/// One upstream call made for a request.
+public struct AttemptRecord: Hashable, Sendable, Codable {
+    public var model: String
+    public var provider: String
+    /// The provider's HTTP status; `nil` when none arrived (connect error, timeout).
+    public var status: Int?
+    public var latencyMilliseconds: Int64
+    /// Why it failed, when it did.
+    public var error: String?
+
+    public init(model: String, provider: String, status: Int?, latencyMilliseconds: Int64, error: String? = nil) {
+        self.model = model
+        self.provider = provider
+        self.status = status
+        self.latencyMilliseconds = latencyMilliseconds
+        self.error = error
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case model, provider, status, latencyMilliseconds = "latency_ms", error
+    }
+
+    static func encode(_ attempts: [AttemptRecord]) -> String {
+        (try? JSONEncoder().encode(attempts)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+    }
+
+    static func decode(_ text: String) -> [AttemptRecord] {
+        (try? JSONDecoder().decode([AttemptRecord].self, from: Data(text.utf8))) ?? []
     }
 }
 

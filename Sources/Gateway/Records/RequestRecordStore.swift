@@ -27,7 +27,7 @@ public struct RequestRecordStore: Sendable {
             "id", "key_id", "org_id", "team", "session_id", "end_user", "tags", "model_requested", "model_used", "provider", "status", "streamed",
             "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
             "cost_nanos", "currency", "provider_cost_nanos", "package_tokens", "reserved_nanos", "settlement",
-            "usage_source", "latency_ms", "ttft_ms", "error", "created_at")
+            "usage_source", "latency_ms", "ttft_ms", "error", "created_at", "route", "attempts")
         for record in records {
             insert = insert.values(
                 SQLBind(record.id), SQLBind(record.keyID), SQLBind(record.organizationID), SQLBind(record.team),
@@ -39,7 +39,8 @@ public struct RequestRecordStore: Sendable {
                 SQLBind(record.cost?.currency.code), SQLBind(record.providerCost?.nanos), SQLBind(record.packageTokens),
                 SQLBind(record.reserved), SQLBind(record.settlement), SQLBind(record.usageSource.rawValue),
                 SQLBind(record.latencyMilliseconds), SQLBind(record.timeToFirstTokenMilliseconds),
-                SQLBind(record.error), SQLBind(Timestamp.milliseconds(record.createdAt)))
+                SQLBind(record.error), SQLBind(Timestamp.milliseconds(record.createdAt)),
+                SQLBind(record.route), SQLBind(record.attempts.isEmpty ? nil : AttemptRecord.encode(record.attempts)))
         }
         // A retry after a commit whose acknowledgement was lost finds its records there already.
         try await insert.ignoringConflicts(with: ["id"]).run()
@@ -93,6 +94,8 @@ public struct RequestRecordStore: Sendable {
         record.packageTokens = try row.decode(column: "package_tokens", as: Int64.self)
         record.reserved = try row.decode(column: "reserved_nanos", as: Int64.self)
         record.settlement = try row.decode(column: "settlement", as: String?.self)
+        record.route = try row.decode(column: "route", as: String?.self)
+        record.attempts = try row.decode(column: "attempts", as: String?.self).map(AttemptRecord.decode) ?? []
         return record
     }
 

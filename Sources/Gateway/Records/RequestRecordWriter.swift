@@ -12,8 +12,10 @@ import TollgateCore
 /// only after the HTTP server has finished (it is started before it), then flushes the rest.
 public final class RequestRecordWriter: Service, Sendable {
     /// A record, and the reservation to settle with it for what it says it cost (`nil`: release).
+    /// An entry without a record releases a reservation a request let go of (it moved to another
+    /// model).
     struct Entry: Sendable {
-        var record: RequestRecord
+        var record: RequestRecord?
         var settlement: (reservation: Reservation, charge: Reservation.Charge?)?
     }
 
@@ -52,6 +54,11 @@ public final class RequestRecordWriter: Service, Sendable {
     /// record's transaction.
     func submit(_ record: RequestRecord, settling reservation: Reservation, charge: Reservation.Charge?) {
         submit(Entry(record: record, settlement: (reservation, charge)))
+    }
+
+    /// Queues the release of a reservation the request no longer needs.
+    func release(_ reservation: Reservation) {
+        submit(Entry(record: nil, settlement: (reservation, nil)))
     }
 
     private func submit(_ entry: Entry) {
@@ -103,9 +110,9 @@ public final class RequestRecordWriter: Service, Sendable {
                     var records = batch.map(\.record)
                     if let ledger {
                         let outcomes = try await Self.settle(batch, ledger: ledger, in: sql, logger: logger)
-                        for (index, outcome) in outcomes { records[index].settlement = outcome.rawValue }
+                        for (index, outcome) in outcomes { records[index]?.settlement = outcome.rawValue }
                     }
-                    try await store.insert(records, in: sql)
+                    try await store.insert(records.compactMap { $0 }, in: sql)
                 }
                 let legs = batch.compactMap { $0.settlement }.filter { $0.charge != nil }.flatMap(\.reservation.budgets)
                 if !legs.isEmpty { onSettled(legs) }
@@ -125,7 +132,7 @@ public final class RequestRecordWriter: Service, Sendable {
             }
         }
         logger.critical("request records lost after retries",
-                        metadata: ["count": "\(batch.count)", "ids": "\(batch.map(\.record.id).joined(separator: ","))"])
+                        metadata: ["count": "\(batch.count)", "ids": "\(batch.compactMap(\.record?.id).joined(separator: ","))"])
     }
 
     /// Settles every entry's reservation, trying each one's plans in order (all entries' first
@@ -158,7 +165,7 @@ public final class RequestRecordWriter: Service, Sendable {
                         outcomes.append((plan.index, .voided))
                     } else {
                         logger.critical("a settlement was refused by every plan; its reservation will expire",
-                                        metadata: ["request": "\(batch[plan.index].record.id)", "error": "\(error)"])
+                                        metadata: ["request": "\(batch[plan.index].settlement?.reservation.requestID ?? "")", "error": "\(error)"])
                         outcomes.append((plan.index, .failed))
                     }
                 }

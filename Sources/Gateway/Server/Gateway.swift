@@ -5,9 +5,11 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import Providers
+import Routing
 import ServiceLifecycle
 import Storage
 import Tokenizers
+import TollgateCore
 
 /// The gateway assembled: its stores, its upstream client, its routes and its services.
 ///
@@ -29,6 +31,10 @@ public struct Gateway: Sendable {
     public let upstream: UpstreamClient
     /// Every tokenizer, loaded once on first use, shared by all requests.
     public let encodings: EncodingStore
+    /// Circuit breakers and latency averages, shared by every request.
+    public let health: RouteHealth
+    /// Where gateway logic reads the time.
+    public let clock: any TimeSource
     let meter: Meter?
     let limiter: RateLimiter
     /// Shares rate-limit windows with the other replicas on the same database.
@@ -36,9 +42,12 @@ public struct Gateway: Sendable {
     let logger: Logger
 
     /// - Parameter encodings: the tokenizers to share (default: a new store for this gateway).
+    /// - Parameter clock: where the request path reads the time (default: the system's).
     public init(configuration: GatewayConfiguration, database: Database, httpClient: HTTPClient, logger: Logger,
-                encodings: EncodingStore? = nil) {
+                encodings: EncodingStore? = nil, clock: any TimeSource = SystemTimeSource()) {
         self.configuration = configuration
+        self.clock = clock
+        self.health = RouteHealth(clock: clock, breakers: configuration.routing.breakers)
         self.database = database
         self.accounts = AccountStore(database: database)
         self.requestRecords = RequestRecordStore(database: database)
@@ -64,9 +73,13 @@ public struct Gateway: Sendable {
     /// The HTTP routes: the client API, health and the admin API.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: ErrorBodyMiddleware())
         let proxy = ProxyPipeline(configuration: configuration, accounts: accounts, meter: meter, limiter: limiter, upstream: upstream,
                                   counter: TokenCounter(store: encodings), records: recordWriter,
-                                  idempotency: IdempotencyStore(database: database), logger: logger)
+                                  idempotency: IdempotencyStore(database: database),
+                                  planner: RoutePlanner(models: configuration.models, routes: configuration.routes, health: health),
+                                  attempts: AttemptStage(upstream: upstream, health: health, retry: configuration.routing.retry, logger: logger),
+                                  sinks: OutcomeSinks(records: recordWriter, health: health), clock: clock, logger: logger)
         router.post("/v1/chat/completions") { request, _ in await proxy.handle(request, format: .openai) }
         router.post("/v1/messages") { request, _ in await proxy.handle(request, format: .anthropic) }
         router.post("/v1/messages/count_tokens") { request, _ in await proxy.countTokens(request) }

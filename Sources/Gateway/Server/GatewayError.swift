@@ -2,6 +2,7 @@ import Hummingbird
 import NIOCore
 import NIOFoundationCompat
 import Providers
+import Routing
 
 /// A refusal or failure the client sees, with the status DESIGN.md assigns to it, rendered in the
 /// client's own wire format.
@@ -61,6 +62,23 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
 
     public static func notFound(_ message: String) -> GatewayError {
         GatewayError(status: 404, type: "invalid_request_error", code: "not_found", message: message)
+    }
+
+    /// Why no plan could be made, with the status DESIGN.md gives it.
+    public static func routing(_ error: RoutingError) -> GatewayError {
+        switch error.code {
+        case .modelNotFound: .modelNotFound(error.model)
+        case .modelNotAllowed: GatewayError(status: 403, type: "permission_error", code: "model_not_allowed", message: error.message, param: "model")
+        case .regionNotAllowed: GatewayError(status: 403, type: "permission_error", code: "region_not_allowed", message: error.message, param: "model")
+        case .currencyMismatch: GatewayError(status: 403, type: "permission_error", code: "currency_mismatch", message: error.message, param: "model")
+        case .unpriced: GatewayError(status: 503, type: "service_unavailable", code: "model_unpriced", message: error.message)
+        case .lacksCapability: GatewayError(status: 400, type: "invalid_request_error", code: "model_lacks_capability", message: error.message,
+                                            param: "model")
+        case .contextExceeded: GatewayError(status: 400, type: "invalid_request_error", code: "context_length_exceeded",
+                                            message: error.message, param: "messages")
+        case .overPriceCap: GatewayError(status: 400, type: "invalid_request_error", code: "over_price_cap", message: error.message,
+                                         param: "model")
+        }
     }
 
     /// The gateway's answer to a provider that failed.

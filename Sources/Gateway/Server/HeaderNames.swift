@@ -7,6 +7,7 @@ extension HTTPField.Name {
     static let tollgateProvider = Self("x-tollgate-provider")!
     static let tollgateRoute = Self("x-tollgate-route")!
     static let tollgateCost = Self("x-tollgate-cost")!
+    static let tollgateAttempts = Self("x-tollgate-attempts")!
     static let tollgateSession = Self("x-tollgate-session")!
     static let idempotencyKey = Self("idempotency-key")!
     static let tollgateUser = Self("x-tollgate-user")!

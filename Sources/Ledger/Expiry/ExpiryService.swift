@@ -35,7 +35,8 @@ public struct ExpiryService: Service {
             } catch {
                 logger.error("ledger expiry failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: interval)
+            // Ends the moment shutdown begins, not after the sleep.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
         }
     }
 

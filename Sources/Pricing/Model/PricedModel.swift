@@ -73,4 +73,6 @@ public enum Capability: String, Hashable, Sendable, Codable, CaseIterable {
     case tools, json, vision, reasoning
     /// The provider discounts repeated prompt prefixes (cache reads).
     case caching
+    /// The model turns text into vectors (`/v1/embeddings`).
+    case embeddings
 }

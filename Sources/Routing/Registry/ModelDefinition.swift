@@ -1,6 +1,7 @@
+import Pricing
 import Providers
 
-/// A model clients may ask for, and how Tollgate serves it.
+/// A model clients may ask for, and how Tollgate serves it: one entry of the model registry.
 public struct ModelDefinition: Hashable, Sendable {
     /// The name clients send as `model`.
     public var name: String
@@ -10,17 +11,25 @@ public struct ModelDefinition: Hashable, Sendable {
     public var upstream: String
     /// The tokenizer that counts its tokens, when known.
     public var tokenizer: String?
+    /// The most tokens of prompt and output together, when known: a request whose counted prompt
+    /// plus `max_tokens` exceeds it is not sent to this model.
     public var contextWindow: Int?
     /// The most output the model gives a request that sets no `max_tokens`, when known: what such
     /// a request is reserved for (under `metering.max_reserved_output_tokens`).
     public var maxOutputTokens: Int?
-    public var capabilities: [String]
+    /// What the model can do. A model that lists none is not checked (its capabilities are
+    /// unknown); one that lists some is offered only requests that need no others.
+    public var capabilities: Set<Capability>
     /// The model's entry in the configuration's price book (its own name when the configuration
     /// prices it, else the catalog's id for it).
     public var priceName: String
+    /// Models to try, in order, when a request that names this model directly cannot be served
+    /// by it (the provider fails, its breaker is open, or it cannot take the request).
+    public var fallbacks: [String]
 
     public init(name: String, provider: Provider, upstream: String? = nil, tokenizer: String? = nil,
-                contextWindow: Int? = nil, maxOutputTokens: Int? = nil, capabilities: [String] = [], priceName: String? = nil) {
+                contextWindow: Int? = nil, maxOutputTokens: Int? = nil, capabilities: Set<Capability> = [], priceName: String? = nil,
+                fallbacks: [String] = []) {
         self.name = name
         self.provider = provider
         self.upstream = upstream ?? name
@@ -29,5 +38,11 @@ public struct ModelDefinition: Hashable, Sendable {
         self.maxOutputTokens = maxOutputTokens
         self.capabilities = capabilities
         self.priceName = priceName ?? name
+        self.fallbacks = fallbacks
+    }
+
+    /// The capabilities of `needed` this model is known to lack.
+    public func lacks(_ needed: Set<Capability>) -> Set<Capability> {
+        capabilities.isEmpty ? [] : needed.subtracting(capabilities)
     }
 }

@@ -40,6 +40,8 @@ public final class FakeProvider: Sendable {
         var script: [FakeBehavior] = []
         var defaultBehavior: FakeBehavior = .normal
         var seenPrompts: Set<JSONValue> = []
+        /// Calls made under `.flaky`, to fail every other one.
+        var flakyCalls = 0
         var observations = Observations()
     }
 
@@ -132,7 +134,12 @@ public final class FakeProvider: Sendable {
     }
 
     func nextBehavior() -> FakeBehavior {
-        state.withLock { state in state.script.isEmpty ? state.defaultBehavior : state.script.removeFirst() }
+        state.withLock { state in
+            let behavior = state.script.isEmpty ? state.defaultBehavior : state.script.removeFirst()
+            guard case .flaky(let status) = behavior else { return behavior }
+            state.flakyCalls += 1
+            return state.flakyCalls % 2 == 1 ? .fail(status: status) : .normal
+        }
     }
 
     private func chatCompletions(_ request: Request) async throws -> Response {

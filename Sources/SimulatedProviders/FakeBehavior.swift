@@ -19,6 +19,9 @@ public enum FakeBehavior: Sendable, Hashable {
     case malformedJSON
     /// Answer normally, but send stream chunks this far apart, as a model generating tokens does.
     case paced(Duration)
+    /// Fail every other call with this status (the first fails), answer the rest normally: a
+    /// provider that is up and down. Only as the default behaviour.
+    case flaky(status: Int)
 }
 
 /// How a fake reports usage: as OpenAI does, or as DeepSeek does.
@@ -34,7 +37,7 @@ public enum FakeUsageStyle: Sendable, Hashable {
 extension FakeBehavior {
     /// Reads a behaviour from its JSON form, for the fake's control endpoint: `"normal"`,
     /// `"omit_usage"`, `"malformed_json"`, `{"fail": 429}`, `{"delay_first_byte_ms": 500}`,
-    /// `{"stall_after": 3}`, `{"cut_after": 3}`, `{"paced_ms": 20}`.
+    /// `{"stall_after": 3}`, `{"cut_after": 3}`, `{"paced_ms": 20}`, `{"flaky": 503}`.
     public init?(json: JSONValue) {
         switch json.stringValue {
         case "normal": self = .normal
@@ -51,6 +54,8 @@ extension FakeBehavior {
                 self = .cutStream(afterChunks: after)
             } else if let ms = json["paced_ms"]?.intValue {
                 self = .paced(.milliseconds(ms))
+            } else if let status = json["flaky"]?.intValue {
+                self = .flaky(status: status)
             } else {
                 return nil
             }

@@ -1,0 +1,69 @@
+import Pricing
+
+/// The route a request will take: the candidates to try in order, and why.
+public struct RoutePlan: Sendable {
+    /// The route the client named, or `nil` when it named a model.
+    public var route: String?
+    /// `direct`, or the route's policy.
+    public var policy: String
+    /// The models to try, best first: the first is attempted, the rest are fallbacks.
+    public var candidates: [ModelDefinition]
+    /// The candidates left out, and why.
+    public var skipped: [SkippedCandidate]
+    /// Every candidate's breaker is open and this plan tries the one that opened longest ago anyway.
+    public var lastResort = false
+
+    public init(route: String?, policy: String, candidates: [ModelDefinition], skipped: [SkippedCandidate] = []) {
+        self.route = route
+        self.policy = policy
+        self.candidates = candidates
+        self.skipped = skipped
+    }
+
+    /// Why this plan, as `x-tollgate-route` starts it: `direct`, `direct; skipped …` or
+    /// `auto: cost; skipped gpt-4o (circuit open)`.
+    public var reason: String {
+        var text = route.map { "\($0): \(policy)" } ?? policy
+        if !skipped.isEmpty { text += "; skipped " + skipped.map(\.description).joined(separator: ", ") }
+        return text
+    }
+}
+
+/// A candidate the plan left out.
+public struct SkippedCandidate: Sendable, Hashable, CustomStringConvertible {
+    public enum Reason: Sendable, Hashable {
+        /// The key may not use it.
+        case notAllowed
+        /// Its provider's region is outside what the key and organization may reach.
+        case region(String?)
+        /// It is priced in another currency than the payer's.
+        case currency
+        /// It has no price in force.
+        case unpriced
+        /// It lacks capabilities the request needs.
+        case lacks(Set<Capability>)
+        /// The prompt plus `max_tokens` is more than its context window.
+        case contextWindow(needed: Int, window: Int)
+        /// It costs more per 1M tokens than the route's `max_price`.
+        case overPriceCap
+        /// Its provider's or its own circuit breaker is open.
+        case circuitOpen
+    }
+
+    public var model: String
+    public var reason: Reason
+
+    public var description: String {
+        let why = switch reason {
+        case .notAllowed: "not allowed"
+        case .region(let region): "region \(region ?? "unknown")"
+        case .currency: "other currency"
+        case .unpriced: "unpriced"
+        case .lacks(let capabilities): "lacks " + capabilities.map(\.rawValue).sorted().joined(separator: "+")
+        case .contextWindow(let needed, let window): "context \(needed) > \(window)"
+        case .overPriceCap: "over max_price"
+        case .circuitOpen: "circuit open"
+        }
+        return "\(model) (\(why))"
+    }
+}

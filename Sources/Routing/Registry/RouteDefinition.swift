@@ -1,0 +1,34 @@
+import TollgateCore
+
+/// A model name that stands for several candidates, such as `auto`, and how it orders them.
+public struct RouteDefinition: Hashable, Sendable {
+    public enum Policy: String, Hashable, Sendable, CaseIterable {
+        /// Cheapest list price first (1M input plus 1M output tokens).
+        case cost
+        /// Lowest moving average first: of time to first token for streams, of latency otherwise.
+        /// Candidates not yet measured go first, so each is measured.
+        case latency
+        /// A weighted random order by `weights:`: the first candidate is drawn with probability
+        /// proportional to its weight, the fallbacks after it likewise from the rest.
+        case weighted
+        /// As listed.
+        case ordered
+    }
+
+    public var name: String
+    public var policy: Policy
+    /// Model names, in the order the route prefers them on equal terms.
+    public var candidates: [String]
+    /// Each candidate's weight for the `weighted` policy (default 1).
+    public var weights: [String: Int]
+    /// The most a candidate may cost per 1M tokens, input or output; dearer candidates are skipped.
+    public var maxPrice: Money?
+
+    public init(name: String, policy: Policy, candidates: [String], weights: [String: Int] = [:], maxPrice: Money? = nil) {
+        self.name = name
+        self.policy = policy
+        self.candidates = candidates
+        self.weights = weights
+        self.maxPrice = maxPrice
+    }
+}

@@ -1,0 +1,2 @@
+// Tests get the simulated providers with the rest of their fixtures.
+@_exported import SimulatedProviders
