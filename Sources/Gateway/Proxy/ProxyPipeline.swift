@@ -192,7 +192,7 @@ struct ProxyPipeline: Sendable {
                 throw GatewayError.badRequest("'model' is required and must be a string.", param: "model")
             }
             guard body["messages"]?.arrayValue != nil else { throw GatewayError.badRequest("'messages' must be an array.", param: "messages") }
-            let model = try await plan(modelName, caller: caller).candidates[0]
+            let model = try plan(modelName, caller: caller).candidates[0]
             let tokens: Int
             if model.provider.kind == .anthropic {
                 body["model"] = .string(model.upstream)
