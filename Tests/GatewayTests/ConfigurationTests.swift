@@ -43,6 +43,62 @@ import TollgateCore
         #expect(configuration.routes.first?.candidates == ["deepseek-chat"])
     }
 
+    static let routed = """
+        providers:
+          - {name: deepseek, kind: openai, base_url: https://api.deepseek.com/v1, region: cn}
+          - {name: openai, kind: openai, base_url: https://api.openai.com/v1, region: us}
+        models:
+          - {name: deepseek-chat, provider: deepseek, fallbacks: [gpt-4o], price: {currency: USD, input: 0.28, output: 0.42}}
+          - {name: gpt-4o, provider: openai, capabilities: [tools, vision], price: {currency: USD, input: 2.5, output: 10}}
+        routes:
+          split: {policy: weighted, candidates: [deepseek-chat, gpt-4o], weights: {deepseek-chat: 3, gpt-4o: 1}}
+          capped: {policy: latency, candidates: [deepseek-chat, gpt-4o], max_price: '2.5 USD'}
+        routing:
+          retries: 2
+          max_attempts: 6
+          backoff_ms: 50
+          max_backoff_ms: 800
+          max_retry_after_seconds: 3
+          breaker: {window_seconds: 20, minimum_requests: 8, failure_ratio: 0.25, cooldown_seconds: 5}
+        """
+
+    @Test func fallbacksWeightsPriceCapsAndRetriesAreRead() throws {
+        let configuration = try load(Self.routed)
+        #expect(configuration.model(named: "deepseek-chat")?.fallbacks == ["gpt-4o"])
+        let split = try #require(configuration.routes.first { $0.name == "split" })
+        #expect(split.policy == .weighted)
+        #expect(split.weights == ["deepseek-chat": 3, "gpt-4o": 1])
+        let capped = try #require(configuration.routes.first { $0.name == "capped" })
+        #expect(capped.policy == .latency)
+        #expect(capped.maxPrice == Money(nanos: 2_500_000_000, currency: .usd))
+        let retry = configuration.routing.retry
+        #expect(retry.retriesPerCandidate == 2 && retry.maxAttempts == 6)
+        #expect(retry.baseBackoff == .milliseconds(50) && retry.maxBackoff == .milliseconds(800) && retry.maxRetryAfter == .seconds(3))
+        let breakers = configuration.routing.breakers
+        #expect(breakers.window == .seconds(20) && breakers.minimumRequests == 8 && breakers.failureRatio == 0.25)
+        #expect(breakers.cooldown == .seconds(5))
+    }
+
+    @Test(arguments: [
+        ("models[1].capabilities[0]", "capabilities: [tools, vision]", "capabilities: [telepathy]"),
+        ("models[0].fallbacks", "fallbacks: [gpt-4o]", "fallbacks: [gpt-5]"),
+        ("models[0].fallbacks", "fallbacks: [gpt-4o]", "fallbacks: [deepseek-chat]"),
+        ("routes.split.weights", "weights: {deepseek-chat: 3, gpt-4o: 1}", "weights: {other: 3}"),
+        ("routes.capped.max_price", "max_price: '2.5 USD'", "max_price: cheap"),
+        ("routing.breaker.failure_ratio", "failure_ratio: 0.25", "failure_ratio: 2"),
+        ("routing.retries", "retries: 2", "retries: -1"),
+    ])
+    func aMistakeInRoutingIsReportedWithItsKeyPath(_ path: String, _ good: String, _ bad: String) throws {
+        let text = Self.routed.replacingOccurrences(of: good, with: bad)
+        #expect(text != Self.routed)
+        do {
+            _ = try load(text)
+            Issue.record("'\(bad)' was accepted")
+        } catch {
+            #expect(error.path.hasPrefix(path), "\(error)")
+        }
+    }
+
     @Test func meteringSessionsAndPriceListsAreReadAndPriceListsSetSellPrices() throws {
         let configuration = try load(Self.valid + """
 

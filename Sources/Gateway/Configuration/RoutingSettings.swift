@@ -11,9 +11,9 @@ import Routing
 ///   max_retry_after_seconds: 5  # a longer retry-after moves on to the next candidate (default 5)
 ///   breaker:
 ///     window_seconds: 30        # failures counted over this window (default 30)
-///     minimum_requests: 5       # fewer calls never open it (default 5)
+///     minimum_requests: 10      # fewer calls never open it (default 10)
 ///     failure_ratio: 0.5        # share of failed calls that opens it (default 0.5)
-///     cooldown_seconds: 30      # open this long before a probe (default 30)
+///     cooldown_seconds: 15      # open this long before a probe (default 15)
 /// ```
 public struct RoutingSettings: Sendable, Hashable {
     public var retry = RetryPolicy()

@@ -17,8 +17,8 @@ public struct CircuitBreaker: Sendable, Hashable {
         /// How many probe calls a half-open breaker lets through at once.
         public var halfOpenProbes: Int
 
-        public init(window: Duration = .seconds(30), minimumRequests: Int = 5, failureRatio: Double = 0.5,
-                    cooldown: Duration = .seconds(30), halfOpenProbes: Int = 1) {
+        public init(window: Duration = .seconds(30), minimumRequests: Int = 10, failureRatio: Double = 0.5,
+                    cooldown: Duration = .seconds(15), halfOpenProbes: Int = 1) {
             self.window = window
             self.minimumRequests = minimumRequests
             self.failureRatio = failureRatio
