@@ -3,13 +3,18 @@
 # against the same fake called directly and against the gateway with metering off (no ledger
 # reservation or settlement), in one run on this machine.
 #   bench/proxy-overhead.sh [DURATION_SECONDS] [CONNECTIONS]
+# TOLLGATE_BIN=PATH measures that binary instead of building this tree (to compare two builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-10}
 CONNECTIONS=${2:-16}
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-swift build -c release --product tollgate >/dev/null
-BIN="$(swift build -c release --show-bin-path)/tollgate"
+if [ -z "${TOLLGATE_BIN:-}" ]; then
+    swift build -c release --product tollgate >/dev/null
+    BIN="$(swift build -c release --show-bin-path)/tollgate"
+else
+    BIN="$TOLLGATE_BIN"
+fi
 OUT=$(mktemp)
 OFF=$(mktemp)
 LOG_LEVEL=warning "$BIN" demo --port 0 >"$OUT" 2>/dev/null &

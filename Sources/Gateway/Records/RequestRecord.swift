@@ -1,3 +1,4 @@
+import Providers
 import TollgateCore
 
 #if canImport(FoundationEssentials)
@@ -112,12 +113,25 @@ public struct AttemptRecord: Hashable, Sendable, Codable {
         case model, provider, status, latencyMilliseconds = "latency_ms", error
     }
 
+    /// The attempts as the record's `attempts` column holds them: a JSON array.
     static func encode(_ attempts: [AttemptRecord]) -> String {
-        (try? JSONEncoder().encode(attempts)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+        let values: [JSONValue] = attempts.map { attempt in
+            var object: JSONValue = ["model": .string(attempt.model), "provider": .string(attempt.provider),
+                                     "latency_ms": .int(attempt.latencyMilliseconds)]
+            if let status = attempt.status { object["status"] = .int(Int64(status)) }
+            if let error = attempt.error { object["error"] = .string(error) }
+            return object
+        }
+        return JSONValue.array(values).jsonText
     }
 
     static func decode(_ text: String) -> [AttemptRecord] {
-        (try? JSONDecoder().decode([AttemptRecord].self, from: Data(text.utf8))) ?? []
+        guard let values = (try? JSONValue(parsing: Array(text.utf8)))?.arrayValue else { return [] }
+        return values.compactMap { value in
+            guard let model = value["model"]?.stringValue, let provider = value["provider"]?.stringValue else { return nil }
+            return AttemptRecord(model: model, provider: provider, status: value["status"]?.intValue,
+                                 latencyMilliseconds: Int64(value["latency_ms"]?.intValue ?? 0), error: value["error"]?.stringValue)
+        }
     }
 }
 

@@ -37,12 +37,17 @@ public struct CircuitBreaker: Sendable, Hashable {
 
     public let configuration: Configuration
     public private(set) var state: State = .closed
-    /// The window's calls, oldest first: when each ended and whether it failed.
-    private var calls: [Call] = []
+    /// The window's calls, counted in ten buckets of a tenth of the window each: recording and
+    /// reading are constant time however many calls a busy provider takes.
+    private var buckets = [Bucket](repeating: Bucket(), count: Self.bucketCount)
 
-    private struct Call: Sendable, Hashable {
-        let at: Duration
-        let failed: Bool
+    private static let bucketCount = 10
+
+    private struct Bucket: Sendable, Hashable {
+        /// Which tenth of the window since the origin it counts; -1 when unused.
+        var epoch: Int64 = -1
+        var calls = 0
+        var failures = 0
     }
 
     public init(configuration: Configuration = .init()) {
@@ -95,19 +100,36 @@ public struct CircuitBreaker: Sendable, Hashable {
             } else {
                 state = .closed
             }
-            calls.removeAll()
+            clearWindow()
         case .open:
             // A forced call: success closes the breaker, failure keeps it open (from now).
-            if failed { state = .open(since: now) } else { state = .closed; calls.removeAll() }
+            if failed { state = .open(since: now) } else { state = .closed; clearWindow() }
         case .closed:
-            calls.append(Call(at: now, failed: failed))
-            let start = now - configuration.window
-            if let keep = calls.firstIndex(where: { $0.at > start }) { calls.removeFirst(keep) } else { calls.removeAll() }
-            let failures = calls.count(where: \.failed)
-            if calls.count >= configuration.minimumRequests, Double(failures) >= configuration.failureRatio * Double(calls.count) {
+            let epoch = self.epoch(of: now)
+            let slot = Int(epoch % Int64(Self.bucketCount))
+            if buckets[slot].epoch != epoch { buckets[slot] = Bucket(epoch: epoch) }
+            buckets[slot].calls += 1
+            if failed { buckets[slot].failures += 1 }
+            var calls = 0
+            var failures = 0
+            for bucket in buckets where bucket.epoch > epoch - Int64(Self.bucketCount) {
+                calls += bucket.calls
+                failures += bucket.failures
+            }
+            if calls >= configuration.minimumRequests, Double(failures) >= configuration.failureRatio * Double(calls) {
                 state = .open(since: now)
-                calls.removeAll()
+                clearWindow()
             }
         }
+    }
+
+    /// The tenth of the window that `now` falls in, counted from the clock's origin.
+    private func epoch(of now: Duration) -> Int64 {
+        let width = max(configuration.window / Self.bucketCount, .milliseconds(1))
+        return Int64(now / width)
+    }
+
+    private mutating func clearWindow() {
+        buckets = [Bucket](repeating: Bucket(), count: Self.bucketCount)
     }
 }

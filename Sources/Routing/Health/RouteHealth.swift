@@ -11,8 +11,20 @@ public final class RouteHealth: Sendable {
     public let smoothing: Double
 
     private struct State {
-        var breakers: [String: CircuitBreaker] = [:]
+        var breakers: [BreakerKey: CircuitBreaker] = [:]
         var latency: [String: Averages] = [:]
+    }
+
+    /// Whose breaker: a provider's or a model's.
+    private enum BreakerKey: Hashable {
+        case provider(String)
+        case model(String)
+
+        init?(_ text: String) {
+            if text.hasPrefix("provider:") { self = .provider(String(text.dropFirst("provider:".count))) }
+            else if text.hasPrefix("model:") { self = .model(String(text.dropFirst("model:".count))) }
+            else { return nil }
+        }
     }
 
     /// Exponentially weighted moving averages, in milliseconds.
@@ -29,7 +41,7 @@ public final class RouteHealth: Sendable {
         self.smoothing = smoothing
     }
 
-    private static func keys(_ model: ModelDefinition) -> [String] { ["provider:" + model.provider.name, "model:" + model.name] }
+    private static func keys(_ model: ModelDefinition) -> [BreakerKey] { [.provider(model.provider.name), .model(model.name)] }
 
     /// When the model's provider or the model itself opened its breaker (the earlier of the two),
     /// or `nil` when neither is open.
@@ -51,19 +63,15 @@ public final class RouteHealth: Sendable {
     public func acquire(_ model: ModelDefinition, force: Bool = false) -> Bool {
         let now = clock.now()
         return state.withLock { state in
-            var granted: [String] = []
-            for key in Self.keys(model) {
-                var breaker = state.breakers[key] ?? CircuitBreaker(configuration: breakers)
+            let keys = Self.keys(model)
+            for (index, key) in keys.enumerated() {
                 if force {
-                    breaker.force(at: now)
-                } else if !breaker.acquire(at: now) {
+                    state.breakers[key, default: CircuitBreaker(configuration: breakers)].force(at: now)
+                } else if !state.breakers[key, default: CircuitBreaker(configuration: breakers)].acquire(at: now) {
                     // Give back the probes already taken.
-                    for taken in granted { state.breakers[taken]?.release() }
-                    state.breakers[key] = breaker
+                    for taken in keys[..<index] { state.breakers[taken]?.release() }
                     return false
                 }
-                granted.append(key)
-                state.breakers[key] = breaker
             }
             return true
         }
@@ -82,12 +90,10 @@ public final class RouteHealth: Sendable {
         let now = clock.now()
         state.withLock { state in
             for key in Self.keys(model) {
-                var breaker = state.breakers[key] ?? CircuitBreaker(configuration: breakers)
-                breaker.record(failed: failed, at: now)
-                state.breakers[key] = breaker
+                state.breakers[key, default: CircuitBreaker(configuration: breakers)].record(failed: failed, at: now)
             }
             guard !failed else { return }
-            var averages = state.latency[model.name] ?? Averages()
+            var averages = state.latency.removeValue(forKey: model.name) ?? Averages()
             if let latency { averages.latency = Self.blend(averages.latency, latency, smoothing) }
             if let timeToFirstToken { averages.timeToFirstToken = Self.blend(averages.timeToFirstToken, timeToFirstToken, smoothing) }
             state.latency[model.name] = averages
@@ -109,7 +115,7 @@ public final class RouteHealth: Sendable {
     public func breakerState(_ key: String) -> CircuitBreaker.State {
         let now = clock.now()
         return state.withLock { state in
-            state.breakers[key]?.state(at: now) ?? .closed
+            BreakerKey(key).flatMap { state.breakers[$0]?.state(at: now) } ?? .closed
         }
     }
 }
