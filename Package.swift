@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "Providers",
             dependencies: [
-                "TollgateCore",
+                "TollgateCore", "Pricing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),

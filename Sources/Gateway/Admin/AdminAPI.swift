@@ -139,11 +139,11 @@ struct AdminAPI: Sendable {
     func guarded(_ request: Request, status: HTTPResponse.Status = .ok,
                          _ action: () async throws -> JSONValue) async throws -> Response {
         guard let expected = gateway.configuration.adminToken, !expected.isEmpty else {
-            return ClientFormat.openai.response(for: GatewayError(status: 404, type: "invalid_request_error", code: "admin_disabled",
+            return WireFormats.openAIChat.response(for: GatewayError(status: 404, type: "invalid_request_error", code: "admin_disabled",
                                 message: "The admin API is off: set admin_token in the config or TOLLGATE_ADMIN_TOKEN."))
         }
         guard let token = ProxyPipeline.bearerToken(request), constantTimeEqual(token, expected) else {
-            return ClientFormat.openai.response(for: GatewayError(status: 401, type: "authentication_error", code: "invalid_admin_token",
+            return WireFormats.openAIChat.response(for: GatewayError(status: 401, type: "authentication_error", code: "invalid_admin_token",
                                 message: "The admin API needs 'Authorization: Bearer <admin token>'."))
         }
         do {
@@ -152,9 +152,9 @@ struct AdminAPI: Sendable {
                             body: .init(byteBuffer: ByteBuffer(data: value.encoded())))
         } catch let error as AccountStoreError {
             let status = error.code == .notFound ? 404 : error.code == .conflict ? 409 : 400
-            return ClientFormat.openai.response(for: GatewayError(status: status, type: "invalid_request_error", message: error.description))
+            return WireFormats.openAIChat.response(for: GatewayError(status: status, type: "invalid_request_error", message: error.description))
         } catch {
-            return ClientFormat.openai.response(for: ProxyPipeline.gatewayError(for: error))
+            return WireFormats.openAIChat.response(for: ProxyPipeline.gatewayError(for: error))
         }
     }
 }

@@ -36,8 +36,8 @@ struct TokenCounter: Sendable {
 
     /// The usage of a request whose provider reported none: its input counted from the client's
     /// request, its output from the text that came back; `nil` when the model has no tokenizer.
-    func usage(of body: JSONValue, format: ClientFormat, output: String, model: ModelDefinition) async -> TokenUsage? {
-        guard let request = format.chatRequest(body), let input = try? await input(of: request, model: model),
+    func usage(of body: JSONValue, format: any WireFormat, output: String, model: ModelDefinition) async -> TokenUsage? {
+        guard let request = try? format.chatRequest(from: body, strict: false), let input = try? await input(of: request, model: model),
               let output = await self.output(output, model: model) else { return nil }
         return TokenUsage(input: input, output: output)
     }

@@ -4,7 +4,7 @@ import Providers
 
 /// A request the admission stage let in: who sent it, what it asks, in the client's format.
 struct AdmittedRequest: Sendable {
-    let format: ClientFormat
+    let format: any WireFormat
     let caller: Caller
     let body: JSONValue
     /// The model or route it names.
@@ -19,29 +19,18 @@ struct AdmittedRequest: Sendable {
 
     var streamed: Bool { body["stream"]?.boolValue == true }
 
-    /// The output the request allows (`max_completion_tokens` or `max_tokens`), when it says.
-    var maxOutputTokens: Int? {
-        switch format {
-        case .openai: body["max_completion_tokens"]?.intValue ?? body["max_tokens"]?.intValue
-        case .anthropic: body["max_tokens"]?.intValue
-        }
-    }
+    /// The output the request allows (`max_tokens`, …), when it says.
+    var maxOutputTokens: Int? { format.maxOutputTokens(of: body) }
 
-    /// The capabilities the request needs of its model: tools → `tools`, images → `vision`, a
-    /// JSON response format → `json`, reasoning asked for → `reasoning`.
+    /// The capabilities the request needs of its model: tools → `tools`, images → `vision`, and
+    /// what its format says (a JSON response format → `json`, reasoning asked for → `reasoning`).
     var neededCapabilities: Set<Capability> {
-        var needed: Set<Capability> = []
+        var needed = format.neededCapabilities(body)
         if let chat {
             if !chat.tools.isEmpty { needed.insert(.tools) }
             if chat.messages.contains(where: { $0.content.contains { if case .image = $0 { true } else { false } } }) {
                 needed.insert(.vision)
             }
-        }
-        if let type = body["response_format"]?["type"]?.stringValue, type == "json_object" || type == "json_schema" {
-            needed.insert(.json)
-        }
-        if body["reasoning_effort"]?.stringValue != nil || body["thinking"]?["type"]?.stringValue == "enabled" {
-            needed.insert(.reasoning)
         }
         return needed
     }

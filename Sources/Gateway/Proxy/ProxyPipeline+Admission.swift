@@ -22,7 +22,7 @@ extension ProxyPipeline {
     }
 
     /// Admission: the key, Tollgate's headers, the body in the client's format, its idempotency key.
-    func admit(_ request: Request, format: ClientFormat, record: inout RequestRecord) async throws -> Admitted {
+    func admit(_ request: Request, format: any WireFormat, record: inout RequestRecord) async throws -> Admitted {
         let caller = try await authenticate(request)
         record.keyID = caller.key.id
         record.organizationID = caller.organization.id
@@ -47,7 +47,7 @@ extension ProxyPipeline {
                 return .replay(Response(status: .init(code: status), headers: replayed, body: .init(byteBuffer: ByteBuffer(string: text))))
             }
         }
-        let chat = format.chatRequest(body)
+        let chat = try? format.chatRequest(from: body, strict: false)
         return .admitted(AdmittedRequest(format: format, caller: caller, body: body, modelName: modelName, session: session,
                                          headers: request.headers, slot: slot, chat: chat))
     }
@@ -169,7 +169,7 @@ extension ProxyPipeline {
         let input = counted.map { $0 + $0 / 10 + 16 } ?? body.encodedBytes().count
         let requested = admitted.maxOutputTokens
         let ceiling = configuration.metering.maxReservedOutputTokens
-        let choices = format == .openai ? max(1, body["n"]?.intValue ?? 1) : 1
+        let choices = format.choices(of: body)
         let output = (requested.map { max(0, $0) } ?? min(model.maxOutputTokens ?? ceiling, ceiling)) * choices
         let plain = try configuration.sellCost(of: BillableUsage(tokens: TokenUsage(input: input, output: output)), for: model, at: date,
                                                organization: organization)

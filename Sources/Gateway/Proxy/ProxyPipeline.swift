@@ -37,7 +37,7 @@ struct ProxyPipeline: Sendable {
     let logger: Logger
 
     /// The request path: admission → plan → reserve → attempt (down the plan) → relay → outcome.
-    func handle(_ request: Request, format: ClientFormat) async -> Response {
+    func handle(_ request: Request, format: any WireFormat) async -> Response {
         let started = clock.now()
         let startDate = clock.date()
         var outcome = RequestOutcome(record: RequestRecord(id: "req_" + TimeOrderedID().description, status: 0, createdAt: startDate))
@@ -97,7 +97,7 @@ struct ProxyPipeline: Sendable {
                 headers[.cacheControl] = "no-cache"
                 let counter = counter
                 let body = admitted.body
-                let relay = StreamRelay(model: model, client: format, clientWantsUsage: answer.call.clientWantsUsage, metering: metered,
+                let relay = StreamRelay(model: model, call: answer.call, metering: metered,
                                         sinks: sinks, idempotency: slot, headers: headers, logger: logger,
                                         countUsage: { output in await counter.usage(of: body, format: format, output: output, model: model) })
                 let pending = PendingRecord(outcome, sinks: sinks, started: started, clock: clock)
@@ -181,10 +181,10 @@ struct ProxyPipeline: Sendable {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    /// `POST /v1/messages/count_tokens`: an Anthropic provider counts for itself (exactly); other
-    /// models are counted with their tokenizer.
+    /// `POST /v1/messages/count_tokens`: a provider of the client's format that has a count
+    /// endpoint counts for itself (exactly); other models are counted with their tokenizer.
     func countTokens(_ request: Request) async -> Response {
-        let format = ClientFormat.anthropic
+        let format = WireFormats.anthropicMessages
         do {
             let caller = try await authenticate(request)
             var body = try await RequestBodyReader.json(request, limit: configuration.maxRequestBodyBytes)
@@ -194,11 +194,11 @@ struct ProxyPipeline: Sendable {
             guard body["messages"]?.arrayValue != nil else { throw GatewayError.badRequest("'messages' must be an array.", param: "messages") }
             let model = try plan(modelName, caller: caller).candidates[0]
             let tokens: Int
-            if model.provider.kind == .anthropic {
+            let provider = WireFormats.of(model.provider.kind)
+            if provider.kind == format.kind, let countPath = provider.countTokensPath {
                 body["model"] = .string(model.upstream)
-                let call = try UpstreamCall(client: format, body: body, model: model, clientHeaders: request.headers)
-                let response = try await upstream.post("/messages/count_tokens", json: Data(body.encodedBytes()), to: model.provider,
-                                                       headers: call.headers)
+                let headers = provider.upstreamHeaders { name in HTTPField.Name(name).flatMap { request.headers[$0] } }
+                let response = try await upstream.post(countPath, json: Data(body.encodedBytes()), to: model.provider, headers: headers)
                 guard response.isSuccess else { throw await response.error() }
                 let answer = try JSONValue(parsing: try await response.collect().readableBytesView)
                 guard let count = answer["input_tokens"]?.intValue else {
@@ -206,7 +206,7 @@ struct ProxyPipeline: Sendable {
                 }
                 tokens = count
             } else {
-                let chat = try AnthropicMessagesFormat.request(from: body, strict: false)
+                let chat = try format.chatRequest(from: body, strict: false)
                 guard let count = try await counter.input(of: chat, model: model) else {
                     throw GatewayError(status: 400, type: "invalid_request_error", code: "no_tokenizer",
                                        message: "No tokenizer is known for '\(model.name)': set its tokenizer in the configuration.")
@@ -248,6 +248,7 @@ struct ProxyPipeline: Sendable {
         case let error as PricingError:
             GatewayError(status: 503, type: "service_unavailable", code: "model_unpriced", message: "The model cannot be priced: \(error)")
         case let error as RoutingError: .routing(error)
+        case let error as RequestError: .badRequest(error.message, param: error.param)
         case let error as TranslationError:
             .badRequest("\(error.description). The request cannot be translated for this model's provider.", param: error.parameter)
         case _ where StorageError.isDatabaseError(error) || error is TransferError || error is AccountError:

@@ -23,8 +23,8 @@ import Foundation
 /// the upstream request; the record is written either way.
 struct StreamRelay: Sendable {
     let model: ModelDefinition
-    let client: ClientFormat
-    let clientWantsUsage: Bool
+    /// The formats of the client and the provider, and whether the client asked for usage.
+    let call: UpstreamCall
     /// Prices the usage.
     let metering: MeteredRequest
     /// Where the outcome goes when the stream ends (settlement with the record, route health).
@@ -43,32 +43,15 @@ struct StreamRelay: Sendable {
         case upstreamFailed(UpstreamError)
     }
 
-    /// How provider events become client events.
-    private enum Mode {
-        case openAIPassthrough
-        case anthropicPassthrough
-        case toOpenAI(OpenAIStreamEncoder)
-        case toAnthropic(AnthropicStreamEncoder)
-    }
-
-    private enum UpstreamDecoder {
-        case openai(OpenAIStreamDecoder)
-        case anthropic(AnthropicStreamDecoder)
-    }
-
     func relay(_ stream: UpstreamStream, to writer: inout any ResponseBodyWriter,
                record initial: RequestRecord, started: Duration, clock: any TimeSource) async {
         var stream = stream
         var record = initial
         record.status = 200
-        let kind = model.provider.kind
-        var decoder: UpstreamDecoder = kind == .openai ? .openai(OpenAIStreamDecoder()) : .anthropic(AnthropicStreamDecoder())
-        var mode: Mode = switch (client, kind) {
-        case (.openai, .openai): .openAIPassthrough
-        case (.anthropic, .anthropic): .anthropicPassthrough
-        case (.openai, .anthropic): .toOpenAI(OpenAIStreamEncoder(includeUsage: clientWantsUsage, created: Int64(Date().timeIntervalSince1970)))
-        case (.anthropic, .openai): .toAnthropic(AnthropicStreamEncoder())
-        }
+        var decoder = call.provider.makeStreamDecoder()
+        // Events are re-encoded only when the formats differ; otherwise relayed as they came.
+        var encoder = call.translated
+            ? call.client.makeStreamEncoder(includeUsage: call.clientWantsUsage, created: Int64(Date().timeIntervalSince1970)) : nil
         var parser = ServerSentEventParser()
         var usage = UsageReading()
         var generated = ""
@@ -93,14 +76,8 @@ struct StreamRelay: Sendable {
                         guard let parsed = try? JSONValue(parsing: event.data.utf8) else {
                             throw UpstreamError(.malformed, provider: stream.provider, detail: "an event is not JSON: \(event.data.prefix(200))")
                         }
-                        if kind == .openai, let error = parsed["error"], !error.isNull {
-                            throw UpstreamError(.status(502), provider: stream.provider, detail: error.jsonText)
-                        }
                         value = parsed
-                        switch decoder {
-                        case .openai(var inner): events = inner.decode(parsed); decoder = .openai(inner)
-                        case .anthropic(var inner): events = try inner.decode(parsed, provider: stream.provider); decoder = .anthropic(inner)
-                        }
+                        events = try decoder.decode(parsed, provider: stream.provider)
                     }
                     for step in events {
                         switch step {
@@ -126,7 +103,7 @@ struct StreamRelay: Sendable {
                             break
                         }
                     }
-                    let out = output(for: event, value: value, events: events, mode: &mode, usage: usage.billable)
+                    let out = output(for: event, value: value, events: events, encoder: &encoder, usage: usage.billable)
                     for item in out {
                         kept?.append(item.encoded())
                         guard await send(item, to: &writer, outcome: &outcome) else { break upstream }
@@ -141,8 +118,8 @@ struct StreamRelay: Sendable {
             let failure = UpstreamError.from(error, provider: stream.provider)
             outcome = .upstreamFailed(failure)
             // The client has a 200 and a partial answer; an error event tells it the answer is cut.
-            let body = client.errorBody(GatewayError.upstream(failure))
-            _ = await send(ServerSentEvent(event: client == .anthropic ? "error" : nil, data: body.jsonText), to: &writer, outcome: &outcome)
+            let body = call.client.errorBody(GatewayError.upstream(failure).wire)
+            _ = await send(call.client.streamError(body), to: &writer, outcome: &outcome)
         }
         switch outcome {
         case .completed:
@@ -184,44 +161,20 @@ struct StreamRelay: Sendable {
         try? await writer.finish(nil)
     }
 
-    /// The client events for one provider event.
-    private func output(for event: ServerSentEvent, value: JSONValue?, events: [ChatStreamEvent], mode: inout Mode,
+    /// The client events for one provider event: re-encoded when the formats differ, else relayed
+    /// with the cost added to its usage.
+    private func output(for event: ServerSentEvent, value: JSONValue?, events: [ChatStreamEvent], encoder: inout (any StreamEncoding)?,
                         usage: BillableUsage?) -> [ServerSentEvent] {
-        let costFields: (TokenUsage) -> [String: JSONValue] = { _ in
-            guard let usage, let cost = metering.charged(usage) else { return [:] }
+        let costFields: () -> [String: JSONValue]? = {
+            guard let usage, let cost = metering.charged(usage) else { return nil }
             return ["cost": .double(cost.approximateUnits), "cost_currency": .string(cost.currency.code)]
         }
-        switch mode {
-        case .openAIPassthrough:
-            guard var value, value["usage"] != nil else { return [event] }
-            if clientWantsUsage {
-                if let usage, value["usage"] != .null {
-                    for (key, field) in costFields(usage.tokens) { value["usage"]?[key] = field }
-                }
-            } else {
-                // The usage-only chunk exists because Tollgate asked for it: drop it.
-                if value["choices"]?.arrayValue?.isEmpty ?? true { return [] }
-                value = value.removing("usage")
-            }
-            return [ServerSentEvent(event: event.event, data: value.jsonText)]
-        case .anthropicPassthrough:
-            guard var value, value["type"] == "message_delta", let usage else { return [event] }
-            for (key, field) in costFields(usage.tokens) { value["usage"]?[key] = field }
-            return [ServerSentEvent(event: event.event, data: value.jsonText)]
-        case .toOpenAI(var encoder):
-            let out = events.flatMap { encoder.encode($0, usage: usage?.tokens, extraUsage: costFields) }.map { ServerSentEvent(data: $0) }
-            mode = .toOpenAI(encoder)
-            return out
-        case .toAnthropic(var encoder):
-            var out = events.flatMap { encoder.encode($0, usage: usage?.tokens) }
-            mode = .toAnthropic(encoder)
-            if let usage, let index = out.firstIndex(where: { $0.event == "message_delta" }),
-               var delta = try? JSONValue(parsing: out[index].data.utf8) {
-                for (key, field) in costFields(usage.tokens) { delta["usage"]?[key] = field }
-                out[index].data = delta.jsonText
-            }
-            return out
+        guard var active = encoder else {
+            return call.client.relayed(event, value: value, clientWantsUsage: call.clientWantsUsage, usageFields: costFields)
         }
+        let out = events.flatMap { active.encode($0, usage: usage?.tokens, usageFields: costFields) }
+        encoder = active
+        return out
     }
 
     /// Writes an event; returns false when the client is gone.
@@ -233,13 +186,5 @@ struct StreamRelay: Sendable {
             if case .completed = outcome { outcome = .clientGone(error) }
             return false
         }
-    }
-}
-
-extension JSONValue {
-    func removing(_ key: String) -> JSONValue {
-        guard case .object(var object) = self else { return self }
-        object.removeValue(forKey: key)
-        return .object(object)
     }
 }

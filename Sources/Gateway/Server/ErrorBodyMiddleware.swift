@@ -1,3 +1,4 @@
+import Providers
 import Hummingbird
 import NIOCore
 
@@ -18,7 +19,7 @@ struct ErrorBodyMiddleware<Context: RequestContext>: RouterMiddleware {
             case 400..<500: GatewayError(status: status, type: "invalid_request_error", message: "\(error.status.reasonPhrase).")
             default: GatewayError(status: status, type: "server_error", message: "\(error.status.reasonPhrase).")
             }
-            return ClientFormat.openai.response(for: failure)
+            return WireFormats.openAIChat.response(for: failure)
         }
     }
 }

@@ -80,8 +80,8 @@ public struct Gateway: Sendable {
                                   planner: RoutePlanner(models: configuration.models, routes: configuration.routes, health: health),
                                   attempts: AttemptStage(upstream: upstream, health: health, retry: configuration.routing.retry, logger: logger),
                                   sinks: OutcomeSinks(records: recordWriter, health: health), clock: clock, logger: logger)
-        router.post("/v1/chat/completions") { request, _ in await proxy.handle(request, format: .openai) }
-        router.post("/v1/messages") { request, _ in await proxy.handle(request, format: .anthropic) }
+        router.post("/v1/chat/completions") { request, _ in await proxy.handle(request, format: WireFormats.openAIChat) }
+        router.post("/v1/messages") { request, _ in await proxy.handle(request, format: WireFormats.anthropicMessages) }
         router.post("/v1/messages/count_tokens") { request, _ in await proxy.countTokens(request) }
         router.get("/v1/models") { request, _ in await self.models(request) }
         router.get("/health") { _, _ in
@@ -116,7 +116,7 @@ public struct Gateway: Sendable {
         do {
             guard let secret = ProxyPipeline.bearerToken(request),
                   let key = try await accounts.authenticate(secret: secret)?.key
-            else { return ClientFormat.openai.response(for: .unauthorized("Missing, incorrect or revoked API key.")) }
+            else { return WireFormats.openAIChat.response(for: .unauthorized("Missing, incorrect or revoked API key.")) }
             var data: [JSONValue] = configuration.models.filter { key.allows(model: $0.name) }.map {
                 ["id": .string($0.name), "object": "model", "created": 0, "owned_by": .string($0.provider.name)]
             }
@@ -127,7 +127,7 @@ public struct Gateway: Sendable {
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(data: body.encoded())))
         } catch {
-            return ClientFormat.openai.response(for: ProxyPipeline.gatewayError(for: error))
+            return WireFormats.openAIChat.response(for: ProxyPipeline.gatewayError(for: error))
         }
     }
 }

@@ -121,9 +121,6 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    /// OpenAI's error object: `{"error": {"message", "type", "param", "code"}}`.
-    public var openAIBody: JSONValue {
-        ["error": ["message": .string(message), "type": .string(type),
-                   "param": param.map { .string($0) } ?? nil, "code": code.map { .string($0) } ?? nil]]
-    }
+    /// The error as every wire format writes it.
+    public var wire: WireError { WireError(status: status, type: type, code: code, message: message, param: param) }
 }

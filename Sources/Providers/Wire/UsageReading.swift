@@ -1,5 +1,4 @@
 import Pricing
-import Providers
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -9,14 +8,16 @@ import Foundation
 
 /// The billable usage of one answer, read from the provider's usage reports by the price
 /// book's normalizers — one per provider family, so no family's overlaps are undone twice.
-struct UsageReading: Sendable {
+public struct UsageReading: Sendable {
     private var anthropic: AnthropicUsage?
     /// The usage so far; `nil` until the provider reports any.
-    private(set) var billable: BillableUsage?
+    public private(set) var billable: BillableUsage?
+
+    public init() {}
 
     /// Takes one report: a whole usage object, or (Anthropic streams) `message_start`'s then
     /// each `message_delta`'s running totals, which replace rather than add.
-    mutating func add(_ report: UsageReport) throws(PricingError) {
+    public mutating func add(_ report: UsageReport) throws(PricingError) {
         let data = Data(report.object.encodedBytes())
         switch report.shape {
         case .anthropic:
@@ -35,7 +36,7 @@ struct UsageReading: Sendable {
     }
 
     /// The billable usage of a single report, or `nil` for none.
-    static func billable(_ report: UsageReport?) throws(PricingError) -> BillableUsage? {
+    public static func billable(_ report: UsageReport?) throws(PricingError) -> BillableUsage? {
         guard let report else { return nil }
         var reading = UsageReading()
         try reading.add(report)

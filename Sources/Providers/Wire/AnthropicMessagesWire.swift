@@ -1,0 +1,110 @@
+import Pricing
+import TollgateCore
+
+/// Anthropic Messages (`POST /v1/messages`).
+struct AnthropicMessagesWire: WireFormat {
+    var kind: Provider.Kind { .anthropic }
+    var path: String { "/messages" }
+    var countTokensPath: String? { "/messages/count_tokens" }
+
+    func validate(_ body: JSONValue) throws(RequestError) -> String {
+        let (model, messages) = try RequestValidation.common(body)
+        try RequestValidation(body: body).anthropic(messages)
+        return model
+    }
+
+    func chatRequest(from body: JSONValue, strict: Bool) throws(TranslationError) -> ChatRequest {
+        try AnthropicMessagesFormat.request(from: body, strict: strict)
+    }
+
+    func providerBody(for request: ChatRequest, model: String) throws(TranslationError) -> JSONValue {
+        try AnthropicMessagesFormat.body(for: request, model: model)
+    }
+
+    func forwarded(_ body: JSONValue, model: String) -> JSONValue {
+        var body = body
+        body["model"] = .string(model)
+        return body
+    }
+
+    func upstreamHeaders(_ clientHeader: (String) -> String?) -> [(String, String)] {
+        var headers = [("anthropic-version", clientHeader("anthropic-version") ?? "2023-06-01")]
+        if let beta = clientHeader("anthropic-beta") { headers.append(("anthropic-beta", beta)) }
+        return headers
+    }
+
+    func maxOutputTokens(of body: JSONValue) -> Int? { body["max_tokens"]?.intValue }
+
+    func choices(of body: JSONValue) -> Int { 1 }
+
+    /// Anthropic streams always carry usage.
+    func wantsStreamUsage(_ body: JSONValue) -> Bool { true }
+
+    func neededCapabilities(_ body: JSONValue) -> Set<Capability> {
+        body["thinking"]?["type"]?.stringValue == "enabled" ? [.reasoning] : []
+    }
+
+    func response(from answer: JSONValue) -> ChatResponse { AnthropicMessagesFormat.response(from: answer) }
+
+    func clientBody(for response: ChatResponse, usage: TokenUsage?, created: Int64) -> JSONValue {
+        AnthropicMessagesFormat.body(for: response, usage: usage)
+    }
+
+    func usage(of answer: JSONValue) -> UsageReport? { UsageReport.find(in: answer, shape: .anthropic) }
+
+    func errorBody(_ error: WireError) -> JSONValue {
+        ["type": "error", "error": ["type": .string(Self.errorType(error.status)), "message": .string(error.message)]]
+    }
+
+    /// Anthropic's error `type` for a status.
+    static func errorType(_ status: Int) -> String {
+        switch status {
+        case 400: "invalid_request_error"
+        case 401: "authentication_error"
+        case 402: "billing_error"
+        case 403: "permission_error"
+        case 404: "not_found_error"
+        case 413: "request_too_large"
+        case 429: "rate_limit_error"
+        case 503, 529: "overloaded_error"
+        case 504: "timeout_error"
+        default: "api_error"
+        }
+    }
+
+    func makeStreamDecoder() -> any StreamDecoding { Decoder() }
+
+    func makeStreamEncoder(includeUsage: Bool, created: Int64) -> any StreamEncoding { Encoder() }
+
+    func relayed(_ event: ServerSentEvent, value: JSONValue?, clientWantsUsage: Bool,
+                 usageFields: () -> [String: JSONValue]?) -> [ServerSentEvent] {
+        guard var value, value["type"] == "message_delta", let usageFields = usageFields() else { return [event] }
+        for (key, field) in usageFields { value["usage"]?[key] = field }
+        return [ServerSentEvent(event: event.event, data: value.jsonText)]
+    }
+
+    func streamError(_ body: JSONValue) -> ServerSentEvent { ServerSentEvent(event: "error", data: body.jsonText) }
+
+    struct Decoder: StreamDecoding {
+        var inner = AnthropicStreamDecoder()
+
+        mutating func decode(_ value: JSONValue, provider: String) throws -> [ChatStreamEvent] {
+            try inner.decode(value, provider: provider)
+        }
+    }
+
+    struct Encoder: StreamEncoding {
+        var inner = AnthropicStreamEncoder()
+
+        mutating func encode(_ event: ChatStreamEvent, usage: TokenUsage?, usageFields: () -> [String: JSONValue]?) -> [ServerSentEvent] {
+            var out = inner.encode(event, usage: usage)
+            // The cost goes into the usage of `message_delta`, the event that carries the totals.
+            if usage != nil, let index = out.firstIndex(where: { $0.event == "message_delta" }), let usageFields = usageFields(),
+               var delta = try? JSONValue(parsing: out[index].data.utf8) {
+                for (key, field) in usageFields { delta["usage"]?[key] = field }
+                out[index].data = delta.jsonText
+            }
+            return out
+        }
+    }
+}

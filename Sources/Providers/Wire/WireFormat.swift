@@ -1,0 +1,121 @@
+import Pricing
+import TollgateCore
+
+/// One wire format — OpenAI Chat Completions, Anthropic Messages — and everything that depends on
+/// it: checking and parsing a client's request into Tollgate's chat form and writing one back,
+/// forwarding a request as sent, reading answers, stream events, usage and writing errors.
+///
+/// The gateway holds formats as values (`WireFormats`) and never switches on one: a client speaks
+/// one, a provider another, and translation is the client format's parse followed by the
+/// provider format's write. A new format is a new conformance and one registration.
+public protocol WireFormat: Sendable {
+    /// The provider kind that speaks it natively: a client and a provider of one kind need no
+    /// translation.
+    var kind: Provider.Kind { get }
+    /// The endpoint below a provider's API root that takes it.
+    var path: String { get }
+    /// The endpoint that counts a request's input tokens, when providers of this kind offer one.
+    var countTokensPath: String? { get }
+
+    /// Checks every field the format defines, before anything is reserved or sent.
+    /// - Returns: the model the request names.
+    func validate(_ body: JSONValue) throws(RequestError) -> String
+    /// The request in Tollgate's chat form; `strict` refuses what cannot be translated.
+    func chatRequest(from body: JSONValue, strict: Bool) throws(TranslationError) -> ChatRequest
+    /// A chat request written for a provider of this format (usage asked for in streams).
+    func providerBody(for request: ChatRequest, model: String) throws(TranslationError) -> JSONValue
+    /// A client's request of this format forwarded as sent: only the model changed, and usage
+    /// asked for in streams.
+    func forwarded(_ body: JSONValue, model: String) -> JSONValue
+    /// Headers a provider of this format takes from the client (`anthropic-version`, …).
+    func upstreamHeaders(_ clientHeader: (String) -> String?) -> [(String, String)]
+    /// The output the request allows, when it says.
+    func maxOutputTokens(of body: JSONValue) -> Int?
+    /// How many answers it asks for (OpenAI's `n`).
+    func choices(of body: JSONValue) -> Int
+    /// Whether a streamed request asked for the final usage.
+    func wantsStreamUsage(_ body: JSONValue) -> Bool
+    /// What the request needs of its model beyond what its chat form shows (a JSON response
+    /// format, reasoning).
+    func neededCapabilities(_ body: JSONValue) -> Set<Capability>
+
+    /// A provider's complete answer in Tollgate's chat form.
+    func response(from answer: JSONValue) -> ChatResponse
+    /// A chat answer written for a client of this format.
+    func clientBody(for response: ChatResponse, usage: TokenUsage?, created: Int64) -> JSONValue
+    /// The usage report in a provider's complete answer.
+    func usage(of answer: JSONValue) -> UsageReport?
+    /// An error body in this format.
+    func errorBody(_ error: WireError) -> JSONValue
+
+    /// Reads a provider's stream events.
+    func makeStreamDecoder() -> any StreamDecoding
+    /// Writes chat stream events for a client.
+    func makeStreamEncoder(includeUsage: Bool, created: Int64) -> any StreamEncoding
+    /// A provider's event relayed to a client of the same format: `usageFields` (the cost, asked
+    /// for only when an event carries usage) added to its usage, and a usage-only chunk the client
+    /// did not ask for left out.
+    func relayed(_ event: ServerSentEvent, value: JSONValue?, clientWantsUsage: Bool,
+                 usageFields: () -> [String: JSONValue]?) -> [ServerSentEvent]
+    /// The event that tells a client its stream was cut, with an error body of this format.
+    func streamError(_ body: JSONValue) -> ServerSentEvent
+}
+
+/// Reads one provider's stream events, keeping what it needs between them.
+public protocol StreamDecoding: Sendable {
+    /// The chat events one provider event (its parsed `data:`) stands for.
+    /// - Throws: `UpstreamError` when the event reports an error.
+    mutating func decode(_ value: JSONValue, provider: String) throws -> [ChatStreamEvent]
+}
+
+/// Writes chat stream events for one client, keeping what it needs between them.
+public protocol StreamEncoding: Sendable {
+    /// The client's events for one chat event; `usageFields` (the cost, asked for only when it
+    /// writes usage) go into the usage it writes.
+    mutating func encode(_ event: ChatStreamEvent, usage: TokenUsage?, usageFields: () -> [String: JSONValue]?) -> [ServerSentEvent]
+}
+
+/// An error as a client sees it, whatever its format writes it as.
+public struct WireError: Sendable, Hashable {
+    public var status: Int
+    /// OpenAI's error `type`.
+    public var type: String
+    public var code: String?
+    public var message: String
+    public var param: String?
+
+    public init(status: Int, type: String, code: String? = nil, message: String, param: String? = nil) {
+        self.status = status
+        self.type = type
+        self.code = code
+        self.message = message
+        self.param = param
+    }
+}
+
+/// A request that breaks its format's rules: a 400 naming the parameter.
+public struct RequestError: Error, Sendable, Hashable, CustomStringConvertible {
+    public let message: String
+    public let param: String?
+
+    public init(_ message: String, param: String? = nil) {
+        self.message = message
+        self.param = param
+    }
+
+    public var description: String { message }
+}
+
+/// The formats, by name and by provider kind: the one place that maps a kind to its format.
+public enum WireFormats {
+    public static let openAIChat: any WireFormat = OpenAIChatWire()
+    public static let anthropicMessages: any WireFormat = AnthropicMessagesWire()
+
+    /// The format a provider of `kind` speaks.
+    public static func of(_ kind: Provider.Kind) -> any WireFormat {
+        switch kind {
+        case .openai: openAIChat
+        case .anthropic: anthropicMessages
+        }
+    }
+}
