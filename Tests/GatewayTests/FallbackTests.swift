@@ -275,4 +275,37 @@ import TollgateTesting
             #expect(try await MeteringTests.openReservations(harness) == 0)
         }
     }
+
+    @Test func afterARunOfMixedFailuresOnlyAnsweringModelsAreChargedAndTheLedgerVerifies() async throws {
+        try await Self.withFailover(retries: 1) { harness, backup in
+            // Primary's script: every way a provider fails before its answer, and some answers.
+            harness.fake.enqueue(.fail(status: 500), .normal, .fail(status: 429), .fail(status: 503), .malformedJSON, .normal,
+                                 .fail(status: 502), .fail(status: 502), .cutStream(afterChunks: 1), .normal, .fail(status: 400))
+            backup.enqueue(.fail(status: 503))
+            var statuses: [Int] = []
+            for index in 0..<12 {
+                let reply = try await harness.post(json: GatewayHarness.chat("failover", "Mixed \(index)", stream: index % 3 == 2))
+                statuses.append(reply.status)
+            }
+            let records = try await harness.records()
+            #expect(records.count == 12)
+            #expect(statuses.count == 12)
+            #expect(records.contains { $0.attempts.count > 1 && $0.modelUsed == "primary" }, "a retry that succeeded")
+            #expect(records.contains { $0.attempts.count > 2 && $0.modelUsed == "backup" }, "a fallback after retries")
+            for record in records where record.status == 200 {
+                #expect(record.modelUsed == record.attempts.last?.model)
+                let price = record.modelUsed == "backup" ? Self.backupPrice : GatewayHarness.premiumPrice
+                #expect(record.cost == price.cost(of: record.usage), "\(record.id) billed at another model's price")
+            }
+            for record in records where record.status != 200 {
+                #expect(record.cost == nil || record.cost?.nanos == 0)
+                #expect(record.settlement == "voided" || record.settlement == nil)
+            }
+            let charged = records.compactMap(\.cost?.nanos).reduce(0, +)
+            #expect(try await MeteringTests.openReservations(harness) == 0)
+            #expect(try await harness.gateway.accounts.balance(of: harness.organization).nanos == 10 * Money.nanosPerUnit - charged)
+            let summary = try await LedgerVerifier(store: harness.gateway.accounts.ledger).verify()
+            #expect(summary.pendingOpen == 0)
+        }
+    }
 }
