@@ -149,9 +149,10 @@ import TollgateTesting
         }
     }
 
-    @Test func aStreamThatFailsAfterItsFirstByteIsNotRetried() async throws {
+    @Test(arguments: [FakeBehavior.cutStream(afterChunks: 1), .stall(afterChunks: 1)])
+    func aStreamThatFailsAfterItsFirstByteIsNotRetried(_ failure: FakeBehavior) async throws {
         try await Self.withFailover { harness, backup in
-            harness.fake.enqueue(.cutStream(afterChunks: 1))
+            harness.fake.enqueue(failure)
             let reply = try await harness.post(json: GatewayHarness.chat("failover", stream: true))
             #expect(reply.status == 200)
             #expect(reply.headers.first(name: "x-tollgate-model") == "primary")
@@ -159,7 +160,7 @@ import TollgateTesting
             let events = GatewayHarness.events(reply.body)
             #expect(!events.contains("[DONE]"))
             let last = try #require(events.last.flatMap { try? JSONValue(parsing: Array($0.utf8)) })
-            #expect(last["error"]?["type"] == "upstream_error")
+            #expect(["upstream_error", "timeout"].contains(last["error"]?["type"]?.stringValue ?? ""), "\(last)")
             #expect(backup.observations.requests.isEmpty)
             let record = try #require(try await harness.records().first)
             #expect(record.usageSource == .counted)
