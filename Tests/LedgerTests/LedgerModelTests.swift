@@ -1,6 +1,7 @@
 import Foundation
 import Ledger
 import Testing
+import TollgateTesting
 import TollgateCore
 
 /// Random sequences of account creation, pendings, posts, voids, expiries, linked batches and

@@ -23,7 +23,7 @@ import TollgateTesting
 
     func plan(_ planner: RoutePlanner, _ name: String = "auto", _ requirements: RouteRequirements = .init(currency: .usd),
               seed: UInt64 = 1) throws(RoutingError) -> RoutePlan {
-        var random = SeededGenerator(state: seed)
+        var random = SeededGenerator(seed: seed)
         return try planner.plan(name, for: requirements, quote: { quotes[$0.name] }, using: &random)
     }
 
@@ -73,7 +73,7 @@ import TollgateTesting
     @Test func aModelThatListsNoCapabilitiesIsNotChecked() throws {
         let unknown = RoutingFixtures.model("unknown")
         let planner = RoutePlanner(models: [unknown], routes: [], health: RouteHealth(clock: ManualTimeSource()))
-        var random = SeededGenerator(state: 1)
+        var random = SeededGenerator(seed: 1)
         let plan = try planner.plan("unknown", for: RouteRequirements(capabilities: [.tools, .vision], currency: .usd),
                                     quote: { _ in RoutingFixtures.quote(1, 1) }, using: &random)
         #expect(plan.candidates.map(\.name) == ["unknown"])
@@ -103,7 +103,7 @@ import TollgateTesting
     @Test func aProviderWithNoRegionIsOutsideEveryRestriction() throws {
         let nowhere = RoutingFixtures.model("nowhere", region: nil)
         let planner = RoutePlanner(models: [nowhere], routes: [], health: RouteHealth(clock: ManualTimeSource()))
-        var random = SeededGenerator(state: 1)
+        var random = SeededGenerator(seed: 1)
         #expect(throws: RoutingError.self) {
             try planner.plan("nowhere", for: RouteRequirements(allowedRegions: ["us", "eu"], currency: .usd),
                              quote: { _ in RoutingFixtures.quote(1, 1) }, using: &random)
