@@ -1,6 +1,6 @@
 import ArgumentParser
-import Gateway
 import Foundation
+import Gateway
 import TollgateCore
 
 struct OrgsCommand: AsyncParsableCommand {

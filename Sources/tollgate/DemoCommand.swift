@@ -1,12 +1,12 @@
-import Routing
 import ArgumentParser
 import Foundation
 import Gateway
 import Pricing
 import Providers
+import Routing
+import SimulatedProviders
 import Storage
 import TollgateCore
-import SimulatedProviders
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

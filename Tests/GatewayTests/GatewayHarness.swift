@@ -1,4 +1,3 @@
-import Routing
 import AsyncHTTPClient
 import Foundation
 import Gateway
@@ -8,11 +7,12 @@ import NIOFoundationCompat
 import NIOHTTP1
 import Pricing
 import Providers
+import Routing
 import ServiceLifecycle
 import Storage
+import Tokenizers
 import TollgateCore
 import TollgateTesting
-import Tokenizers
 
 /// A real gateway on a loopback port, in front of a real fake provider, with a fresh SQLite file,
 /// a funded organization and a key — for tests that go through sockets end to end.

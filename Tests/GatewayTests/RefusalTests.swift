@@ -1,8 +1,8 @@
-import Routing
 import Foundation
 import Gateway
 import Pricing
 import Providers
+import Routing
 import Testing
 import TollgateCore
 import TollgateTesting

@@ -1,10 +1,10 @@
-import Routing
 import Foundation
 @testable import Gateway
 import Ledger
 import Logging
 import Pricing
 import Providers
+import Routing
 import ServiceLifecycle
 import Storage
 import Testing

@@ -1,8 +1,8 @@
 import Foundation
 import Ledger
 import Testing
-import TollgateTesting
 import TollgateCore
+import TollgateTesting
 
 /// Random sequences of account creation, pendings, posts, voids, expiries, linked batches and
 /// retried ids, checked step by step against `LedgerModel`. A failure names its seed and step.

@@ -1,6 +1,6 @@
+@testable import Routing
 import Testing
 import TollgateTesting
-@testable import Routing
 
 @Suite struct CircuitBreakerTests {
     let configuration = CircuitBreaker.Configuration(window: .seconds(10), minimumRequests: 4, failureRatio: 0.5,

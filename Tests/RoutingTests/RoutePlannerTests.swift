@@ -1,8 +1,8 @@
 import Pricing
+@testable import Routing
 import Testing
 import TollgateCore
 import TollgateTesting
-@testable import Routing
 
 @Suite struct RoutePlannerTests {
     let cheap = RoutingFixtures.model("cheap", region: "cn", capabilities: [.tools, .json], contextWindow: 1000)

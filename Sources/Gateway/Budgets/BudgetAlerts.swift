@@ -4,8 +4,8 @@ import Ledger
 import Logging
 import NIOCore
 import Providers
-import SQLKit
 import ServiceLifecycle
+import SQLKit
 import Storage
 import Synchronization
 import TollgateCore

@@ -1,5 +1,5 @@
-import Routing
 import Pricing
+import Routing
 import Yams
 
 #if canImport(FoundationEssentials)

@@ -1,6 +1,6 @@
-import Routing
 import Pricing
 import Providers
+import Routing
 import Tokenizers
 import TollgateCore
 import Yams

@@ -1,5 +1,5 @@
-import Routing
 import Pricing
+import Routing
 import TollgateCore
 
 /// What an organization pays: explicit prices for some models, and a markup over the provider's

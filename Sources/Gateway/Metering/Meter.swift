@@ -1,6 +1,6 @@
-import Routing
 import Ledger
 import Logging
+import Routing
 import Synchronization
 import TollgateCore
 

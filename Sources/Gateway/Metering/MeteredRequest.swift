@@ -1,6 +1,6 @@
-import Routing
 import Logging
 import Pricing
+import Routing
 import TollgateCore
 
 #if canImport(FoundationEssentials)

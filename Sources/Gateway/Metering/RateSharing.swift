@@ -1,6 +1,6 @@
 import Logging
-import SQLKit
 import ServiceLifecycle
+import SQLKit
 import Storage
 import TollgateCore
 

@@ -1,5 +1,5 @@
-import Routing
 import Providers
+import Routing
 import Tokenizers
 import TollgateCore
 

@@ -6,8 +6,8 @@ import NIOCore
 import NIOFoundationCompat
 import Pricing
 import Providers
-import Storage
 import Routing
+import Storage
 import Tokenizers
 import TollgateCore
 

@@ -1,9 +1,9 @@
-import Routing
 import Hummingbird
 import Logging
 import NIOCore
 import Pricing
 import Providers
+import Routing
 import TollgateCore
 
 #if canImport(FoundationEssentials)

@@ -1,7 +1,7 @@
 import Ledger
 import Logging
-import SQLKit
 import ServiceLifecycle
+import SQLKit
 import Synchronization
 import TollgateCore
 

@@ -1,6 +1,6 @@
-import Providers
 import Hummingbird
 import NIOCore
+import Providers
 
 /// Answers what no route handles — an unknown path, a wrong method, a body the server cannot
 /// read — with a JSON error in OpenAI's format instead of an empty body.
