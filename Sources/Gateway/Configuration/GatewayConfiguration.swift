@@ -87,10 +87,9 @@ public struct GatewayConfiguration: Sendable {
     /// The model's list price per 1M input and per 1M output tokens at `date`, for comparing
     /// models; `nil` when it has none in force.
     public func quote(of model: ModelDefinition, at date: Date) -> ModelQuote? {
-        guard let input = try? prices.cost(of: TokenUsage(input: 1_000_000), for: model.priceName, at: date).total,
-              let output = try? prices.cost(of: TokenUsage(output: 1_000_000), for: model.priceName, at: date).total
+        guard let cost = try? prices.cost(of: TokenUsage(input: 1_000_000, output: 1_000_000), for: model.priceName, at: date)
         else { return nil }
-        return ModelQuote(input: input, output: output)
+        return ModelQuote(input: cost.amount(for: .input), output: cost.amount(for: .output))
     }
 
     /// The encodings the configuration sets for its models (`tokenizer:`), by model name.
