@@ -64,7 +64,12 @@ struct AttemptStage: Sendable {
                 lastFailure = error
                 continue
             }
-            progress.metered = try await reserve(model, progress.metered)
+            do {
+                progress.metered = try await reserve(model, progress.metered)
+            } catch {
+                health.release(model)
+                throw error
+            }
             var failures = 0
             while true {
                 let started = health.clock.now()
@@ -74,6 +79,11 @@ struct AttemptStage: Sendable {
                                                            latencyMilliseconds: (health.clock.now() - started).wholeMilliseconds))
                     return answer
                 } catch let failure as UpstreamError {
+                    if Task.isCancelled {
+                        // The client went away: not the provider's failure.
+                        health.release(model)
+                        throw CancellationError()
+                    }
                     progress.attempts.append(AttemptRecord(model: model.name, provider: model.provider.name, status: failure.status,
                                                            latencyMilliseconds: (health.clock.now() - started).wholeMilliseconds,
                                                            error: failure.description))

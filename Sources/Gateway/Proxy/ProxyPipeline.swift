@@ -162,7 +162,7 @@ struct ProxyPipeline: Sendable {
             usage = BillableUsage(tokens: counted)
             outcome.record.usageSource = .counted
         }
-        var reply = answer.call.clientBody(for: body, usage: usage?.tokens)
+        var reply = answer.call.clientBody(for: body, usage: usage?.tokens, created: clock.date())
         if let usage { outcome.record.usage = usage.tokens }
         if let usage, let charged = metered.charged(usage) {
             reply["usage"]?["cost"] = .double(charged.approximateUnits)

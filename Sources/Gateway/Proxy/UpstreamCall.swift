@@ -51,9 +51,10 @@ struct UpstreamCall: Sendable {
         }.joined()
     }
 
-    /// The provider's complete answer in the client's format, its usage as the price book read it.
-    func clientBody(for answer: JSONValue, usage: TokenUsage?) -> JSONValue {
+    /// The provider's complete answer in the client's format, its usage as the price book read it;
+    /// `created` dates a translated answer.
+    func clientBody(for answer: JSONValue, usage: TokenUsage?, created: Date) -> JSONValue {
         guard translated else { return answer }
-        return client.clientBody(for: provider.response(from: answer), usage: usage, created: Int64(Date().timeIntervalSince1970))
+        return client.clientBody(for: provider.response(from: answer), usage: usage, created: Int64(created.timeIntervalSince1970))
     }
 }
