@@ -23,8 +23,8 @@ import Foundation
 struct ProxyPipeline: Sendable {
     let configuration: GatewayConfiguration
     let accounts: AccountStore
-    /// `nil` when metering is off.
-    let meter: Meter?
+    /// Reservation and settlement on the ledger, or off.
+    let metering: Metering
     let limiter: RateLimiter
     let upstream: UpstreamClient
     let counter: TokenCounter
@@ -73,7 +73,7 @@ struct ProxyPipeline: Sendable {
                 if let held = previous?.reservation { records.release(held) }
                 let reservation: Reservation?
                 do {
-                    reservation = try await meter?.reserve(requestID: requestID, key: admitted.caller.key,
+                    reservation = try await metering.meter?.reserve(requestID: requestID, key: admitted.caller.key,
                                                            organization: admitted.caller.organization, session: admitted.session,
                                                            model: model, estimate: worst.estimate, at: startDate)
                 } catch {

@@ -31,10 +31,10 @@ public final class RequestRecordWriter: Service, Sendable {
     private let wakeUps: AsyncStream<Void>
     private let wakeUp: AsyncStream<Void>.Continuation
 
-    init(store: RequestRecordStore, ledger: SQLLedgerStore?, batchSize: Int = 256,
+    init(store: RequestRecordStore, metering: Metering, batchSize: Int = 256,
          onSettled: @escaping @Sendable ([Reservation.BudgetLeg]) -> Void, logger: Logger) {
         self.store = store
-        self.ledger = ledger
+        self.ledger = metering.ledger
         self.onSettled = onSettled
         self.batchSize = max(1, batchSize)
         self.logger = logger
@@ -42,7 +42,7 @@ public final class RequestRecordWriter: Service, Sendable {
     }
 
     public convenience init(store: RequestRecordStore, batchSize: Int = 256, logger: Logger) {
-        self.init(store: store, ledger: nil, batchSize: batchSize, onSettled: { _ in }, logger: logger)
+        self.init(store: store, metering: .off, batchSize: batchSize, onSettled: { _ in }, logger: logger)
     }
 
     /// Queues a record for writing; never waits on the database.

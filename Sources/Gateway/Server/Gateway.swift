@@ -35,7 +35,8 @@ public struct Gateway: Sendable {
     public let health: RouteHealth
     /// Where gateway logic reads the time.
     public let clock: any TimeSource
-    let meter: Meter?
+    /// Reservation and settlement on the ledger, or off.
+    let metering: Metering
     let limiter: RateLimiter
     /// Shares rate-limit windows with the other replicas on the same database.
     let rateSharing: RateSharing
@@ -54,17 +55,20 @@ public struct Gateway: Sendable {
         let alerts = BudgetAlerts(database: database, ledger: accounts.ledger, httpClient: httpClient,
                                   secret: configuration.metering.alertSecret, retryDelay: configuration.metering.alertRetryDelay, logger: logger)
         self.alerts = alerts
-        self.recordWriter = RequestRecordWriter(store: requestRecords, ledger: configuration.metering.enabled ? accounts.ledger : nil,
-                                                batchSize: configuration.recordBatchSize, onSettled: { alerts.settled($0) }, logger: logger)
-        self.budgets = BudgetStore(database: database)
+        let budgets = BudgetStore(database: database)
+        self.budgets = budgets
+        let metering: Metering = configuration.metering.enabled
+            ? .on(Meter(chart: accounts.chart, commit: GroupCommit(store: accounts.ledger), budgets: budgets,
+                        calendar: BudgetCalendar(timeZone: configuration.metering.timeZone),
+                        reservationTimeout: configuration.metering.reservationTimeout, logger: logger),
+                  ledger: accounts.ledger)
+            : .off
+        self.metering = metering
+        self.recordWriter = RequestRecordWriter(store: requestRecords, metering: metering, batchSize: configuration.recordBatchSize,
+                                                onSettled: { alerts.settled($0) }, logger: logger)
         self.limiter = RateLimiter()
         self.rateSharing = RateSharing(database: database, limiter: limiter, logger: logger)
         self.expiry = ExpiryService(store: accounts.ledger, logger: logger) { LedgerChart.breakage($0.unit) }
-        self.meter = configuration.metering.enabled
-            ? Meter(chart: accounts.chart, commit: GroupCommit(store: accounts.ledger), budgets: budgets,
-                    calendar: BudgetCalendar(timeZone: configuration.metering.timeZone),
-                    reservationTimeout: configuration.metering.reservationTimeout, logger: logger)
-            : nil
         self.upstream = UpstreamClient(httpClient: httpClient, configuration: configuration.upstream)
         self.encodings = encodings ?? EncodingStore(registry: EncodingRegistry(overrides: configuration.tokenizerOverrides))
         self.logger = logger
@@ -74,7 +78,7 @@ public struct Gateway: Sendable {
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: ErrorBodyMiddleware())
-        let proxy = ProxyPipeline(configuration: configuration, accounts: accounts, meter: meter, limiter: limiter, upstream: upstream,
+        let proxy = ProxyPipeline(configuration: configuration, accounts: accounts, metering: metering, limiter: limiter, upstream: upstream,
                                   counter: TokenCounter(store: encodings), records: recordWriter,
                                   idempotency: IdempotencyStore(database: database),
                                   planner: RoutePlanner(models: configuration.models, routes: configuration.routes, health: health),
