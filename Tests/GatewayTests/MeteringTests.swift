@@ -345,6 +345,20 @@ import TollgateTesting
     }
 
     /// Pending transfers not yet posted, voided or expired.
+    @Test func withMeteringOffRequestsArePricedAndRecordedButNothingTouchesTheLedger() async throws {
+        try await GatewayHarness.with(adjust: { $0.metering.enabled = false }) { harness in
+            let reply = try await harness.post(json: GatewayHarness.chat("cheap", maxTokens: 5))
+            #expect(reply.status == 200)
+            #expect(reply.headers.first(name: "x-tollgate-cost") != nil)
+            let record = try #require(try await harness.records().first)
+            #expect(record.cost != nil && record.reserved == 0 && record.settlement == nil)
+            let transfers = try await harness.gateway.database.sql.raw("SELECT COUNT(*) AS n FROM ledger_transfers WHERE code = 'usage'")
+                .first()?.decode(column: "n", as: Int.self)
+            #expect(transfers == 0)
+            #expect(try await harness.gateway.accounts.balance(of: harness.organization).nanos == 10 * Money.nanosPerUnit)
+        }
+    }
+
     static func openReservations(_ harness: GatewayHarness) async throws -> Int {
         await harness.gateway.recordWriter.flush()
         return try await harness.gateway.database.sql.raw("""
