@@ -101,8 +101,9 @@ struct AttemptStage: Sendable {
             }
             progress.fallbacks.append("\(model.name) (\(Self.summary(lastFailure)))")
         }
-        throw lastFailure ?? UpstreamError(.unreachable, provider: plan.candidates.first?.provider.name ?? "none",
-                                           detail: "every candidate's circuit breaker is open")
+        // Nothing was tried: every candidate's breaker is probing already.
+        throw lastFailure ?? GatewayError(status: 503, type: "service_unavailable", code: "no_healthy_candidate",
+                                          message: "Every candidate is being probed after failing; retry shortly.", retryAfter: "1")
     }
 
     /// One call: the response head, then the whole body (or a stream's first bytes).
