@@ -309,4 +309,16 @@ import TollgateTesting
             #expect(summary.pendingOpen == 0)
         }
     }
+
+    @Test func streamsFeedTheTimeToFirstTokenAverageAndWholeAnswersTheLatencyAverage() async throws {
+        try await GatewayHarness.with { harness in
+            _ = try await harness.post(json: GatewayHarness.chat("premium", stream: true, maxTokens: 5))
+            _ = try await harness.records()
+            #expect(harness.gateway.health.averages("premium").latency == nil, "a stream's duration is its generation")
+            #expect(harness.gateway.health.averages("premium").timeToFirstToken != nil)
+            _ = try await harness.post(json: GatewayHarness.chat("cheap", maxTokens: 5))
+            _ = try await harness.records()
+            #expect(harness.gateway.health.averages("cheap").latency != nil)
+        }
+    }
 }

@@ -26,8 +26,10 @@ struct OutcomeSinks: Sendable {
     func deliver(_ outcome: RequestOutcome) {
         if let model = outcome.answered {
             let record = outcome.record
+            // A stream's whole duration is its generation, not the provider's speed: streams feed
+            // time to first token only.
             health.record(model, failed: outcome.failedAfterAnswer,
-                          latency: .milliseconds(record.latencyMilliseconds),
+                          latency: record.streamed ? nil : .milliseconds(record.latencyMilliseconds),
                           timeToFirstToken: record.timeToFirstTokenMilliseconds.map { .milliseconds($0) })
         }
         if let metered = outcome.metered {
