@@ -33,7 +33,7 @@ struct LedgerBenchmark {
         let rounds = max(1, arguments.count > 4 ? Int(arguments[4])! : 3)
         var logger = Logger(label: "ledger-bench")
         logger.logLevel = .error
-        let database = try await Database.open(url, logger: logger)
+        let database = try await Database.open(url, migrations: [LedgerSchema.migration], logger: logger)
         let store = SQLLedgerStore(database: database)
 
         let customers = 1_000
@@ -50,7 +50,7 @@ struct LedgerBenchmark {
         })
         let copy = "bench_copy_transfers", bare = "bench_bare_transfers"
         for table in [copy, bare] { try await database.sql.raw(SQLQueryString("DROP TABLE IF EXISTS \(unsafeRaw: table)")).run() }
-        for statement in Migrations.ledgerTransfersCopy(named: copy) { try await database.sql.raw(SQLQueryString(statement)).run() }
+        for statement in LedgerSchema.ledgerTransfersCopy(named: copy) { try await database.sql.raw(SQLQueryString(statement)).run() }
         try await database.sql.raw("""
             CREATE TABLE bench_bare_transfers (seq BIGINT PRIMARY KEY, id TEXT NOT NULL UNIQUE, debit_account_id TEXT NOT NULL,
                 credit_account_id TEXT NOT NULL, amount BIGINT NOT NULL, phase TEXT NOT NULL, pending_id TEXT, timeout_ms BIGINT,

@@ -35,7 +35,9 @@ public final class Database: Sendable {
     }
 
     /// Opens the database and brings its schema up to date.
-    public static func open(_ url: DatabaseURL, logger: Logger) async throws -> Database {
+    /// - Parameter migrations: the schema: the migrations of every table the caller uses
+    ///   (`GatewaySchema.migrations`, `[LedgerSchema.migration]`).
+    public static func open(_ url: DatabaseURL, migrations: [Migration], logger: Logger) async throws -> Database {
         switch url {
         case .sqlite(let path):
             let storage: SQLiteConnection.Storage = path == ":memory:" ? .memory : .file(path: path)
@@ -75,7 +77,7 @@ public final class Database: Sendable {
                     try await sql.raw("PRAGMA temp_store=MEMORY").run()
                 }
                 try await sql.raw("PRAGMA foreign_keys=ON").run()
-                try await Migrations.run(on: database, logger: logger)
+                try await Migrations.run(migrations, on: database, logger: logger)
                 if path != ":memory:" { try await checkpointer.start(storage: storage, logger: logger) }
             } catch {
                 try? await checkpointer.stop()
@@ -93,7 +95,7 @@ public final class Database: Sendable {
                 await runner.value
             }
             do {
-                try await Migrations.run(on: database, logger: logger)
+                try await Migrations.run(migrations, on: database, logger: logger)
             } catch {
                 try? await database.close()
                 throw error

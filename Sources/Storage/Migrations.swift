@@ -14,83 +14,13 @@ public struct Migration: Sendable {
     }
 }
 
-/// The schema, as the numbered migrations that build it.
+/// Runs a schema's numbered migrations. Each module keeps the migrations of the tables it owns
+/// (`LedgerSchema`, `GatewaySchema`) and opens its database with them.
 ///
 /// The SQL is written to mean the same on SQLite and PostgreSQL: `BIGINT` for counts and nano-units,
 /// `TEXT` for ids, timestamps as `BIGINT` milliseconds since the Unix epoch.
 public enum Migrations {
-    public static let all: [Migration] = [
-        Migration(version: 1, name: "organizations, keys, credits, request records", statements: [
-            """
-            CREATE TABLE organizations (
-                id TEXT PRIMARY KEY,
-                name TEXT NOT NULL UNIQUE,
-                currency TEXT NOT NULL,
-                created_at BIGINT NOT NULL
-            )
-            """,
-            """
-            CREATE TABLE api_keys (
-                id TEXT PRIMARY KEY,
-                org_id TEXT NOT NULL REFERENCES organizations(id),
-                name TEXT,
-                team TEXT,
-                key_hash TEXT NOT NULL UNIQUE,
-                key_hint TEXT NOT NULL,
-                allowed_models TEXT,
-                created_at BIGINT NOT NULL,
-                revoked_at BIGINT
-            )
-            """,
-            "CREATE INDEX api_keys_org ON api_keys(org_id)",
-            """
-            CREATE TABLE credit_grants (
-                id TEXT PRIMARY KEY,
-                org_id TEXT NOT NULL REFERENCES organizations(id),
-                amount_nanos BIGINT NOT NULL,
-                currency TEXT NOT NULL,
-                note TEXT,
-                created_at BIGINT NOT NULL
-            )
-            """,
-            "CREATE INDEX credit_grants_org ON credit_grants(org_id)",
-            """
-            CREATE TABLE request_records (
-                id TEXT PRIMARY KEY,
-                key_id TEXT,
-                org_id TEXT,
-                model_requested TEXT,
-                model_used TEXT,
-                provider TEXT,
-                status INTEGER NOT NULL,
-                streamed INTEGER NOT NULL,
-                input_tokens BIGINT NOT NULL,
-                cached_input_tokens BIGINT NOT NULL,
-                cache_write_tokens BIGINT NOT NULL,
-                output_tokens BIGINT NOT NULL,
-                reasoning_tokens BIGINT NOT NULL,
-                cost_nanos BIGINT NOT NULL,
-                currency TEXT,
-                usage_source TEXT NOT NULL,
-                latency_ms BIGINT NOT NULL,
-                ttft_ms BIGINT,
-                error TEXT,
-                created_at BIGINT NOT NULL
-            )
-            """,
-            "CREATE INDEX request_records_org_time ON request_records(org_id, created_at)",
-        ]),
-        Migrations.ledger,
-        Migrations.metering,
-        Migrations.rateSharing,
-        Migrations.idempotency,
-        Migrations.endUsersAndTags,
-        Migrations.routes,
-    ]
 
-    /// Applies every migration the database has not seen yet.
-    ///
-    /// - Throws: `StorageError` when the database was migrated by a newer Tollgate.
     /// PostgreSQL advisory-lock key that serializes replicas migrating one database at start-up.
     static let migrationLock: Int64 = 0x746F_6C6C_6761_7465 // "tollgate"
 
@@ -100,7 +30,7 @@ public enum Migrations {
     /// transaction-scoped advisory lock and rechecks what is applied, so each migration runs once.
     ///
     /// - Throws: `StorageError` when the database was migrated by a newer Tollgate.
-    public static func run(on database: Database, logger: Logger) async throws {
+    public static func run(_ all: [Migration], on database: Database, logger: Logger) async throws {
         let locked = database.dialect == .postgres
         try await database.transaction { sql in
             if locked { try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: migrationLock))").run() }
@@ -110,7 +40,7 @@ public enum Migrations {
                 """).run()
         }
         let applied = try await appliedVersions(database.sql)
-        let newest = all.last?.version ?? 0
+        let newest = all.map(\.version).max() ?? 0
         if let unknown = applied.first(where: { $0 > newest }) {
             throw StorageError(.migration, detail: "the database has migration \(unknown), newer than this Tollgate knows (\(newest))")
         }

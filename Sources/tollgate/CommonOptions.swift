@@ -14,7 +14,7 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     func open(logger: Logger) async throws -> Database {
-        try await Database.open(try DatabaseURL(parsing: database), logger: logger)
+        try await Database.open(try DatabaseURL(parsing: database), migrations: GatewaySchema.migrations, logger: logger)
     }
 
     /// Opens the database, runs `body` and closes the database whether or not `body` throws.

@@ -39,7 +39,7 @@ struct DemoCommand: AsyncParsableCommand {
                 configuration.port = port
                 configuration.adminToken = adminToken
                 configuration.metering.enabled = !noMetering
-                let store = try await Database.open(url, logger: logger)
+                let store = try await Database.open(url, migrations: GatewaySchema.migrations, logger: logger)
                 let accounts = AccountStore(database: store)
                 var organization = try await accounts.organization(named: "demo")
                 if organization == nil { organization = try await accounts.createOrganization(name: "demo", currency: .usd) }

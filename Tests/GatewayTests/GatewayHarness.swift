@@ -70,7 +70,7 @@ struct GatewayHarness: Sendable {
             var logger = Logger(label: "test")
             logger.logLevel = .error
             let (url, removeDatabase) = try await TestDatabase.make(backend, logger: logger)
-            let database = try await Database.open(url, logger: logger)
+            let database = try await Database.open(url, migrations: GatewaySchema.migrations, logger: logger)
             let accounts = AccountStore(database: database)
             let organization = try await accounts.createOrganization(name: "acme", currency: .usd)
             if credit > 0 { try await accounts.addCredit(Money(nanos: credit, currency: .usd), to: organization) }

@@ -34,7 +34,7 @@ import TollgateTesting
     func replicasOnOneDatabaseShareTheirWindows(_ backend: TestBackend) async throws {
         let logger = Logger(label: "test")
         let (url, remove) = try await TestDatabase.make(backend, logger: logger)
-        let database = try await Database.open(url, logger: logger)
+        let database = try await Database.open(url, migrations: GatewaySchema.migrations, logger: logger)
         do {
             let (a, b) = (RateLimiter(), RateLimiter())
             // Staleness is the last step's business: under a loaded CI machine one sync can take

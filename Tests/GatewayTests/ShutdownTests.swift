@@ -15,7 +15,7 @@ import TollgateCore
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-shutdown-\(UUID().uuidString).db").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let logger = Logger(label: "test")
-        let database = try await Database.open(.sqlite(path: path), logger: logger)
+        let database = try await Database.open(.sqlite(path: path), migrations: GatewaySchema.migrations, logger: logger)
         let writer = RequestRecordWriter(store: RequestRecordStore(database: database), batchSize: 7, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [DatabaseService(database: database), writer], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -24,7 +24,7 @@ import TollgateCore
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
-        let reopened = try await Database.open(.sqlite(path: path), logger: logger)
+        let reopened = try await Database.open(.sqlite(path: path), migrations: GatewaySchema.migrations, logger: logger)
         let count = try await reopened.sql.raw("SELECT COUNT(*) AS n FROM request_records").first()?.decode(column: "n", as: Int.self)
         #expect(count == 100)
         try await reopened.close()
@@ -43,7 +43,7 @@ import TollgateCore
             #expect(GatewayHarness.events(finished.body).last == "[DONE]")
             #expect(harness.fake.observations.completedStreams == 1)
             // The record was flushed before the database closed: read it from the file itself.
-            let reopened = try await Database.open(harness.gateway.database.url, logger: Logger(label: "test"))
+            let reopened = try await Database.open(harness.gateway.database.url, migrations: GatewaySchema.migrations, logger: Logger(label: "test"))
             let records = try await RequestRecordStore(database: reopened).recent()
             #expect(records.count == 1)
             #expect(records.first?.usage.output == 10)
@@ -58,7 +58,7 @@ import TollgateCore
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let database = try await Database.open(.sqlite(path: path), logger: logger)
+        let database = try await Database.open(.sqlite(path: path), migrations: GatewaySchema.migrations, logger: logger)
         let writer = RequestRecordWriter(store: RequestRecordStore(database: database), logger: logger)
         // Every insert fails while the table is away.
         // Through `write`, so a statement never lands inside the writer's own transaction.
@@ -83,7 +83,7 @@ import TollgateCore
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-pending-\(UUID().uuidString).db").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let logger = Logger(label: "test")
-        let database = try await Database.open(.sqlite(path: path), logger: logger)
+        let database = try await Database.open(.sqlite(path: path), migrations: GatewaySchema.migrations, logger: logger)
         let store = RequestRecordStore(database: database)
         let writer = RequestRecordWriter(store: store, logger: logger)
         let model = ModelDefinition(name: "m", provider: Provider(name: "p", kind: .openai, baseURL: "http://127.0.0.1:1"))
@@ -149,7 +149,7 @@ import TollgateCore
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let database = try await Database.open(.sqlite(path: path), logger: logger)
+        let database = try await Database.open(.sqlite(path: path), migrations: GatewaySchema.migrations, logger: logger)
         let expiry = ExpiryService(store: AccountStore(database: database).ledger, interval: .seconds(3600), logger: logger) { _ in "breakage" }
         let sharing = RateSharing(database: database, limiter: RateLimiter(), interval: .seconds(3600), logger: logger)
         let group = ServiceGroup(configuration: .init(services: [DatabaseService(database: database), expiry, sharing], logger: logger))

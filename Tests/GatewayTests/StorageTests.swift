@@ -18,13 +18,13 @@ import TollgateTesting
     @Test func migrationsRunOnceAndTheFileIsInWALMode() async throws {
         try await withDatabaseFile { path in
             let logger = Logger(label: "test")
-            let first = try await Database.open(.sqlite(path: path), logger: logger)
+            let first = try await Database.open(.sqlite(path: path), migrations: GatewaySchema.migrations, logger: logger)
             let mode = try await first.sql.raw("PRAGMA journal_mode").first()?.decode(column: "journal_mode", as: String.self)
             #expect(mode == "wal")
             try await first.close()
-            let again = try await Database.open(.sqlite(path: path), logger: logger)
+            let again = try await Database.open(.sqlite(path: path), migrations: GatewaySchema.migrations, logger: logger)
             let versions = try await again.sql.raw("SELECT version FROM tollgate_migrations").all()
-            #expect(versions.count == Migrations.all.count)
+            #expect(versions.count == GatewaySchema.migrations.count)
             try await again.close()
         }
     }
@@ -34,7 +34,7 @@ import TollgateTesting
     /// while the database stays open and nobody commits.
     @Test func theWALIsCopiedIntoTheFileInTheBackgroundWithoutACommitWaitingForIt() async throws {
         try await withDatabaseFile { path in
-            let database = try await Database.open(.sqlite(path: path), logger: Logger(label: "test"))
+            let database = try await Database.open(.sqlite(path: path), migrations: GatewaySchema.migrations, logger: Logger(label: "test"))
             func size(_ file: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0 }
             try await database.sql.raw("CREATE TABLE filler (id INTEGER PRIMARY KEY, body TEXT NOT NULL)").run()
             // Measured before the rows commit: frames not yet committed are never checkpointed, so a
@@ -62,22 +62,22 @@ import TollgateTesting
         let logger = Logger(label: "test")
         let (url, remove) = try await TestDatabase.make(.postgres, logger: logger)
         let databases = try await withThrowingTaskGroup(of: Database.self) { group in
-            for _ in 0..<4 { group.addTask { try await Database.open(url, logger: logger) } }
+            for _ in 0..<4 { group.addTask { try await Database.open(url, migrations: GatewaySchema.migrations, logger: logger) } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         let versions = try await databases[0].sql.raw("SELECT version FROM tollgate_migrations ORDER BY version").all()
             .map { try $0.decode(column: "version", as: Int.self) }
-        #expect(versions == Migrations.all.map(\.version))
+        #expect(versions == GatewaySchema.migrations.map(\.version))
         for database in databases { try await database.close() }
         await remove()
     }
 
     @Test func aDatabaseFromANewerTollgateIsRefused() async throws {
         try await withDatabaseFile { path in
-            let database = try await Database.open(.sqlite(path: path), logger: Logger(label: "test"))
+            let database = try await Database.open(.sqlite(path: path), migrations: GatewaySchema.migrations, logger: Logger(label: "test"))
             try await database.sql.raw("INSERT INTO tollgate_migrations (version, name, applied_at) VALUES (999, 'future', 0)").run()
             try await database.close()
-            await #expect(throws: StorageError.self) { try await Database.open(.sqlite(path: path), logger: Logger(label: "test")) }
+            await #expect(throws: StorageError.self) { try await Database.open(.sqlite(path: path), migrations: GatewaySchema.migrations, logger: Logger(label: "test")) }
         }
     }
 
@@ -91,7 +91,7 @@ import TollgateTesting
 
     @Test func keysAreStoredOnlyAsHashesAndRevokesAreImmediate() async throws {
         try await withDatabaseFile { path in
-            let database = try await Database.open(.sqlite(path: path), logger: Logger(label: "test"))
+            let database = try await Database.open(.sqlite(path: path), migrations: GatewaySchema.migrations, logger: Logger(label: "test"))
             let accounts = AccountStore(database: database, cacheLifetime: .seconds(60))
             let organization = try await accounts.createOrganization(name: "acme", currency: .usd)
             let (key, secret) = try await accounts.createKey(for: organization, team: "search")
@@ -113,7 +113,7 @@ import TollgateTesting
     @Test func aRevokeMadeWhileAnotherTransactionIsOpenSurvivesItsRollback() async throws {
         struct Abort: Error {}
         try await withDatabaseFile { path in
-            let database = try await Database.open(.sqlite(path: path), logger: Logger(label: "test"))
+            let database = try await Database.open(.sqlite(path: path), migrations: GatewaySchema.migrations, logger: Logger(label: "test"))
             let accounts = AccountStore(database: database, cacheLifetime: .zero)
             let organization = try await accounts.createOrganization(name: "acme", currency: .usd)
             let (key, secret) = try await accounts.createKey(for: organization)
@@ -135,7 +135,7 @@ import TollgateTesting
 
     @Test func creditFromBeforeTheLedgerIsMovedOntoItOnceAsTheNetBalance() async throws {
         try await withDatabaseFile { path in
-            let database = try await Database.open(.sqlite(path: path), logger: Logger(label: "test"))
+            let database = try await Database.open(.sqlite(path: path), migrations: GatewaySchema.migrations, logger: Logger(label: "test"))
             let accounts = AccountStore(database: database)
             let acme = try await accounts.createOrganization(name: "acme", currency: .cny)
             let spent = try await accounts.createOrganization(name: "spent", currency: .usd)
@@ -162,7 +162,7 @@ import TollgateTesting
 
     @Test func creditIsKeptOnTheLedgerGrantedBeforePaidAndExpiringApart() async throws {
         try await withDatabaseFile { path in
-            let database = try await Database.open(.sqlite(path: path), logger: Logger(label: "test"))
+            let database = try await Database.open(.sqlite(path: path), migrations: GatewaySchema.migrations, logger: Logger(label: "test"))
             let accounts = AccountStore(database: database)
             let organization = try await accounts.createOrganization(name: "acme", currency: .cny)
             try await accounts.addCredit(try Money(decimal: "100", currency: .cny), to: organization, kind: .paid)

@@ -40,7 +40,7 @@ struct LedgerFixture: Sendable {
     static func with<R: Sendable>(_ backend: Backend, clock: ManualClock = ManualClock(),
                                   _ body: (LedgerFixture) async throws -> R) async throws -> R {
         let (url, cleanup) = try await makeDatabase(backend)
-        let database = try await Database.open(url, logger: logger)
+        let database = try await Database.open(url, migrations: [LedgerSchema.migration], logger: logger)
         let fixture = LedgerFixture(backend: backend, url: url, database: database, clock: clock,
                                     store: SQLLedgerStore(database: database, now: clock.now), cleanup: cleanup)
         do {

@@ -1,13 +1,15 @@
 import Foundation
+import Storage
 
-extension Migrations {
+/// The ledger's schema: its tables, as the migration that creates them.
+public enum LedgerSchema {
     /// The ledger's tables (the `Ledger` target reads and writes them).
     ///
     /// Transfers are append-only; an account's four counters are a cache of its transfers' sums,
     /// kept in the same transaction and rechecked by `tollgate ledger verify`. `ledger_chain` holds
     /// the head of the hash chain; every ledger write locks its one row first, which orders the
     /// chain and serializes ledger writers across connections and processes.
-    static let ledger = Migration(version: 2, name: "ledger accounts, transfers and hash chain", statements: [
+    public static let migration = Migration(version: 2, name: "ledger accounts, transfers and hash chain", statements: [
         """
         CREATE TABLE ledger_accounts (
             id TEXT PRIMARY KEY,
@@ -54,11 +56,11 @@ extension Migrations {
     ])
 }
 
-extension Migrations {
+extension LedgerSchema {
     /// The statements that create `ledger_transfers` and its indexes, for a table named `table`:
     /// the benchmark's reference INSERT goes into an exact copy of the ledger's own table.
     @_spi(Benchmarks) public static func ledgerTransfersCopy(named table: String) -> [String] {
-        ledger.statements
+        migration.statements
             .filter { $0.contains("ledger_transfers") && !$0.contains("ledger_chain") }
             .map { $0.replacingOccurrences(of: "ledger_transfers", with: table) }
     }

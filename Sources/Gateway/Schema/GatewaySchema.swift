@@ -1,4 +1,77 @@
-extension Migrations {
+import Ledger
+import Storage
+
+/// The gateway's schema: every migration of the tables it owns (organizations, keys, teams,
+/// budgets, packages, request records, rate sharing, idempotency) and the ledger's, in version
+/// order. What `tollgate serve`, `demo` and `migrate` open a database with.
+public enum GatewaySchema {
+    public static let migrations: [Migration] = [
+        accounts, LedgerSchema.migration, metering, rateSharing, idempotency, endUsersAndTags, routes,
+    ]
+
+    /// Organizations, keys, credit and request records.
+    static let accounts = Migration(version: 1, name: "organizations, keys, credits, request records", statements: [
+        """
+        CREATE TABLE organizations (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            currency TEXT NOT NULL,
+            created_at BIGINT NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL REFERENCES organizations(id),
+            name TEXT,
+            team TEXT,
+            key_hash TEXT NOT NULL UNIQUE,
+            key_hint TEXT NOT NULL,
+            allowed_models TEXT,
+            created_at BIGINT NOT NULL,
+            revoked_at BIGINT
+        )
+        """,
+        "CREATE INDEX api_keys_org ON api_keys(org_id)",
+        """
+        CREATE TABLE credit_grants (
+            id TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL REFERENCES organizations(id),
+            amount_nanos BIGINT NOT NULL,
+            currency TEXT NOT NULL,
+            note TEXT,
+            created_at BIGINT NOT NULL
+        )
+        """,
+        "CREATE INDEX credit_grants_org ON credit_grants(org_id)",
+        """
+        CREATE TABLE request_records (
+            id TEXT PRIMARY KEY,
+            key_id TEXT,
+            org_id TEXT,
+            model_requested TEXT,
+            model_used TEXT,
+            provider TEXT,
+            status INTEGER NOT NULL,
+            streamed INTEGER NOT NULL,
+            input_tokens BIGINT NOT NULL,
+            cached_input_tokens BIGINT NOT NULL,
+            cache_write_tokens BIGINT NOT NULL,
+            output_tokens BIGINT NOT NULL,
+            reasoning_tokens BIGINT NOT NULL,
+            cost_nanos BIGINT NOT NULL,
+            currency TEXT,
+            usage_source TEXT NOT NULL,
+            latency_ms BIGINT NOT NULL,
+            ttft_ms BIGINT,
+            error TEXT,
+            created_at BIGINT NOT NULL
+        )
+        """,
+        "CREATE INDEX request_records_org_time ON request_records(org_id, created_at)",
+    ])
+}
+extension GatewaySchema {
     /// Metering: teams and their rate limits, key rate limits, organization price lists, budgets
     /// and their alerts, token packages, and what request records say about sessions and
     /// settlement.
@@ -70,7 +143,7 @@ extension Migrations {
     ])
 }
 
-extension Migrations {
+extension GatewaySchema {
     /// Rate-limit usage each replica shares with the others: its last minute's requests and
     /// tokens per limited subject, refreshed a few times a second.
     static let rateSharing = Migration(version: 4, name: "rate limits shared across replicas", statements: [
@@ -87,7 +160,7 @@ extension Migrations {
     ])
 }
 
-extension Migrations {
+extension GatewaySchema {
     /// Client retries with an `idempotency-key`: the first request's answer, replayed to the rest.
     static let idempotency = Migration(version: 5, name: "idempotency keys", statements: [
         """
@@ -107,7 +180,7 @@ extension Migrations {
     ])
 }
 
-extension Migrations {
+extension GatewaySchema {
     /// Who a request was for (`x-tollgate-user`) and its tags (`x-tollgate-tags`), in its record.
     static let endUsersAndTags = Migration(version: 6, name: "request records: end user and tags", statements: [
         "ALTER TABLE request_records ADD COLUMN end_user TEXT",
@@ -115,7 +188,7 @@ extension Migrations {
     ])
 }
 
-extension Migrations {
+extension GatewaySchema {
     /// Why each request went where it went, and every upstream call made for it; the provider
     /// regions keys and organizations may reach.
     static let routes = Migration(version: 7, name: "routes, attempts and regions", statements: [
