@@ -321,4 +321,18 @@ import TollgateTesting
             #expect(harness.gateway.health.averages("cheap").latency != nil)
         }
     }
+
+    @Test func theGatewaysCachesRunOnItsClock() async throws {
+        let clock = ManualTimeSource()
+        try await GatewayHarness.with(clock: clock) { harness in
+            #expect(try await harness.post(json: GatewayHarness.chat("cheap", maxTokens: 5)).status == 200)
+            // Revoked through another store, as the CLI does: the gateway's key cache still holds it.
+            let other = AccountStore(database: harness.gateway.database)
+            let key = try #require(try await other.keys(of: harness.organization).first)
+            #expect(try await other.revokeKey(id: key.id))
+            #expect(try await harness.post(json: GatewayHarness.chat("cheap", maxTokens: 5)).status == 200)
+            clock.advance(by: .seconds(3))
+            #expect(try await harness.post(json: GatewayHarness.chat("cheap", maxTokens: 5)).status == 401)
+        }
+    }
 }

@@ -62,7 +62,9 @@ import TollgateTesting
             harness.fake.enqueue(.delayFirstByte(.milliseconds(400)))
             let slow = [("idempotency-key", "slow-1")]
             async let one = harness.post(json: GatewayHarness.chat(), headers: slow)
-            try await Task.sleep(for: .milliseconds(100))
+            // The first has claimed its key once the provider has it (a fixed pause lost the race
+            // on a loaded machine).
+            try await eventually { harness.fake.observations.requests.count == 2 }
             let two = try await harness.post(json: GatewayHarness.chat(), headers: slow)
             #expect(two.status == 409)
             #expect(two.json?["error"]?["code"] == "idempotency_in_progress")

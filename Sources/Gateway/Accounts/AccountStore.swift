@@ -23,10 +23,13 @@ public final class AccountStore: Sendable {
     /// Where credit, packages and usage are booked.
     public let ledger: SQLLedgerStore
     let chart: LedgerChart
-    private let cache = Mutex<[String: (caller: Caller, expires: ContinuousClock.Instant)]>([:])
+    private let cache = Mutex<[String: (caller: Caller, expires: Duration)]>([:])
+    /// What the key cache's lifetime is measured on.
+    private let clock: any TimeSource
 
-    public init(database: Database, cacheLifetime: Duration = .seconds(2)) {
+    public init(database: Database, cacheLifetime: Duration = .seconds(2), clock: any TimeSource = SystemTimeSource()) {
         self.database = database
+        self.clock = clock
         self.cacheLifetime = cacheLifetime
         self.ledger = SQLLedgerStore(database: database)
         self.chart = LedgerChart(store: ledger)
@@ -108,7 +111,7 @@ public final class AccountStore: Sendable {
     /// The live key for a secret, its organization and team, or `nil` if unknown or revoked.
     public func authenticate(secret: String) async throws -> Caller? {
         let hash = KeySecret.hash(secret)
-        let now = ContinuousClock.now
+        let now = clock.now()
         if let cached = cache.withLock({ $0[hash] }), cached.expires > now {
             return cached.caller
         }

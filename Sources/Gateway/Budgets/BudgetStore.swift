@@ -17,9 +17,11 @@ import Foundation
 public final class BudgetStore: Sendable {
     public let database: Database
     public let cacheLifetime: Duration
-    private let cache = Mutex<[String: (budgets: [Budget], expires: ContinuousClock.Instant)]>([:])
+    private let cache = Mutex<[String: (budgets: [Budget], expires: Duration)]>([:])
+    private let clock: any TimeSource
 
-    public init(database: Database, cacheLifetime: Duration = .seconds(2)) {
+    public init(database: Database, cacheLifetime: Duration = .seconds(2), clock: any TimeSource = SystemTimeSource()) {
+        self.clock = clock
         self.database = database
         self.cacheLifetime = cacheLifetime
     }
@@ -56,7 +58,7 @@ public final class BudgetStore: Sendable {
 
     /// The live budgets of an organization, oldest first.
     public func budgets(of organizationID: String) async throws -> [Budget] {
-        let now = ContinuousClock.now
+        let now = clock.now()
         if let cached = cache.withLock({ $0[organizationID] }), cached.expires > now { return cached.budgets }
         let budgets = try await database.sql.raw("""
             SELECT * FROM budgets WHERE org_id = \(bind: organizationID) AND deleted_at IS NULL ORDER BY created_at, id

@@ -1,15 +1,20 @@
 import Ledger
 import Synchronization
+import TollgateCore
 
 /// Owners' funds as last read plus this process's reservations since (see `Meter.funds`).
 final class FundsCache: Sendable {
     let lifetime: Duration
-    private let entries = Mutex<[AccountOwner: (accounts: [Account], expires: ContinuousClock.Instant)]>([:])
+    private let entries = Mutex<[AccountOwner: (accounts: [Account], expires: Duration)]>([:])
+    private let clock: any TimeSource
 
-    init(lifetime: Duration) { self.lifetime = lifetime }
+    init(lifetime: Duration, clock: any TimeSource) {
+        self.lifetime = lifetime
+        self.clock = clock
+    }
 
     func accounts(of owner: AccountOwner, store: SQLLedgerStore) async throws -> [Account] {
-        let now = ContinuousClock.now
+        let now = clock.now()
         if let entry = entries.withLock({ $0[owner] }), entry.expires > now { return entry.accounts }
         let accounts = try await store.accounts(owner: owner)
         entries.withLock { $0[owner] = (accounts, now + lifetime) }

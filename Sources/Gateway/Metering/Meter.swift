@@ -34,14 +34,14 @@ struct Meter: Sendable {
     let funds: FundsCache
 
     init(chart: LedgerChart, commit: GroupCommit, budgets: BudgetStore, calendar: BudgetCalendar, reservationTimeout: Duration,
-         fundsLifetime: Duration = .seconds(1), logger: Logger) {
+         fundsLifetime: Duration = .seconds(1), clock: any TimeSource = SystemTimeSource(), logger: Logger) {
         self.chart = chart
         self.commit = commit
         self.budgets = budgets
         self.calendar = calendar
         self.reservationTimeout = reservationTimeout
         self.logger = logger
-        self.funds = FundsCache(lifetime: fundsLifetime)
+        self.funds = FundsCache(lifetime: fundsLifetime, clock: clock)
     }
 
     /// What the request could cost at most.

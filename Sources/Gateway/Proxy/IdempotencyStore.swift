@@ -17,7 +17,11 @@ struct IdempotencyStore: Sendable {
     /// How long an answer is kept for retries. Default 24 hours.
     let lifetime: Duration
 
-    init(database: Database, lifetime: Duration = .seconds(86_400)) {
+    /// Dates claims (wall-clock milliseconds).
+    let clock: any TimeSource
+
+    init(database: Database, lifetime: Duration = .seconds(86_400), clock: any TimeSource = SystemTimeSource()) {
+        self.clock = clock
         self.database = database
         self.lifetime = lifetime
     }
@@ -41,7 +45,7 @@ struct IdempotencyStore: Sendable {
 
     func claim(organization: String, key: String, path: String, body: JSONValue, requestID: String) async throws -> Claim {
         let hash = SHA256.hash(data: Array(path.utf8) + [0] + body.encodedBytes()).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
-        let now = Timestamp.millisecondsNow()
+        let now = Timestamp.milliseconds(clock.date())
         let oldest = now - lifetime.components.seconds * 1000
         for _ in 0..<2 {
             let inserted = try await database.write { sql in try await sql.raw("""

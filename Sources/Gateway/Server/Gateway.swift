@@ -50,23 +50,23 @@ public struct Gateway: Sendable {
         self.clock = clock
         self.health = RouteHealth(clock: clock, breakers: configuration.routing.breakers)
         self.database = database
-        self.accounts = AccountStore(database: database)
+        self.accounts = AccountStore(database: database, clock: clock)
         self.requestRecords = RequestRecordStore(database: database)
         let alerts = BudgetAlerts(database: database, ledger: accounts.ledger, httpClient: httpClient,
                                   secret: configuration.metering.alertSecret, retryDelay: configuration.metering.alertRetryDelay, logger: logger)
         self.alerts = alerts
-        let budgets = BudgetStore(database: database)
+        let budgets = BudgetStore(database: database, clock: clock)
         self.budgets = budgets
         let metering: Metering = configuration.metering.enabled
             ? .on(Meter(chart: accounts.chart, commit: GroupCommit(store: accounts.ledger), budgets: budgets,
                         calendar: BudgetCalendar(timeZone: configuration.metering.timeZone),
-                        reservationTimeout: configuration.metering.reservationTimeout, logger: logger),
+                        reservationTimeout: configuration.metering.reservationTimeout, clock: clock, logger: logger),
                   ledger: accounts.ledger)
             : .off
         self.metering = metering
         self.recordWriter = RequestRecordWriter(store: requestRecords, metering: metering, batchSize: configuration.recordBatchSize,
                                                 onSettled: { alerts.settled($0) }, logger: logger)
-        self.limiter = RateLimiter()
+        self.limiter = RateLimiter(now: { clock.now().components.seconds })
         self.rateSharing = RateSharing(database: database, limiter: limiter, logger: logger)
         self.expiry = ExpiryService(store: accounts.ledger, logger: logger) { LedgerChart.breakage($0.unit) }
         self.upstream = UpstreamClient(httpClient: httpClient, configuration: configuration.upstream)
@@ -80,7 +80,7 @@ public struct Gateway: Sendable {
         router.add(middleware: ErrorBodyMiddleware())
         let proxy = ProxyPipeline(configuration: configuration, accounts: accounts, metering: metering, limiter: limiter, upstream: upstream,
                                   counter: TokenCounter(store: encodings), records: recordWriter,
-                                  idempotency: IdempotencyStore(database: database),
+                                  idempotency: IdempotencyStore(database: database, clock: clock),
                                   planner: RoutePlanner(models: configuration.models, routes: configuration.routes, health: health),
                                   attempts: AttemptStage(upstream: upstream, health: health, retry: configuration.routing.retry, logger: logger),
                                   sinks: OutcomeSinks(records: recordWriter, health: health), clock: clock, logger: logger)
