@@ -36,9 +36,9 @@ struct TokenCounter: Sendable {
 
     /// The usage of a request whose provider reported none: its input counted from the client's
     /// request, its output from the text that came back; `nil` when the model has no tokenizer.
-    func usage(of body: JSONValue, format: any WireFormat, output: String, model: ModelDefinition) async -> TokenUsage? {
-        guard let request = try? format.chatRequest(from: body, strict: false), let input = try? await input(of: request, model: model),
-              let output = await self.output(output, model: model) else { return nil }
+    /// - Parameter input: the request's input as counted at admission for this model.
+    func usage(input: Int?, output: String, model: ModelDefinition) async -> TokenUsage? {
+        guard let input, let output = await self.output(output, model: model) else { return nil }
         return TokenUsage(input: input, output: output)
     }
 

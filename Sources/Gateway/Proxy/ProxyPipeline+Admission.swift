@@ -67,20 +67,24 @@ extension ProxyPipeline {
                 }
             }
         }
-        let caller = admitted.caller
-        let requirements = RouteRequirements(
-            capabilities: admitted.neededCapabilities, promptTokens: counted, maxOutputTokens: admitted.maxOutputTokens,
-            streamed: admitted.streamed, allows: { [key = caller.key] in key.allows(model: $0) },
-            allowedRegions: RouteRequirements.regions(caller.key.allowedRegions, caller.organization.allowedRegions),
-            currency: caller.organization.currency)
+        var requirements = Self.requirements(of: admitted.caller)
+        requirements.capabilities = admitted.neededCapabilities
+        requirements.promptTokens = counted
+        requirements.maxOutputTokens = admitted.maxOutputTokens
+        requirements.streamed = admitted.streamed
         return (try plan(admitted.modelName, requirements), counted)
     }
 
     /// A plan for `name` with only the key's, its organization's and the price's constraints.
     func plan(_ name: String, caller: Caller) throws -> RoutePlan {
-        try plan(name, RouteRequirements(allows: { [key = caller.key] in key.allows(model: $0) },
-                                         allowedRegions: RouteRequirements.regions(caller.key.allowedRegions, caller.organization.allowedRegions),
-                                         currency: caller.organization.currency))
+        try plan(name, Self.requirements(of: caller))
+    }
+
+    /// What the caller allows: the key's models, the key's and its organization's regions, its currency.
+    private static func requirements(of caller: Caller) -> RouteRequirements {
+        RouteRequirements(allows: { [key = caller.key] in key.allows(model: $0) },
+                          allowedRegions: RouteRequirements.regions(caller.key.allowedRegions, caller.organization.allowedRegions),
+                          currency: caller.organization.currency)
     }
 
     private func plan(_ name: String, _ requirements: RouteRequirements) throws -> RoutePlan {

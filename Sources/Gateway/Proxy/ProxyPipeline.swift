@@ -96,10 +96,10 @@ struct ProxyPipeline: Sendable {
                 headers[.contentType] = "text/event-stream"
                 headers[.cacheControl] = "no-cache"
                 let counter = counter
-                let body = admitted.body
+                let input = metered.countedInput
                 let relay = StreamRelay(model: model, call: answer.call, metering: metered,
                                         sinks: sinks, idempotency: slot, headers: headers, logger: logger,
-                                        countUsage: { output in await counter.usage(of: body, format: format, output: output, model: model) })
+                                        countUsage: { output in await counter.usage(input: input, output: output, model: model) })
                 let pending = PendingRecord(outcome, sinks: sinks, started: started, clock: clock)
                 return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                     guard let record = pending.take() else { return }
@@ -158,7 +158,7 @@ struct ProxyPipeline: Sendable {
         }
         outcome.record.usageSource = usage == nil ? .none : .provider
         if usage == nil,
-           let counted = await counter.usage(of: admitted.body, format: admitted.format, output: answer.call.outputText(of: body), model: model) {
+           let counted = await counter.usage(input: metered.countedInput, output: answer.call.outputText(of: body), model: model) {
             usage = BillableUsage(tokens: counted)
             outcome.record.usageSource = .counted
         }
