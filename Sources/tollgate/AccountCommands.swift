@@ -113,7 +113,7 @@ struct KeysCommand: AsyncParsableCommand {
                     // Checked before the key exists, so a bad budget leaves no key behind.
                     let limit = try budget.map { amount in
                         try AdminInput.budget(organization: organization, scope: "key", subject: "pending", amount: amount, period: period,
-                                              hard: true, thresholds: nil, webhookURL: nil)
+                                              hard: true, thresholds: nil, webhookURL: nil, createdAt: Date())
                     }
                     let (key, secret) = try await accounts.createKey(for: organization, name: name, team: team, allowedModels: allowed,
                                                                      requestsPerMinute: rpm, tokensPerMinute: tpm,

@@ -71,7 +71,7 @@ struct BudgetsCommand: AsyncParsableCommand {
             try await reportingFailure {
                 try await withOrganization(databaseOptions, org) { accounts, organization in
                     let budget = try AdminInput.budget(organization: organization, scope: scope, subject: subject, amount: amount,
-                                                       period: period, hard: !soft, thresholds: thresholds, webhookURL: webhook)
+                                                       period: period, hard: !soft, thresholds: thresholds, webhookURL: webhook, createdAt: Date())
                     try await BudgetStore(database: accounts.database).create(budget)
                     print(describe(budget))
                 }

@@ -69,7 +69,7 @@ final class WebhookReceiver: Sendable {
             }) { harness in
                 let budget = Budget(organizationID: harness.organization.id, scope: .organization, subject: harness.organization.id,
                                     amount: Money(nanos: 40_000, currency: .usd), period: .day, hard: false,
-                                    thresholds: [50, 80, 100], webhookURL: url)
+                                    thresholds: [50, 80, 100], webhookURL: url, createdAt: Date())
                 try await harness.gateway.budgets.create(budget)
                 for index in 0..<8 {
                     #expect(try await harness.post(json: GatewayHarness.chat("cheap", "Alert me \(index)", maxTokens: 20)).status == 200)

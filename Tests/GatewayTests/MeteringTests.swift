@@ -127,7 +127,7 @@ import TollgateTesting
     func aHardBudgetHoldsUnder64ConcurrentRequests(_ backend: TestBackend) async throws {
         try await GatewayHarness.with(backend: backend, credit: 1_000_000_000) { harness in
             let budget = Budget(organizationID: harness.organization.id, scope: .organization, subject: harness.organization.id,
-                                amount: Money(nanos: 150_000, currency: .usd), period: .day)
+                                amount: Money(nanos: 150_000, currency: .usd), period: .day, createdAt: Date())
             try await harness.gateway.budgets.create(budget)
             let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
                 for index in 0..<64 {
@@ -158,9 +158,9 @@ import TollgateTesting
             let (key, secret) = try await accounts.createKey(for: harness.organization)
             try await harness.gateway.budgets.create(Budget(organizationID: harness.organization.id, scope: .organization,
                                                             subject: harness.organization.id, amount: Money(nanos: 1, currency: .usd),
-                                                            period: .month, hard: false))
+                                                            period: .month, hard: false, createdAt: Date()))
             try await harness.gateway.budgets.create(Budget(organizationID: harness.organization.id, scope: .key, subject: key.id,
-                                                            amount: Money(nanos: 5_000, currency: .usd), period: .week))
+                                                            amount: Money(nanos: 5_000, currency: .usd), period: .week, createdAt: Date()))
             #expect(try await harness.post(json: GatewayHarness.chat("cheap", maxTokens: 20)).status == 200)
             let refused = try await harness.post(json: GatewayHarness.chat("cheap", maxTokens: 20), key: secret)
             #expect(refused.status == 402)
@@ -173,7 +173,7 @@ import TollgateTesting
     @Test func sessionsAreTotalledCappedAndGuardedAgainstRunaways() async throws {
         try await GatewayHarness.with(credit: 1_000_000_000, adjust: { $0.metering.sessionRequestsPerMinute = 3 }) { harness in
             try await harness.gateway.budgets.create(Budget(organizationID: harness.organization.id, scope: .session, subject: "*",
-                                                            amount: Money(nanos: 35_000, currency: .usd), period: .total))
+                                                            amount: Money(nanos: 35_000, currency: .usd), period: .total, createdAt: Date()))
             let session = [("x-tollgate-session", "agent-run-7")]
             #expect(try await harness.post(json: GatewayHarness.chat("cheap", "step one", maxTokens: 20), headers: session).status == 200)
             #expect(try await harness.post(json: GatewayHarness.chat("cheap", "step two", maxTokens: 20), headers: session).status == 200)
@@ -289,7 +289,7 @@ import TollgateTesting
             try await accounts.addCredit(Money(nanos: 1_000_000_000, currency: .usd), to: capped)
             let key = try await accounts.createKey(for: capped).secret
             let budget = Budget(organizationID: capped.id, scope: .organization, subject: capped.id,
-                                amount: Money(nanos: reserved, currency: .usd), period: .month)
+                                amount: Money(nanos: reserved, currency: .usd), period: .month, createdAt: Date())
             try await harness.gateway.budgets.create(budget)
             #expect(try await harness.post(json: GatewayHarness.chat("cheap", prompt, maxTokens: 10), key: key).status == 200)
             let record = try #require(try await harness.records().first { $0.organizationID == capped.id })
@@ -306,7 +306,7 @@ import TollgateTesting
     @Test func sessionNamesWithColonsKeepTheirOwnBudgetsAndAnOversizedRequestIsTold() async throws {
         try await GatewayHarness.with(credit: 1_000_000_000, adjust: { $0.metering.sessionTokensPerMinute = 50 }) { harness in
             try await harness.gateway.budgets.create(Budget(organizationID: harness.organization.id, scope: .session, subject: "*",
-                                                            amount: Money(nanos: 1_000_000, currency: .usd), period: .total))
+                                                            amount: Money(nanos: 1_000_000, currency: .usd), period: .total, createdAt: Date()))
             for session in ["abc", "abc:over", "abc:over:session:x"] {
                 let reply = try await harness.post(json: GatewayHarness.chat("cheap", "hi", maxTokens: 5), headers: [("x-tollgate-session", session)])
                 #expect(reply.status == 200, "\(session): \(reply.body)")

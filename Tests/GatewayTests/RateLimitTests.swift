@@ -7,22 +7,22 @@ import TollgateTesting
 
 @Suite struct RateLimitTests {
     @Test func aSlidingMinuteRefusesWithTheSecondsUntilThereIsRoom() throws {
-        let clock = ManualSeconds()
-        let limiter = RateLimiter(now: { clock.now })
+        let clock = ManualTimeSource()
+        let limiter = RateLimiter(clock: clock)
         let limit = RateLimiter.Limit(subject: "key:k", requestsPerMinute: 3, tokensPerMinute: 1_000)
         try limiter.admit([limit], tokens: 100)
-        clock.now = 20
+        clock.advance(by: .seconds(20))
         try limiter.admit([limit], tokens: 100)
         try limiter.admit([limit], tokens: 100)
-        clock.now = 30
+        clock.advance(by: .seconds(10))
         #expect(throws: RateLimiter.Refusal(subject: "key:k", dimension: "requests", limit: 3, retryAfterSeconds: 30)) {
             try limiter.admit([limit], tokens: 1)
         }
-        clock.now = 60
+        clock.advance(by: .seconds(30))
         try limiter.admit([limit], tokens: 600)  // the first request has left the window
         // Settling corrects the estimate: 600 became 700 actual, and the window is full.
         limiter.adjust([limit], tokens: 100)
-        clock.now = 61
+        clock.advance(by: .seconds(1))
         #expect(throws: RateLimiter.Refusal.self) { try limiter.admit([limit], tokens: 1) }
         // A refusal by one limit takes nothing from the others.
         let other = RateLimiter.Limit(subject: "team:t", requestsPerMinute: 10)
@@ -63,8 +63,4 @@ import TollgateTesting
         try await database.close()
         await remove()
     }
-}
-
-final class ManualSeconds: @unchecked Sendable {
-    var now: Int64 = 0
 }

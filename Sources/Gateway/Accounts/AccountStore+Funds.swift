@@ -50,7 +50,7 @@ extension AccountStore {
         let id = TimeOrderedID()
         let priority = kind == .granted ? PrepaidFunds.grantedCreditPriority : PrepaidFunds.paidCreditPriority
         let expiry = expiresAt.map(Timestamp.milliseconds)
-        if let expiry, expiry <= Timestamp.millisecondsNow() { throw AccountStoreError(.invalid, "the expiry is in the past") }
+        if let expiry, expiry <= Timestamp.milliseconds(clock.date()) { throw AccountStoreError(.invalid, "the expiry is in the past") }
         let accountID = expiry == nil ? (kind == .granted ? LedgerChart.granted(owner, currency) : LedgerChart.paid(owner, currency))
                                       : "\(owner):\(currency.code):\(kind.rawValue):\(id)"
         let platform = AccountOwner(.platform, currency.code)
@@ -94,7 +94,7 @@ extension AccountStore {
         try await checkHolder(holder, of: organization)
         let owner = holder.owner(in: organization)
         let package = TokenPackage(id: "pkg_" + TimeOrderedID().description, organizationID: organization.id, owner: owner.description,
-                                   model: model, tokens: tokens, price: price, expiresAt: expiresAt, createdAt: Date())
+                                   model: model, tokens: tokens, price: price, expiresAt: expiresAt, createdAt: clock.date())
         let unit = LedgerChart.tokenUnit(model)
         let tokensOwner = AccountOwner(.platform, "tokens")
         let currency = organization.currency

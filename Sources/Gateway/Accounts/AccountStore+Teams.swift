@@ -6,7 +6,7 @@ extension AccountStore {
     func ensureTeam(_ name: String, of organization: Organization) async throws {
         guard !name.isEmpty, !name.contains("/") else { throw AccountStoreError(.invalid, "a team name is non-empty and has no '/'") }
         try await database.write { sql in try await sql.raw("""
-            INSERT INTO teams (org_id, name, created_at) VALUES (\(bind: organization.id), \(bind: name), \(bind: Timestamp.millisecondsNow()))
+            INSERT INTO teams (org_id, name, created_at) VALUES (\(bind: organization.id), \(bind: name), \(bind: Timestamp.milliseconds(clock.date())))
             ON CONFLICT (org_id, name) DO NOTHING
             """).run() }
     }

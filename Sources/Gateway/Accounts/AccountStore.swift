@@ -24,14 +24,14 @@ public final class AccountStore: Sendable {
     public let ledger: SQLLedgerStore
     let chart: LedgerChart
     private let cache = Mutex<[String: (caller: Caller, expires: Duration)]>([:])
-    /// What the key cache's lifetime is measured on.
-    private let clock: any TimeSource
+    /// What the key cache's lifetime is measured on and what rows and ledger entries are dated by.
+    let clock: any TimeSource
 
     public init(database: Database, cacheLifetime: Duration = .seconds(2), clock: any TimeSource = SystemTimeSource()) {
         self.database = database
         self.clock = clock
         self.cacheLifetime = cacheLifetime
-        self.ledger = SQLLedgerStore(database: database)
+        self.ledger = SQLLedgerStore(database: database, now: { Timestamp.milliseconds(clock.date()) })
         self.chart = LedgerChart(store: ledger)
     }
 
@@ -53,7 +53,7 @@ public final class AccountStore: Sendable {
         try await database.write { sql in try await sql.raw("""
             INSERT INTO organizations (id, name, currency, markup_bp, price_list, regions, created_at)
             VALUES (\(bind: organization.id), \(bind: name), \(bind: currency.code), \(bind: markupBasisPoints), \(bind: priceList),
-                    \(bind: allowedRegions?.joined(separator: ",")), \(bind: Timestamp.millisecondsNow()))
+                    \(bind: allowedRegions?.joined(separator: ",")), \(bind: Timestamp.milliseconds(clock.date())))
             """).run() }
         return organization
     }
@@ -97,7 +97,7 @@ public final class AccountStore: Sendable {
         let key = VirtualKey(id: "key_" + TimeOrderedID().description, organizationID: organization.id, name: name,
                              team: team, hint: KeySecret.hint(secret), allowedModels: allowedModels,
                              requestsPerMinute: requestsPerMinute, tokensPerMinute: tokensPerMinute,
-                             createdAt: Date(), revokedAt: nil, allowedRegions: allowedRegions)
+                             createdAt: clock.date(), revokedAt: nil, allowedRegions: allowedRegions)
         if let team { try await ensureTeam(team, of: organization) }
         try await database.write { sql in try await sql.raw("""
             INSERT INTO api_keys (id, org_id, name, team, key_hash, key_hint, allowed_models, rpm, tpm, regions, created_at)
@@ -153,7 +153,7 @@ public final class AccountStore: Sendable {
     @discardableResult
     public func revokeKey(id: String) async throws -> Bool {
         let revoked = try await database.write { sql in try await sql.raw("""
-            UPDATE api_keys SET revoked_at = \(bind: Timestamp.millisecondsNow())
+            UPDATE api_keys SET revoked_at = \(bind: Timestamp.milliseconds(clock.date()))
             WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING id
             """).all() }
         cache.withLock { cache in cache = cache.filter { $0.value.caller.key.id != id } }

@@ -65,7 +65,7 @@ extension AdminAPI {
                     amount: body["amount"]?.stringValue ?? "", period: body["period"]?.stringValue ?? "month",
                     hard: body["hard"]?.boolValue ?? true,
                     thresholds: body["thresholds"]?.arrayValue?.compactMap(\.intValue).map(String.init).joined(separator: ","),
-                    webhookURL: body["webhook_url"]?.stringValue)
+                    webhookURL: body["webhook_url"]?.stringValue, createdAt: gateway.clock.date())
                 try await gateway.budgets.create(budget)
                 return try JSONValue.encodable(budget)
             }
@@ -77,7 +77,7 @@ extension AdminAPI {
                 for budget in try await gateway.budgets.budgets(of: organization.id) {
                     var value = try JSONValue.encodable(budget)
                     if budget.scope != .session {
-                        let spent = try await gateway.budgetSpent(budget, at: Date())
+                        let spent = try await gateway.budgetSpent(budget, at: gateway.clock.date())
                         value["spent"] = try JSONValue.encodable(spent)
                     }
                     list.append(value)

@@ -80,7 +80,8 @@ struct AdminAPI: Sendable {
                 // A budget given with the key is checked before the key exists.
                 let limit = try body["budget"]?.stringValue.map { amount in
                     try AdminInput.budget(organization: organization, scope: "key", subject: "pending", amount: amount,
-                                          period: body["period"]?.stringValue ?? "month", hard: true, thresholds: nil, webhookURL: nil)
+                                          period: body["period"]?.stringValue ?? "month", hard: true, thresholds: nil, webhookURL: nil,
+                                          createdAt: gateway.clock.date())
                 }
                 let (key, secret) = try await gateway.accounts.createKey(
                     for: organization, name: body["name"]?.stringValue, team: body["team"]?.stringValue, allowedModels: models,

@@ -63,7 +63,7 @@ public enum AdminInput {
 
     /// A budget from its parts, checked.
     public static func budget(organization: Organization, scope: String, subject: String?, amount: String, period: String,
-                              hard: Bool, thresholds: String?, webhookURL: String?) throws -> Budget {
+                              hard: Bool, thresholds: String?, webhookURL: String?, createdAt: Date) throws -> Budget {
         guard let scope = Budget.Scope(rawValue: scope) else {
             throw AccountStoreError(.invalid, "scope must be one of: \(Budget.Scope.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -89,6 +89,6 @@ public enum AdminInput {
             }
         }
         return Budget(organizationID: organization.id, scope: scope, subject: subject, amount: money, period: period, hard: hard,
-                      thresholds: levels, webhookURL: webhookURL)
+                      thresholds: levels, webhookURL: webhookURL, createdAt: createdAt)
     }
 }

@@ -42,7 +42,7 @@ public struct Budget: Hashable, Sendable, Codable {
 
     public init(id: String = "bud_" + TimeOrderedID().description, organizationID: String, scope: Scope, subject: String,
                 amount: Money, period: Period, hard: Bool = true, thresholds: [Int] = [50, 80, 100],
-                webhookURL: String? = nil, createdAt: Date = Date()) {
+                webhookURL: String? = nil, createdAt: Date) {
         self.id = id
         self.organizationID = organizationID
         self.scope = scope

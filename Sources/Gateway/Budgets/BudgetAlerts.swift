@@ -51,14 +51,17 @@ public final class BudgetAlerts: Service, Sendable {
     let maxAttempts: Int
     /// The first retry's delay; each next one doubles, up to a minute.
     let retryDelay: Duration
+    /// What alerts are dated and signed by, and what retries wait on.
+    let clock: any TimeSource
     let logger: Logger
     private let fired = Mutex<Set<String>>([])
     private let work: AsyncStream<Work>
     private let workContinuation: AsyncStream<Work>.Continuation
 
     init(database: Database, ledger: SQLLedgerStore, httpClient: HTTPClient, secret: String?, maxAttempts: Int = 8,
-         retryDelay: Duration = .seconds(1), logger: Logger) {
+         retryDelay: Duration = .seconds(1), clock: any TimeSource = SystemTimeSource(), logger: Logger) {
         self.database = database
+        self.clock = clock
         self.ledger = ledger
         self.httpClient = httpClient
         self.secret = secret
@@ -117,7 +120,7 @@ public final class BudgetAlerts: Service, Sendable {
             let amount = max(1, leg.budget.amount.nanos)
             for threshold in pending where Int128(spent) * 100 >= Int128(amount) * Int128(threshold) {
                 let alert = Alert(key: key, budget: leg.budget, session: leg.session, periodStart: leg.periodStart,
-                                  threshold: threshold, spent: spent, firedAt: Timestamp.millisecondsNow())
+                                  threshold: threshold, spent: spent, firedAt: Timestamp.milliseconds(clock.date()))
                 let inserted = try await database.write { sql in try await sql.raw("""
                     INSERT INTO budget_alerts (budget_id, period_start, threshold, spent_nanos, fired_at, attempts)
                     VALUES (\(bind: key), \(bind: leg.periodStart), \(bind: threshold), \(bind: spent), \(bind: alert.firedAt), 0)
@@ -138,7 +141,7 @@ public final class BudgetAlerts: Service, Sendable {
             WHERE delivered_at IS NULL AND attempts < \(bind: maxAttempts) ORDER BY fired_at
             """).all()
         var alerts: [Alert] = []
-        let budgets = BudgetStore(database: database)
+        let budgets = BudgetStore(database: database, clock: clock)
         for row in rows {
             let key = try row.decode(column: "budget_id", as: String.self)
             let parts = key.split(separator: "/", maxSplits: 1)
@@ -176,13 +179,13 @@ public final class BudgetAlerts: Service, Sendable {
             let delivered = failure == nil
             try? await database.write { [alert, failure] sql in try await sql.raw("""
                 UPDATE budget_alerts SET attempts = \(bind: attempt), last_error = \(bind: failure),
-                    delivered_at = \(bind: delivered ? Timestamp.millisecondsNow() : nil)
+                    delivered_at = \(bind: delivered ? Timestamp.milliseconds(clock.date()) : nil)
                 WHERE budget_id = \(bind: alert.key) AND period_start = \(bind: alert.periodStart) AND threshold = \(bind: alert.threshold)
                 """).run() }
             if delivered { return }
             logger.warning("budget alert not delivered", metadata: ["budget": "\(alert.key)", "attempt": "\(attempt)", "error": "\(failure ?? "")"])
             // A delivery still retrying at shutdown stops; its row is sent at the next start.
-            try? await cancelWhenGracefulShutdown { [delay] in try await Task.sleep(for: delay) }
+            try? await cancelWhenGracefulShutdown { [delay] in try await self.clock.sleep(for: delay) }
             if Task.isShuttingDownGracefully || Task.isCancelled { return }
             delay = min(delay * 2, .seconds(60))
         }
@@ -204,8 +207,9 @@ public final class BudgetAlerts: Service, Sendable {
     }
 
     /// `t=UNIX,v1=HEX`: HMAC-SHA256 of "UNIX.BODY" with the secret; `nil` without a secret.
-    func signature(_ body: [UInt8], at time: Int64 = Int64(Date().timeIntervalSince1970)) -> String? {
+    func signature(_ body: [UInt8], at time: Int64? = nil) -> String? {
         guard let secret else { return nil }
+        let time = time ?? Int64(clock.date().timeIntervalSince1970)
         let message = Array("\(time).".utf8) + body
         let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Array(secret.utf8)))
         return "t=\(time),v1=" + mac.map { String($0, radix: 16).leftPadded(to: 2) }.joined()

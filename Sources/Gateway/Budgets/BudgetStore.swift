@@ -46,7 +46,7 @@ public final class BudgetStore: Sendable {
     @discardableResult
     public func delete(id: String) async throws -> Bool {
         let rows = try await database.write { sql in try await sql.raw("""
-            UPDATE budgets SET deleted_at = \(bind: Timestamp.millisecondsNow()) WHERE id = \(bind: id) AND deleted_at IS NULL
+            UPDATE budgets SET deleted_at = \(bind: Timestamp.milliseconds(clock.date())) WHERE id = \(bind: id) AND deleted_at IS NULL
             RETURNING org_id
             """).all() }
         for row in rows {

@@ -1,4 +1,5 @@
 import Synchronization
+import TollgateCore
 
 /// Requests and tokens per minute, per key, team and agent session, over a sliding minute of
 /// one-second buckets.
@@ -69,26 +70,19 @@ final class RateLimiter: Sendable {
     private let windows = Mutex<[String: Window]>([:])
     /// What the other replicas last published, by subject: their last minute's requests and tokens.
     private let others = Mutex<[String: (requests: Int64, tokens: Int64)]>([:])
-    private let clock: @Sendable () -> Int64
+    private let clock: any TimeSource
 
-    /// - Parameter now: seconds on a monotonic clock (tests inject their own).
-    init(now: @escaping @Sendable () -> Int64 = { RateLimiter.monotonicSeconds() }) {
-        self.clock = now
+    /// - Parameter clock: what the one-second buckets are counted on.
+    init(clock: any TimeSource = SystemTimeSource()) {
+        self.clock = clock
     }
-
-    static func monotonicSeconds() -> Int64 {
-        let elapsed = ContinuousClock.now - start
-        return elapsed.components.seconds
-    }
-
-    private static let start = ContinuousClock.now
 
     /// Admits one request of `tokens` estimated tokens against every limit, or refuses it with the
     /// first limit it would pass.
     func admit(_ limits: [Limit], tokens: Int64) throws(Refusal) {
         let limits = limits.filter { $0.requestsPerMinute != nil || $0.tokensPerMinute != nil }
         if limits.isEmpty { return }
-        let now = clock()
+        let now = clock.now().components.seconds
         let others = self.others.withLock { others in limits.map { others[$0.subject] ?? (0, 0) } }
         let refusal = windows.withLock { windows -> Refusal? in
             if windows.count > 100_000 { windows = windows.filter { $0.value.buckets.last.map { $0.second > now - 60 } ?? false } }
@@ -118,7 +112,7 @@ final class RateLimiter: Sendable {
     /// This process's last minute per subject, for the other replicas (subjects with nothing in
     /// the window are left out).
     func usage() -> [(subject: String, requests: Int64, tokens: Int64)] {
-        let now = clock()
+        let now = clock.now().components.seconds
         return windows.withLock { windows in
             windows.compactMap { subject, window in
                 var window = window
@@ -136,7 +130,7 @@ final class RateLimiter: Sendable {
     /// Corrects the tokens counted for an admitted request (actual less estimated).
     func adjust(_ limits: [Limit], tokens delta: Int64) {
         guard delta != 0 else { return }
-        let now = clock()
+        let now = clock.now().components.seconds
         windows.withLock { windows in
             for limit in limits where limit.tokensPerMinute != nil {
                 windows[limit.subject, default: Window()].add(requests: 0, tokens: delta, now: now)

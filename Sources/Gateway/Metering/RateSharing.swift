@@ -18,11 +18,15 @@ final class RateSharing: Service, Sendable {
     let replica: String
     let interval: Duration
     let staleAfter: Duration
+    /// What published usage is dated by.
+    let clock: any TimeSource
     let logger: Logger
 
     init(database: Database, limiter: RateLimiter, replica: String = "replica_" + TimeOrderedID().description,
-         interval: Duration = .milliseconds(250), staleAfter: Duration = .seconds(3), logger: Logger) {
+         interval: Duration = .milliseconds(250), staleAfter: Duration = .seconds(3), clock: any TimeSource = SystemTimeSource(),
+         logger: Logger) {
         self.database = database
+        self.clock = clock
         self.limiter = limiter
         self.replica = replica
         self.interval = interval
@@ -45,7 +49,7 @@ final class RateSharing: Service, Sendable {
     /// Publishes this replica's usage and reads the others'.
     func sync() async throws {
         let usage = limiter.usage()
-        let now = Timestamp.millisecondsNow()
+        let now = Timestamp.milliseconds(clock.date())
         let (replica, staleAfter) = (replica, staleAfter)
         if !usage.isEmpty {
             try await database.transaction { sql in

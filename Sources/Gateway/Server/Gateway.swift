@@ -53,7 +53,8 @@ public struct Gateway: Sendable {
         self.accounts = AccountStore(database: database, clock: clock)
         self.requestRecords = RequestRecordStore(database: database)
         let alerts = BudgetAlerts(database: database, ledger: accounts.ledger, httpClient: httpClient,
-                                  secret: configuration.metering.alertSecret, retryDelay: configuration.metering.alertRetryDelay, logger: logger)
+                                  secret: configuration.metering.alertSecret, retryDelay: configuration.metering.alertRetryDelay,
+                                  clock: clock, logger: logger)
         self.alerts = alerts
         let budgets = BudgetStore(database: database, clock: clock)
         self.budgets = budgets
@@ -66,8 +67,8 @@ public struct Gateway: Sendable {
         self.metering = metering
         self.recordWriter = RequestRecordWriter(store: requestRecords, metering: metering, batchSize: configuration.recordBatchSize,
                                                 onSettled: { alerts.settled($0) }, logger: logger)
-        self.limiter = RateLimiter(now: { clock.now().components.seconds })
-        self.rateSharing = RateSharing(database: database, limiter: limiter, logger: logger)
+        self.limiter = RateLimiter(clock: clock)
+        self.rateSharing = RateSharing(database: database, limiter: limiter, clock: clock, logger: logger)
         self.expiry = ExpiryService(store: accounts.ledger, logger: logger) { LedgerChart.breakage($0.unit) }
         self.upstream = UpstreamClient(httpClient: httpClient, configuration: configuration.upstream)
         self.encodings = encodings ?? EncodingStore(registry: EncodingRegistry(overrides: configuration.tokenizerOverrides))
