@@ -32,10 +32,12 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
-        .target(name: "TollgateCore"),
-        // Foundation only: the vocabularies are resources, decompressed by a built-in inflater.
+        .target(name: "TollgateCore", dependencies: [.product(name: "OrderedCollections", package: "swift-collections")]),
+        // Foundation and TollgateCore's chat form only: the vocabularies are resources, decompressed
+        // by a built-in inflater.
         .target(
             name: "Tokenizers",
+            dependencies: ["TollgateCore"],
             exclude: ["Resources/SOURCES.md", "Resources/licenses"],
             resources: [
                 .copy("Resources/o200k_base.tiktoken.gz"),
@@ -103,7 +105,7 @@ let package = Package(
         .target(
             name: "SimulatedProviders",
             dependencies: [
-                "Providers",
+                "TollgateCore", "Providers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]

@@ -3,6 +3,7 @@ import Hummingbird
 import NIOCore
 import NIOFoundationCompat
 import Providers
+import TollgateCore
 
 /// The fake's Anthropic Messages endpoint: the same answers and misbehaviours as its OpenAI one,
 /// in Anthropic's wire format — content blocks, `x-api-key`, the event stream with

@@ -1,4 +1,5 @@
 import Providers
+import TollgateCore
 
 /// What a fake provider does with a request, so tests can make it misbehave as real providers do.
 public enum FakeBehavior: Sendable, Hashable {

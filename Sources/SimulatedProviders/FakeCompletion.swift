@@ -1,4 +1,5 @@
 import Providers
+import TollgateCore
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

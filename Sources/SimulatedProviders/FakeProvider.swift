@@ -4,6 +4,7 @@ import NIOCore
 import NIOFoundationCompat
 import Providers
 import Synchronization
+import TollgateCore
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

@@ -1,6 +1,7 @@
 import Foundation
 import Providers
 import Testing
+import TollgateCore
 
 @Suite struct JSONValueTests {
     @Test func documentsRoundTripThroughTheParserAndWriter() throws {

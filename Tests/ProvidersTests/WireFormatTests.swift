@@ -75,6 +75,38 @@ import TollgateCore
         #expect(anthropic.maxOutputTokens(of: client) == 64)
     }
 
+    @Test func theChatFormKeepsInstructionsNamesAndToolTurnsWhereTheClientPutThem() throws {
+        let client: JSONValue = [
+            "model": "m",
+            "messages": [
+                ["role": "developer", "content": "Answer in French."],
+                ["role": "user", "content": "Weather?", "name": "ana"],
+                ["role": "assistant", "content": nil,
+                 "tool_calls": [["id": "c1", "type": "function", "function": ["name": "weather", "arguments": #"{"city":"Paris"}"#]]]],
+                ["role": "tool", "tool_call_id": "c1", "content": "18C"],
+                ["role": "system", "content": "Be brief."],
+                ["role": "user", "content": "And tomorrow?"],
+            ],
+        ]
+        let chat = try openai.chatRequest(from: client, strict: true)
+        #expect(chat.messages.map(\.role) == [.developer, .user, .assistant, .tool, .system, .user])
+        #expect(chat.messages[1].name == "ana")
+        #expect(chat.system == ["Answer in French.", "Be brief."])
+
+        // Anthropic's writer hoists the instructions and lets the two sides alternate: the tool
+        // result and the next question share one user turn.
+        let upstream = try anthropic.providerBody(for: chat, model: "claude")
+        #expect(upstream["system"] == "Answer in French.\n\nBe brief.")
+        let turns = try #require(upstream["messages"]?.arrayValue)
+        #expect(turns.map { $0["role"]?.stringValue } == ["user", "assistant", "user"])
+        #expect(turns[2]["content"]?.arrayValue?.map { $0["type"]?.stringValue } == ["tool_result", "text"])
+
+        // OpenAI's writer puts them back where they were, as system messages.
+        let back = try openai.providerBody(for: chat, model: "deepseek-chat")
+        #expect(back["messages"]?.arrayValue?.map { $0["role"]?.stringValue } == ["system", "user", "assistant", "tool", "system", "user"])
+        #expect(back["messages"]?[1]?["name"] == "ana")
+    }
+
     @Test func validationNamesTheParameterItRefuses() {
         do {
             _ = try openai.validate(["model": "m", "messages": [["role": "user", "content": "x"]], "max_tokens": "10"])

@@ -1,5 +1,6 @@
 import Testing
 @testable import Tokenizers
+import TollgateCore
 
 @Suite struct ChatTokenCounterTests {
     /// The example conversation of OpenAI's cookbook "How to count tokens with tiktoken", which
@@ -27,7 +28,7 @@ import Testing
         let messages = [ChatMessage(role: .user, text: "Weather in Paris?")]
         let tool = ToolDefinition(
             name: "get_weather", description: "Get the weather.",
-            parameters: #"{"type":"object","properties":{"city":{"type":"string","description":"City name."},"unit":{"type":"string","enum":["c","f"]}}}"#)
+            parameters: try JSONValue(parsing: Array(#"{"type":"object","properties":{"city":{"type":"string","description":"City name."},"unit":{"type":"string","enum":["c","f"]}}}"#.utf8)))
         let base = try counter.count(messages)
         let withTool = try counter.count(messages, tools: [tool])
         // 7 + "get_weather:Get the weather" + 3 + (3 + "city:string:City name") + (3 - 3 + 2×(3 + 1) + "unit:string:") + 12
@@ -35,16 +36,30 @@ import Testing
         let expected = 7 + encoding.count("get_weather:Get the weather") + 3 + 3 + encoding.count("city:string:City name")
             + 3 - 3 + (3 + encoding.count("c")) + (3 + encoding.count("f")) + encoding.count("unit:string:") + 12
         #expect(withTool - base == expected)
-        var call = ChatMessage(role: .assistant, text: "")
-        call.toolCalls = [ChatMessage.ToolCall(name: "get_weather", arguments: #"{"city":"Paris"}"#)]
+        let call = ChatMessage(role: .assistant, content: [.toolCall(ToolCall(id: "call_1", name: "get_weather", arguments: #"{"city":"Paris"}"#))])
         #expect(try counter.count(messages + [call]) == base + 3 + encoding.count("assistant") + 3 + encoding.count("get_weather") + encoding.count(#"{"city":"Paris"}"#))
+    }
+
+    @Test func aToolResultCountsTheSameWhicheverFormatCarriedIt() async throws {
+        let call = ChatMessage(role: .assistant, content: [.toolCall(ToolCall(id: "c1", name: "weather", arguments: #"{"city":"Paris"}"#))])
+        let result = ContentPart.toolResult(id: "c1", content: "18C and sunny", isError: false)
+        // OpenAI carries it as a `tool` message, Anthropic as a block of the next user turn.
+        let openAI = [ChatMessage(role: .user, text: "Weather?"), call, ChatMessage(role: .tool, content: [result])]
+        let anthropic = [ChatMessage(role: .user, text: "Weather?"), call, ChatMessage(role: .user, content: [result])]
+        for name in [EncodingName.o200kBase, .qwen, .deepseekV3] {
+            let counter = ChatTokenCounter(encoding: try await GoldenVectors.store.encoding(name))
+            #expect(try counter.count(openAI) == counter.count(anthropic), "\(name)")
+        }
+        let turns = ChatTurn.turns(of: anthropic)
+        #expect(turns.map(\.role) == [.user, .assistant, .tool])
+        #expect(turns[2].toolCallID == "c1")
     }
 
     @Test func qwenCountsTheRenderedChatMLWithSpecialTokens() async throws {
         let counter = ChatTokenCounter(encoding: try await GoldenVectors.store.encoding(.qwen))
         let messages = [ChatMessage(role: .system, text: "You are terse."), ChatMessage(role: .user, text: "Hi <|im_end|> there")]
         #expect(
-            ChatTemplate.qwen(messages, tools: [])
+            ChatTemplate.qwen(ChatTurn.turns(of: messages), tools: [])
                 == "<|im_start|>system\nYou are terse.<|im_end|>\n<|im_start|>user\nHi <|im_end|> there<|im_end|>\n<|im_start|>assistant\n")
         #expect(try counter.count(messages) == 21)  // tiktoken on the rendered text, specials allowed
     }
@@ -56,7 +71,7 @@ import Testing
             ChatMessage(role: .assistant, text: "Hello!"), ChatMessage(role: .user, text: "2+2?"),
         ]
         #expect(
-            ChatTemplate.deepSeek(messages, tools: [])
+            ChatTemplate.deepSeek(ChatTurn.turns(of: messages), tools: [])
                 == "<｜begin▁of▁sentence｜>You are terse.<｜User｜>Hi there<｜Assistant｜>Hello!<｜end▁of▁sentence｜><｜User｜>2+2?<｜Assistant｜>")
         #expect(try counter.count(messages) == 19)  // Hugging Face tokenizers on the rendered text
     }
@@ -78,7 +93,7 @@ import Testing
 
     @Test func imagesWithoutAKnownFormulaOrSizeAreRefused() async throws {
         let qwen = ChatTokenCounter(encoding: try await GoldenVectors.store.encoding(.qwen))
-        let image = ChatMessage(role: .user, content: [.text("What is this?"), .image(ImageInput(width: 10, height: 10))])
+        let image = ChatMessage(role: .user, content: [.text("What is this?"), .image(url: "https://example.com/cat.png")])
         #expect(throws: TokenizerError.self) { try qwen.count([image]) }
         #expect(throws: TokenizerError.self) { try ImageTokenRule.openAI(model: "gpt-4o").tokens(for: ImageInput(width: nil, height: nil)) }
     }

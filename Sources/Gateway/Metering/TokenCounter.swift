@@ -23,9 +23,7 @@ struct TokenCounter: Sendable {
     /// The input tokens of a request as the model's provider bills them.
     func input(of request: ChatRequest, model: ModelDefinition) async throws -> Int? {
         guard let counter = await counter(for: model) else { return nil }
-        return try counter.count(Self.messages(of: request), tools: request.tools.map {
-            Tokenizers.ToolDefinition(name: $0.name, description: $0.description, parameters: $0.parameters.jsonText)
-        })
+        return try counter.count(request.messages, tools: request.tools)
     }
 
     /// The tokens of generated text.
@@ -40,29 +38,5 @@ struct TokenCounter: Sendable {
     func usage(input: Int?, output: String, model: ModelDefinition) async -> TokenUsage? {
         guard let input, let output = await self.output(output, model: model) else { return nil }
         return TokenUsage(input: input, output: output)
-    }
-
-    /// The request's conversation in the tokenizers' terms.
-    static func messages(of request: ChatRequest) -> [Tokenizers.ChatMessage] {
-        var messages: [Tokenizers.ChatMessage] = []
-        if !request.system.isEmpty { messages.append(.init(role: .system, text: request.system.joined(separator: "\n\n"))) }
-        for message in request.messages {
-            var parts: [Tokenizers.ChatMessage.Part] = []
-            var calls: [Tokenizers.ChatMessage.ToolCall] = []
-            for part in message.content {
-                switch part {
-                case .text(let text): parts.append(.text(text))
-                case .image: parts.append(.image(ImageInput(width: nil, height: nil)))
-                case .toolCall(let call): calls.append(.init(id: call.id, name: call.name, arguments: call.arguments))
-                case .toolResult(let id, let content, _):
-                    messages.append(.init(role: .tool, content: [.text(content)], toolCallID: id))
-                case .thinking: break
-                }
-            }
-            if !parts.isEmpty || !calls.isEmpty {
-                messages.append(.init(role: message.role == .user ? .user : .assistant, content: parts, toolCalls: calls))
-            }
-        }
-        return messages
     }
 }

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Pricing
 import Providers
+import TollgateCore
 
 /// A request the admission stage let in: who sent it, what it asks, in the client's format.
 struct AdmittedRequest: Sendable {

@@ -1,6 +1,7 @@
 import Hummingbird
 import NIOCore
 import Providers
+import TollgateCore
 
 /// Reads a request body under a size limit, refusing an oversized one before it is read whole.
 enum RequestBodyReader {

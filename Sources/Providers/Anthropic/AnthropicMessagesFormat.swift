@@ -21,11 +21,8 @@ public enum AnthropicMessagesFormat {
         request.stopSequences = body["stop_sequences"]?.arrayValue?.compactMap(\.stringValue) ?? []
         request.user = body["metadata"]?["user_id"]?.stringValue
         if let system = body["system"] {
-            if let text = system.stringValue {
-                request.system = [text]
-            } else {
-                request.system = (system.arrayValue ?? []).compactMap { $0["text"]?.stringValue }
-            }
+            let texts = system.stringValue.map { [$0] } ?? (system.arrayValue ?? []).compactMap { $0["text"]?.stringValue }
+            request.messages = texts.map { ChatMessage(role: .system, text: $0) }
         }
         for (index, tool) in (body["tools"]?.arrayValue ?? []).enumerated() {
             if strict, let type = tool["type"]?.stringValue, type != "custom" {
@@ -97,7 +94,8 @@ public enum AnthropicMessagesFormat {
     /// - Throws: `TranslationError` when a tool call's arguments are not a JSON object.
     public static func body(for request: ChatRequest, model: String) throws(TranslationError) -> JSONValue {
         var messages: [JSONValue] = []
-        for (index, message) in request.messages.enumerated() {
+        var lastRole: ChatMessage.Role?
+        for (index, message) in request.messages.enumerated() where !message.role.isInstruction {
             var blocks: [JSONValue] = []
             for part in message.content {
                 switch part {
@@ -117,7 +115,14 @@ public enum AnthropicMessagesFormat {
                     if let signature { blocks.append(["type": "thinking", "thinking": .string(text), "signature": .string(signature)]) }
                 }
             }
-            messages.append(["role": .string(message.role.rawValue), "content": .array(blocks)])
+            // Tool results go back on the user's side; Anthropic wants the two sides to alternate.
+            let role: ChatMessage.Role = message.role == .assistant ? .assistant : .user
+            if role == lastRole, let last = messages.indices.last {
+                messages[last]["content"] = .array((messages[last]["content"]?.arrayValue ?? []) + blocks)
+            } else {
+                messages.append(["role": .string(role.rawValue), "content": .array(blocks)])
+            }
+            lastRole = role
         }
         var body: JSONValue = ["model": .string(model), "messages": .array(messages),
                                "max_tokens": .int(Int64(request.maxTokens ?? defaultMaxTokens))]

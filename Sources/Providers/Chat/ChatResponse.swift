@@ -47,3 +47,8 @@ public struct TranslationError: Error, Hashable, Sendable, CustomStringConvertib
 
     public var description: String { "'\(parameter)' \(detail)" }
 }
+
+/// Why generation stopped, in Tollgate's terms.
+public enum FinishReason: String, Hashable, Sendable {
+    case stop, length, toolCalls, contentFilter
+}

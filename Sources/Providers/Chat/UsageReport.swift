@@ -1,3 +1,5 @@
+import TollgateCore
+
 /// A provider's usage object as it arrived, and the wire shape it arrived in.
 ///
 /// Providers only find usage in responses and events; reading it into billable counts is the

@@ -52,14 +52,13 @@ public enum OpenAIChatFormat {
 
     private static func read(_ message: JSONValue, at index: Int, into request: inout ChatRequest) throws(TranslationError) {
         let role = message["role"]?.stringValue ?? ""
+        let name = message["name"]?.stringValue
         switch role {
         case "system", "developer":
-            request.system.append(contentsOf: try parts(message["content"], at: index).compactMap {
-                if case .text(let text) = $0 { return text }
-                return nil
-            })
+            let text = try parts(message["content"], at: index).filter { if case .text = $0 { true } else { false } }
+            request.messages.append(ChatMessage(role: role == "system" ? .system : .developer, content: text, name: name))
         case "user":
-            append(.user, try parts(message["content"], at: index), to: &request)
+            request.messages.append(ChatMessage(role: .user, content: try parts(message["content"], at: index), name: name))
         case "assistant":
             var content = try parts(message["content"], at: index)
             if let reasoning = message["reasoning_content"]?.stringValue, !reasoning.isEmpty {
@@ -71,7 +70,7 @@ public enum OpenAIChatFormat {
                 }
                 content.append(.toolCall(ToolCall(id: id, name: name, arguments: call["function"]?["arguments"]?.stringValue ?? "{}")))
             }
-            append(.assistant, content, to: &request)
+            request.messages.append(ChatMessage(role: .assistant, content: content, name: name))
         case "tool", "function":
             let text = try parts(message["content"], at: index).compactMap { part -> String? in
                 if case .text(let text) = part { return text }
@@ -80,18 +79,9 @@ public enum OpenAIChatFormat {
             guard let id = message["tool_call_id"]?.stringValue else {
                 throw TranslationError(parameter: "messages[\(index)].tool_call_id", detail: "is required on a tool message")
             }
-            append(.user, [.toolResult(id: id, content: text, isError: false)], to: &request)
+            request.messages.append(ChatMessage(role: .tool, content: [.toolResult(id: id, content: text, isError: false)]))
         default:
             throw TranslationError(parameter: "messages[\(index)].role", detail: "'\(role)' is not a known role")
-        }
-    }
-
-    /// Adds content to the last message when it has the same role, as Anthropic requires turns to alternate.
-    private static func append(_ role: ChatMessage.Role, _ content: [ContentPart], to request: inout ChatRequest) {
-        if let last = request.messages.last, last.role == role {
-            request.messages[request.messages.count - 1].content.append(contentsOf: content)
-        } else {
-            request.messages.append(ChatMessage(role: role, content: content))
         }
     }
 
@@ -118,10 +108,14 @@ public enum OpenAIChatFormat {
     /// The request body for an OpenAI-compatible provider.
     public static func body(for request: ChatRequest, model: String, includeUsage: Bool) -> JSONValue {
         var messages: [JSONValue] = []
-        if !request.system.isEmpty { messages.append(["role": "system", "content": .string(request.system.joined(separator: "\n\n"))]) }
         for message in request.messages {
             switch message.role {
-            case .user:
+            case .system, .developer:
+                // "system" rather than "developer": OpenAI-compatible providers all take it.
+                var system: JSONValue = ["role": "system", "content": .string(message.text)]
+                if let name = message.name { system["name"] = .string(name) }
+                messages.append(system)
+            case .user, .tool:
                 var parts: [JSONValue] = []
                 for part in message.content {
                     switch part {
@@ -134,8 +128,10 @@ public enum OpenAIChatFormat {
                 }
                 if !parts.isEmpty {
                     let onlyText = parts.allSatisfy { $0["type"] == "text" }
-                    messages.append(["role": "user", "content": onlyText
-                        ? .string(parts.compactMap { $0["text"]?.stringValue }.joined(separator: "\n")) : .array(parts)])
+                    var user: JSONValue = ["role": "user", "content": onlyText
+                        ? .string(parts.compactMap { $0["text"]?.stringValue }.joined(separator: "\n")) : .array(parts)]
+                    if let name = message.name { user["name"] = .string(name) }
+                    messages.append(user)
                 }
             case .assistant:
                 var text = ""
@@ -253,15 +249,5 @@ public enum OpenAIChatFormat {
         ]
         if let usage { body["usage"] = usageObject(usage) }
         return body
-    }
-}
-
-extension JSONValue {
-    public var doubleValue: Double? {
-        switch self {
-        case .int(let value): Double(value)
-        case .double(let value): value
-        default: nil
-        }
     }
 }

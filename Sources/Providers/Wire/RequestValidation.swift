@@ -1,3 +1,4 @@
+import TollgateCore
 
 /// The largest `max_tokens` accepted: beyond any model's output, and small enough that a
 /// request's worst case is always priced.

@@ -1,8 +1,10 @@
+import TollgateCore
+
 /// Chat templates rendered to the text the model's server tokenizes.
 enum ChatTemplate {
     /// Qwen's ChatML (the Qwen2.5 / Qwen3 `tokenizer_config.json` template, without Qwen2.5's
     /// default system prompt; tool results as `<tool_response>` in a user turn).
-    static func qwen(_ messages: [ChatMessage], tools: [ToolDefinition]) -> String {
+    static func qwen(_ messages: [ChatTurn], tools: [ToolDefinition]) -> String {
         var out = ""
         var remaining = messages[...]
         let leadingSystem = remaining.first.flatMap { [.system, .developer].contains($0.role) ? $0.text : nil }
@@ -47,7 +49,7 @@ enum ChatTemplate {
 
     /// DeepSeek-V3's template (`tokenizer_config.json` of deepseek-ai/DeepSeek-V3), with the
     /// generation prompt. Tool definitions go to the end of the system prompt as JSON.
-    static func deepSeek(_ messages: [ChatMessage], tools: [ToolDefinition]) -> String {
+    static func deepSeek(_ messages: [ChatTurn], tools: [ToolDefinition]) -> String {
         var system = messages.filter { $0.role == .system || $0.role == .developer }.map(\.text).joined(separator: "\n\n")
         if !tools.isEmpty {
             system += (system.isEmpty ? "" : "\n\n") + "## Tools\n" + tools.map(toolJSON).joined(separator: "\n")
@@ -83,7 +85,7 @@ enum ChatTemplate {
     }
 
     /// The Human/Assistant prompt of Claude 1/2-era models; system text first, tools as JSON.
-    static func legacyClaude(_ messages: [ChatMessage], tools: [ToolDefinition]) -> String {
+    static func legacyClaude(_ messages: [ChatTurn], tools: [ToolDefinition]) -> String {
         var out = messages.filter { $0.role == .system || $0.role == .developer }.map(\.text).joined(separator: "\n\n")
         if !tools.isEmpty { out += "\n\n" + tools.map(toolJSON).joined(separator: "\n") }
         for message in messages where message.role != .system && message.role != .developer {
@@ -98,7 +100,7 @@ enum ChatTemplate {
     static func toolJSON(_ tool: ToolDefinition) -> String {
         var function = "{\"name\": \(jsonString(tool.name))"
         if let description = tool.description { function += ", \"description\": \(jsonString(description))" }
-        if let parameters = tool.parameters { function += ", \"parameters\": \(parameters)" }
+        function += ", \"parameters\": \(tool.parameters.jsonText)"
         return "{\"type\": \"function\", \"function\": \(function)}}"
     }
 

@@ -1,3 +1,5 @@
+import TollgateCore
+
 /// Counts the input tokens of a whole chat request as the provider bills them.
 ///
 /// - o200k_base / cl100k_base models: OpenAI's published rule — 3 tokens per message plus its
@@ -37,6 +39,7 @@ public struct ChatTokenCounter: Sendable {
 
     /// The input tokens of `messages` with `tools` offered, including the reply's priming.
     public func count(_ messages: [ChatMessage], tools: [ToolDefinition] = []) throws(TokenizerError) -> Int {
+        let messages = ChatTurn.turns(of: messages)
         var images = 0
         for message in messages {
             for image in message.images { images += try imageRule.tokens(for: image) }
@@ -53,11 +56,11 @@ public struct ChatTokenCounter: Sendable {
         }
     }
 
-    private func openAICount(_ messages: [ChatMessage], tools: [ToolDefinition]) -> Int {
+    private func openAICount(_ messages: [ChatTurn], tools: [ToolDefinition]) -> Int {
         var total = 3  // every reply is primed with <|start|>assistant<|message|>
         for message in messages {
             total += 3 + encoding.count(message.role.rawValue)
-            for case .text(let text) in message.content { total += encoding.count(text) }
+            total += encoding.count(message.text)
             if let name = message.name { total += 1 + encoding.count(name) }
             for call in message.toolCalls { total += 3 + encoding.count(call.name) + encoding.count(call.arguments) }
         }

@@ -1,4 +1,4 @@
-import Foundation
+import TollgateCore
 
 /// The token cost of OpenAI function definitions, by the approximation OpenAI's cookbook
 /// ("How to count tokens with tiktoken", `num_tokens_from_tools`) gives: fixed costs per
@@ -23,12 +23,12 @@ struct OpenAIToolTokens {
             total += propertiesStart
             for (key, property) in properties {
                 total += propertyKey
-                if let values = property["enum"] as? [Any] {
+                if let values = property["enum"]?.arrayValue {
                     total += enumStart
-                    for value in values { total += enumItem + encoding.count("\(value)") }
+                    for value in values { total += enumItem + encoding.count(value.stringValue ?? value.jsonText) }
                 }
-                let type = property["type"] as? String ?? ""
-                let description = Self.trimmingFinalPeriod(property["description"] as? String ?? "")
+                let type = property["type"]?.stringValue ?? ""
+                let description = Self.trimmingFinalPeriod(property["description"]?.stringValue ?? "")
                 total += encoding.count("\(key):\(type):\(description)")
             }
         }
@@ -39,13 +39,9 @@ struct OpenAIToolTokens {
         text.hasSuffix(".") ? String(text.dropLast()) : text
     }
 
-    /// The schema's `properties`, in the order the JSON text gives them.
-    private static func properties(of tool: ToolDefinition) -> [(String, [String: Any])]? {
-        guard let json = tool.parameters, let data = json.data(using: .utf8),
-            let schema = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let properties = schema["properties"] as? [String: Any]
-        else { return nil }
-        // JSONSerialization loses key order; order does not change the sum, so sort for stability.
-        return properties.keys.sorted().map { ($0, properties[$0] as? [String: Any] ?? [:]) }
+    /// The schema's `properties`, in the order the schema gives them.
+    private static func properties(of tool: ToolDefinition) -> [(String, JSONValue)]? {
+        guard case .object(let properties)? = tool.parameters["properties"] else { return nil }
+        return properties.map { ($0.key, $0.value) }
     }
 }

@@ -1,9 +1,10 @@
-/// A chat request in Tollgate's own terms, between the wire formats: a client's request is read
-/// into it, and a provider's request is written from it, when the two speak differently.
+/// A chat request in Tollgate's own terms: what every wire format reads a request into and writes
+/// a provider's request from, and what the tokenizers count. It keeps what the client sent —
+/// system and developer messages where they stood, tool results as their own turns, participant
+/// names — so counting is exact and each writer adapts it to its format (Anthropic's hoists the
+/// system prompt and merges consecutive turns of one side).
 public struct ChatRequest: Hashable, Sendable {
     public var model: String
-    /// The system prompt, as text parts.
-    public var system: [String]
     public var messages: [ChatMessage]
     public var tools: [ToolDefinition]
     public var toolChoice: ToolChoice?
@@ -15,11 +16,10 @@ public struct ChatRequest: Hashable, Sendable {
     /// An end-user id for the provider's abuse monitoring.
     public var user: String?
 
-    public init(model: String, system: [String] = [], messages: [ChatMessage], tools: [ToolDefinition] = [],
+    public init(model: String, messages: [ChatMessage], tools: [ToolDefinition] = [],
                 toolChoice: ToolChoice? = nil, maxTokens: Int? = nil, temperature: Double? = nil, topP: Double? = nil,
                 stopSequences: [String] = [], stream: Bool = false, user: String? = nil) {
         self.model = model
-        self.system = system
         self.messages = messages
         self.tools = tools
         self.toolChoice = toolChoice
@@ -30,18 +30,55 @@ public struct ChatRequest: Hashable, Sendable {
         self.stream = stream
         self.user = user
     }
+
+    /// The text of every system and developer message, in order: the system prompt of formats that
+    /// keep it apart from the conversation.
+    public var system: [String] {
+        messages.filter(\.role.isInstruction).map(\.text)
+    }
 }
 
 /// One turn of the conversation.
 public struct ChatMessage: Hashable, Sendable {
-    public enum Role: String, Hashable, Sendable { case user, assistant }
+    public enum Role: String, Hashable, Sendable, CaseIterable {
+        case system, developer, user, assistant
+        /// Results of tool calls (`toolResult` parts), sent back by the caller's side.
+        case tool
+
+        /// System and developer messages: instructions rather than conversation.
+        public var isInstruction: Bool { self == .system || self == .developer }
+    }
 
     public var role: Role
     public var content: [ContentPart]
+    /// OpenAI's optional participant name.
+    public var name: String?
 
-    public init(role: Role, content: [ContentPart]) {
+    public init(role: Role, content: [ContentPart], name: String? = nil) {
         self.role = role
         self.content = content
+        self.name = name
+    }
+
+    /// A message of text only.
+    public init(role: Role, text: String, name: String? = nil) {
+        self.init(role: role, content: text.isEmpty ? [] : [.text(text)], name: name)
+    }
+
+    /// The text parts joined.
+    public var text: String {
+        content.compactMap { part in
+            if case .text(let text) = part { return text }
+            return nil
+        }.joined()
+    }
+
+    /// The tool calls the message makes.
+    public var toolCalls: [ToolCall] {
+        content.compactMap { part in
+            if case .toolCall(let call) = part { return call }
+            return nil
+        }
     }
 }
 
@@ -89,9 +126,4 @@ public enum ToolChoice: Hashable, Sendable {
     /// No tool may be called (`"none"`).
     case disabled
     case tool(String)
-}
-
-/// Why generation stopped, in Tollgate's terms.
-public enum FinishReason: String, Hashable, Sendable {
-    case stop, length, toolCalls, contentFilter
 }
