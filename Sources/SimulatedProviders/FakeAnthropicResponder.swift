@@ -50,6 +50,7 @@ extension FakeProvider {
     /// Anthropic's `count_tokens`: the prompt's tokens as the fake counts them.
     func countTokens(_ request: Request) async throws -> Response {
         let bytes = try await request.body.collect(upTo: 64 << 20)
+        if !state.withLock({ $0.countTokensAvailable }) { return anthropicError(404, "not_found_error", "Not Found") }
         guard let body = try? JSONValue(parsing: bytes.readableBytesView), body["model"]?.stringValue != nil else {
             return anthropicError(400, "invalid_request_error", "model: Field required")
         }

@@ -43,6 +43,8 @@ public final class FakeProvider: Sendable {
         var seenPrompts: Set<JSONValue> = []
         /// Calls made under `.flaky`, to fail every other one.
         var flakyCalls = 0
+        /// Whether `/v1/messages/count_tokens` exists (DeepSeek's and Kimi's Anthropic endpoints have none).
+        var countTokensAvailable = true
         var observations = Observations()
     }
 
@@ -79,6 +81,11 @@ public final class FakeProvider: Sendable {
     }
 
     public var observations: Observations { state.withLock { $0.observations } }
+
+    /// Takes `count_tokens` away (404, as providers without it answer) or gives it back.
+    public func setCountTokensAvailable(_ available: Bool) {
+        state.withLock { $0.countTokensAvailable = available }
+    }
 
     /// Runs the fake on `127.0.0.1:port` (0 picks a free port) until the task is cancelled.
     /// `onListening` is called with the port once it accepts connections.

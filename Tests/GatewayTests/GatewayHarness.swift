@@ -166,9 +166,10 @@ struct GatewayHarness: Sendable {
         return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))
     }
 
-    func get(_ path: String, token: String? = nil) async throws -> Reply {
+    func get(_ path: String, token: String? = nil, headers extra: [(String, String)] = []) async throws -> Reply {
         var request = HTTPClientRequest(url: baseURL + path)
         request.headers.add(name: "authorization", value: "Bearer \(token ?? key)")
+        for (name, value) in extra { request.headers.add(name: name, value: value) }
         let response = try await client.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 64 << 20)
         return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))

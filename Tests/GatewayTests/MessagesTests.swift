@@ -239,6 +239,49 @@ import Tokenizers
             #expect(counted.status == 200)
             #expect(counted.json?["input_tokens"]?.intValue == FakeProvider.promptTokens(of: remote))
             #expect(harness.fake.observations.requests.last?["model"] == "claude-sonnet-4-5")
+            #expect(local.headers["x-tollgate-count-source"].first == "tollgate")
+            #expect(counted.headers["x-tollgate-count-source"].first == "provider")
+        }
+    }
+
+    @Test func countTokensFallsBackToTollgatesOwnCountWhenTheProviderHasNoSuchEndpoint() async throws {
+        try await GatewayHarness.with { harness in
+            harness.fake.setCountTokensAvailable(false)
+            let body: JSONValue = ["model": "claude", "system": "Be brief.", "messages": [["role": "user", "content": "Count me, please."]]]
+            let counted = try await harness.post("/v1/messages/count_tokens", json: body)
+            #expect(counted.status == 200)
+            #expect(counted.headers["x-tollgate-count-source"].first == "tollgate")
+            // The claude model's tokenizer: the legacy Human/Assistant prompt.
+            let claude = try await harness.gateway.encodings.encoding(.claudeLegacy)
+            #expect(counted.json?["input_tokens"] == .int(Int64(claude.count("Be brief.\n\nHuman: Count me, please.\n\nAssistant:"))))
+        }
+    }
+
+    @Test func modelsAreListedInAnthropicsFormatWhenTheRequestCarriesAnthropicVersion() async throws {
+        try await GatewayHarness.with { harness in
+            let anthropic = [("anthropic-version", "2023-06-01")]
+            let all = try await harness.get("/v1/models", headers: anthropic)
+            #expect(all.status == 200)
+            #expect(all.json?["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == ["cheap", "premium", "claude", "auto"])
+            #expect(all.json?["data"]?[0]?["type"] == "model")
+            #expect(all.json?["data"]?[0]?["display_name"] == "cheap")
+            #expect(all.json?["has_more"] == false && all.json?["first_id"] == "cheap" && all.json?["last_id"] == "auto")
+            // Anthropic's paging: two after "cheap", then the one before "auto".
+            let page = try await harness.get("/v1/models?limit=2&after_id=cheap", headers: anthropic)
+            #expect(page.json?["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == ["premium", "claude"])
+            #expect(page.json?["has_more"] == true)
+            let before = try await harness.get("/v1/models?limit=1&before_id=auto", headers: anthropic)
+            #expect(before.json?["data"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == ["claude"])
+
+            let openAI = try await harness.get("/v1/models")
+            #expect(openAI.json?["object"] == "list" && openAI.json?["data"]?[0]?["object"] == "model")
+            let one = try await harness.get("/v1/models/claude", headers: anthropic)
+            #expect(one.json?["id"] == "claude" && one.json?["type"] == "model")
+            #expect(try await harness.get("/v1/models/premium").json?["owned_by"] == "fake")
+            let missing = try await harness.get("/v1/models/nope", headers: anthropic)
+            #expect(missing.status == 404 && missing.json?["type"] == "error")
+            let unauthorized = try await harness.get("/v1/models", token: "tg-nope", headers: anthropic)
+            #expect(unauthorized.status == 401 && unauthorized.json?["error"]?["type"] == "authentication_error")
         }
     }
 

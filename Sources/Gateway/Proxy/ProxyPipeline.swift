@@ -193,28 +193,36 @@ struct ProxyPipeline: Sendable {
             }
             guard body["messages"]?.arrayValue != nil else { throw GatewayError.badRequest("'messages' must be an array.", param: "messages") }
             let model = try plan(modelName, caller: caller).candidates[0]
-            let tokens: Int
             let provider = WireFormats.of(model.provider.kind)
+            var counted: Int?
             if provider.kind == format.kind, let countPath = provider.countTokensPath {
                 body["model"] = .string(model.upstream)
                 let headers = provider.upstreamHeaders { name in HTTPField.Name(name).flatMap { request.headers[$0] } }
                 let response = try await upstream.post(countPath, json: Data(body.encodedBytes()), to: model.provider, headers: headers)
-                guard response.isSuccess else { throw await response.error() }
-                let answer = try JSONValue(parsing: try await response.collect().readableBytesView)
-                guard let count = answer["input_tokens"]?.intValue else {
-                    throw UpstreamError(.malformed, provider: model.provider.name, detail: "no input_tokens in the count")
+                // Many Anthropic-style endpoints (DeepSeek's, Kimi's…) have no count_tokens:
+                // Tollgate counts itself and says so.
+                if [404, 405, 501].contains(response.status) {
+                    _ = try? await response.collect()
+                } else {
+                    guard response.isSuccess else { throw await response.error() }
+                    let answer = try JSONValue(parsing: try await response.collect().readableBytesView)
+                    guard let count = answer["input_tokens"]?.intValue else {
+                        throw UpstreamError(.malformed, provider: model.provider.name, detail: "no input_tokens in the count")
+                    }
+                    counted = count
                 }
-                tokens = count
-            } else {
+            }
+            let source = counted == nil ? "tollgate" : "provider"
+            if counted == nil {
                 let chat = try format.chatRequest(from: body, strict: false)
                 guard let count = try await counter.input(of: chat, model: model) else {
                     throw GatewayError(status: 400, type: "invalid_request_error", code: "no_tokenizer",
                                        message: "No tokenizer is known for '\(model.name)': set its tokenizer in the configuration.")
                 }
-                tokens = count
+                counted = count
             }
-            let reply: JSONValue = ["input_tokens": .int(Int64(tokens))]
-            return Response(status: .ok, headers: [.contentType: "application/json", .tollgateModel: model.name],
+            let reply: JSONValue = ["input_tokens": .int(Int64(counted ?? 0))]
+            return Response(status: .ok, headers: [.contentType: "application/json", .tollgateModel: model.name, .tollgateCountSource: source],
                             body: .init(byteBuffer: ByteBuffer(bytes: reply.encodedBytes())))
         } catch {
             return format.response(for: Self.gatewayError(for: error))

@@ -89,6 +89,7 @@ public struct Gateway: Sendable {
         router.post("/v1/messages") { request, _ in await proxy.handle(request, format: WireFormats.anthropicMessages) }
         router.post("/v1/messages/count_tokens") { request, _ in await proxy.countTokens(request) }
         router.get("/v1/models") { request, _ in await self.models(request) }
+        router.get("/v1/models/:id") { request, context in await self.model(request, id: context.parameters.get("id") ?? "") }
         router.get("/health") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
@@ -114,25 +115,5 @@ public struct Gateway: Sendable {
         var services: [any Service] = [DatabaseService(database: database)]
         if configuration.metering.enabled { services += [expiry, alerts] }
         return services + [recordWriter, rateSharing, application(onServerRunning: onServerRunning)]
-    }
-
-    /// `GET /v1/models`: the models and routes this key may use, in OpenAI's list format.
-    func models(_ request: Request) async -> Response {
-        do {
-            guard let secret = ProxyPipeline.bearerToken(request),
-                  let key = try await accounts.authenticate(secret: secret)?.key
-            else { return WireFormats.openAIChat.response(for: .unauthorized("Missing, incorrect or revoked API key.")) }
-            var data: [JSONValue] = configuration.models.filter { key.allows(model: $0.name) }.map {
-                ["id": .string($0.name), "object": "model", "created": 0, "owned_by": .string($0.provider.name)]
-            }
-            data += configuration.routes.filter { key.allows(model: $0.name) }.map {
-                ["id": .string($0.name), "object": "model", "created": 0, "owned_by": "tollgate"]
-            }
-            let body: JSONValue = ["object": "list", "data": .array(data)]
-            return Response(status: .ok, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(data: body.encoded())))
-        } catch {
-            return WireFormats.openAIChat.response(for: ProxyPipeline.gatewayError(for: error))
-        }
     }
 }

@@ -15,4 +15,7 @@ extension HTTPField.Name {
     static let tollgateIdempotentReplay = Self("x-tollgate-idempotent-replay")!
     static let tollgatePackageTokens = Self("x-tollgate-package-tokens")!
     static let xAPIKey = Self("x-api-key")!
+    static let anthropicVersion = Self("anthropic-version")!
+    static let tollgateCountSource = Self("x-tollgate-count-source")!
+    static let tollgateDropped = Self("x-tollgate-dropped")!
 }

@@ -52,6 +52,32 @@ struct AnthropicMessagesWire: WireFormat {
 
     func usage(of answer: JSONValue) -> UsageReport? { UsageReport.find(in: answer, shape: .anthropic) }
 
+    func modelObject(_ model: ListedModel) -> JSONValue {
+        // Tollgate knows no release dates; the epoch says so rather than inventing one.
+        ["type": "model", "id": .string(model.id), "display_name": .string(model.id), "created_at": "1970-01-01T00:00:00Z"]
+    }
+
+    /// Anthropic's page: `limit` (1–1000, default 20) entries after `after_id` or before
+    /// `before_id`, with `has_more`, `first_id` and `last_id`.
+    func modelList(_ models: [ListedModel], query: (String) -> String?) -> JSONValue {
+        let limit = query("limit").flatMap(Int.init).map { min(max($0, 1), 1000) } ?? 20
+        var page = models[...]
+        var hasMore = false
+        if let before = query("before_id"), let index = models.firstIndex(where: { $0.id == before }) {
+            page = models[..<index]
+            hasMore = page.count > limit
+            page = page.suffix(limit)
+        } else {
+            if let after = query("after_id"), let index = models.firstIndex(where: { $0.id == after }) {
+                page = models[(index + 1)...]
+            }
+            hasMore = page.count > limit
+            page = page.prefix(limit)
+        }
+        return ["data": .array(page.map(modelObject)), "has_more": .bool(hasMore),
+                "first_id": page.first.map { .string($0.id) } ?? .null, "last_id": page.last.map { .string($0.id) } ?? .null]
+    }
+
     func errorBody(_ error: WireError) -> JSONValue {
         ["type": "error", "error": ["type": .string(Self.errorType(error.status)), "message": .string(error.message)]]
     }

@@ -63,6 +63,14 @@ struct OpenAIChatWire: WireFormat {
 
     func usage(of answer: JSONValue) -> UsageReport? { UsageReport.find(in: answer, shape: .openai) }
 
+    func modelObject(_ model: ListedModel) -> JSONValue {
+        ["id": .string(model.id), "object": "model", "created": 0, "owned_by": .string(model.ownedBy)]
+    }
+
+    func modelList(_ models: [ListedModel], query: (String) -> String?) -> JSONValue {
+        ["object": "list", "data": .array(models.map(modelObject))]
+    }
+
     func errorBody(_ error: WireError) -> JSONValue {
         ["error": ["message": .string(error.message), "type": .string(error.type),
                    "param": error.param.map { .string($0) } ?? nil, "code": error.code.map { .string($0) } ?? nil]]

@@ -47,6 +47,11 @@ public protocol WireFormat: Sendable {
     func usage(of answer: JSONValue) -> UsageReport?
     /// An error body in this format.
     func errorBody(_ error: WireError) -> JSONValue
+    /// One entry of `GET /v1/models` in this format.
+    func modelObject(_ model: ListedModel) -> JSONValue
+    /// The `GET /v1/models` list in this format; `query` reads the request's query parameters
+    /// (Anthropic's `limit`, `after_id`, `before_id`).
+    func modelList(_ models: [ListedModel], query: (String) -> String?) -> JSONValue
 
     /// Reads a provider's stream events.
     func makeStreamDecoder() -> any StreamDecoding
@@ -104,6 +109,18 @@ public struct RequestError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+/// A model or route as `GET /v1/models` lists it.
+public struct ListedModel: Hashable, Sendable {
+    public var id: String
+    /// The provider that serves it, or `tollgate` for a route.
+    public var ownedBy: String
+
+    public init(id: String, ownedBy: String) {
+        self.id = id
+        self.ownedBy = ownedBy
+    }
 }
 
 /// The formats, by name and by provider kind: the one place that maps a kind to its format.
