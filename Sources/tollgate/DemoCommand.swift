@@ -63,7 +63,7 @@ struct DemoCommand: AsyncParsableCommand {
         let deepseek = Provider(name: "sim-deepseek", kind: .openai, baseURL: cheap.baseURL, region: "cn")
         let openai = Provider(name: "sim-openai", kind: .openai, baseURL: premium.baseURL, region: "us")
         let claude = Provider(name: "sim-anthropic", kind: .anthropic, baseURL: anthropic.baseURL, region: "us")
-        let models = [
+        var models = [
             ModelDefinition(name: "deepseek-chat", provider: deepseek, tokenizer: "deepseek_v3", contextWindow: 128_000,
                             capabilities: [.tools, .json]),
             ModelDefinition(name: "gpt-4o", provider: openai, tokenizer: "o200k_base", contextWindow: 128_000,
@@ -71,6 +71,9 @@ struct DemoCommand: AsyncParsableCommand {
             ModelDefinition(name: "claude-sonnet-4-5", provider: claude, tokenizer: "claude_legacy", contextWindow: 200_000,
                             capabilities: [.tools, .vision, .reasoning]),
         ]
+        // Claude Code sends `thinking` on most requests: the cheap model drops it (and says so in
+        // x-tollgate-dropped) rather than refusing, as DeepSeek's own Anthropic endpoint ignores it.
+        models[0].unsupportedParameters = .drop
         var configuration = GatewayConfiguration(
             providers: [deepseek, openai, claude], models: models,
             routes: [RouteDefinition(name: "auto", policy: .cost, candidates: ["deepseek-chat", "gpt-4o"])],

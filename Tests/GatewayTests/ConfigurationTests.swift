@@ -50,8 +50,10 @@ import TollgateCore
         models:
           - {name: deepseek-chat, provider: deepseek, fallbacks: [gpt-4o], price: {currency: USD, input: 0.28, output: 0.42}}
           - {name: gpt-4o, provider: openai, capabilities: [tools, vision], price: {currency: USD, input: 2.5, output: 10}}
+          - {name: qwen3, provider: deepseek, capabilities: [reasoning], unsupported_parameters: drop,
+             reasoning_switch: {enable_thinking: true, thinking_budget: 4096}, price: {currency: USD, input: 0.3, output: 1.2}}
         routes:
-          split: {policy: weighted, candidates: [deepseek-chat, gpt-4o], weights: {deepseek-chat: 3, gpt-4o: 1}}
+          split: {policy: weighted, candidates: [deepseek-chat, gpt-4o], weights: {deepseek-chat: 3, gpt-4o: 1}, unsupported_parameters: drop}
           capped: {policy: latency, candidates: [deepseek-chat, gpt-4o], max_price: '2.5 USD'}
         routing:
           retries: 2
@@ -68,6 +70,10 @@ import TollgateCore
         let split = try #require(configuration.routes.first { $0.name == "split" })
         #expect(split.policy == .weighted)
         #expect(split.weights == ["deepseek-chat": 3, "gpt-4o": 1])
+        #expect(split.unsupportedParameters == .drop)
+        let qwen = try #require(configuration.model(named: "qwen3"))
+        #expect(qwen.unsupportedParameters == .drop && configuration.model(named: "gpt-4o")?.unsupportedParameters == .refuse)
+        #expect(qwen.reasoningSwitch == ["enable_thinking": true, "thinking_budget": 4096])
         let capped = try #require(configuration.routes.first { $0.name == "capped" })
         #expect(capped.policy == .latency)
         #expect(capped.maxPrice == Money(nanos: 2_500_000_000, currency: .usd))
@@ -84,6 +90,9 @@ import TollgateCore
         ("models[0].fallbacks", "fallbacks: [gpt-4o]", "fallbacks: [gpt-5]"),
         ("models[0].fallbacks", "fallbacks: [gpt-4o]", "fallbacks: [deepseek-chat]"),
         ("routes.split.weights", "weights: {deepseek-chat: 3, gpt-4o: 1}", "weights: {other: 3}"),
+        ("models[2].unsupported_parameters", "unsupported_parameters: drop,", "unsupported_parameters: ignore,"),
+        ("models[2].reasoning_switch", "reasoning_switch: {enable_thinking: true, thinking_budget: 4096}", "reasoning_switch: on"),
+        ("routes.split.unsupported_parameters", "unsupported_parameters: drop}", "unsupported_parameters: maybe}"),
         ("routes.capped.max_price", "max_price: '2.5 USD'", "max_price: cheap"),
         ("routing.breaker.failure_ratio", "failure_ratio: 0.25", "failure_ratio: 2"),
         ("routing.retries", "retries: 2", "retries: -1"),

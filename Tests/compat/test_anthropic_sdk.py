@@ -68,10 +68,14 @@ def test_unknown_model_raises_not_found(client):
         client.messages.create(model="claude-9", max_tokens=5, messages=[{"role": "user", "content": "hi"}])
 
 
-def test_untranslatable_parameter_raises_bad_request(client):
+def test_untranslatable_parameter_raises_bad_request_unless_the_model_drops_it(client):
     with pytest.raises(anthropic.BadRequestError) as raised:
-        client.messages.create(model="deepseek-chat", max_tokens=5, top_k=3, messages=[{"role": "user", "content": "hi"}])
+        client.messages.create(model="gpt-4o", max_tokens=5, top_k=3, messages=[{"role": "user", "content": "hi"}])
     assert "top_k" in str(raised.value)
+    # The demo's deepseek-chat says unsupported_parameters: drop.
+    dropped = client.messages.with_raw_response.create(
+        model="deepseek-chat", max_tokens=5, top_k=3, messages=[{"role": "user", "content": "hi"}])
+    assert dropped.headers["x-tollgate-dropped"] == "top_k"
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -97,3 +101,25 @@ def test_stream_cut_by_provider_raises_in_the_sdk(client, demo):
         with client.messages.stream(model="claude-sonnet-4-5", max_tokens=20,
                                     messages=[{"role": "user", "content": "Stream"}]) as stream:
             "".join(stream.text_stream)
+
+
+def test_thinking_reaches_a_native_provider_and_is_dropped_by_a_model_that_cannot_reason(client):
+    thinking = {"type": "enabled", "budget_tokens": 2048}
+    native = client.messages.with_raw_response.create(
+        model="claude-sonnet-4-5", max_tokens=4096, thinking=thinking, messages=[{"role": "user", "content": "Think"}])
+    assert native.status_code == 200 and "x-tollgate-dropped" not in native.headers
+    cheap = client.messages.with_raw_response.create(
+        model="deepseek-chat", max_tokens=4096, thinking=thinking, messages=[{"role": "user", "content": "Think"}])
+    assert cheap.headers["x-tollgate-dropped"] == "thinking"
+    assert cheap.parse().content[0].text
+
+
+def test_models_list_in_anthropics_format(client):
+    models = list(client.models.list())
+    assert [model.id for model in models] == ["deepseek-chat", "gpt-4o", "claude-sonnet-4-5", "auto"]
+    assert all(model.type == "model" and model.display_name for model in models)
+    page = client.models.list(limit=2)
+    assert [model.id for model in page.data] == ["deepseek-chat", "gpt-4o"] and page.has_more
+    assert client.models.retrieve("claude-sonnet-4-5").id == "claude-sonnet-4-5"
+    with pytest.raises(anthropic.NotFoundError):
+        client.models.retrieve("claude-9")

@@ -66,6 +66,18 @@ def test_models_lists_demo_models(client):
     assert ids == ["deepseek-chat", "gpt-4o", "claude-sonnet-4-5", "auto"]
 
 
+def test_reasoning_effort_reaches_an_anthropic_model_as_a_thinking_budget(client):
+    raw = client.chat.completions.with_raw_response.create(
+        model="claude-sonnet-4-5", reasoning_effort="medium", max_tokens=9000,
+        messages=[{"role": "user", "content": "Think it through"}])
+    assert raw.status_code == 200 and "x-tollgate-dropped" not in raw.headers
+    assert raw.parse().choices[0].message.content
+    # gpt-4o lists no reasoning capability and drops nothing: refused, naming why.
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.chat.completions.create(model="gpt-4o", reasoning_effort="high", messages=[{"role": "user", "content": "hi"}])
+    assert raised.value.code == "model_lacks_capability"
+
+
 def test_bad_key_raises_authentication_error(demo):
     bad = openai.OpenAI(base_url=demo.base_url, api_key="tg-wrong", max_retries=0)
     with pytest.raises(openai.AuthenticationError) as raised:

@@ -206,7 +206,8 @@ struct ConfigurationReader {
 
     mutating func model(_ node: Node, _ path: String, providers: [Provider], catalog: PriceBook) throws(ConfigurationError) -> ModelDefinition {
         let fields = try mapping(node, path, allowed: ["name", "provider", "upstream", "tokenizer", "context_window",
-                                                                   "max_output_tokens", "capabilities", "price", "fallbacks"])
+                                                                   "max_output_tokens", "capabilities", "price", "fallbacks",
+                                                                   "unsupported_parameters", "reasoning_switch"])
         let name = try string(try required(fields, "name", path, in: node), "\(path).name")
         let providerNode = try required(fields, "provider", path, in: node)
         let providerName = try string(providerNode, "\(path).provider")
@@ -247,6 +248,15 @@ struct ConfigurationReader {
         var model = ModelDefinition(name: name, provider: provider, upstream: upstream, tokenizer: tokenizer,
                                     contextWindow: contextWindow, maxOutputTokens: maxOutput, capabilities: capabilities,
                                     fallbacks: fallbacks)
+        if let node = fields["unsupported_parameters"] {
+            model.unsupportedParameters = try unsupportedParameters(node, "\(path).unsupported_parameters")
+        }
+        if let node = fields["reasoning_switch"] {
+            guard case .object(let object) = try json(node, "\(path).reasoning_switch") else {
+                throw error(node, "\(path).reasoning_switch", "must be a mapping of request fields, such as {enable_thinking: true}")
+            }
+            model.reasoningSwitch = object
+        }
         if let priceNode = fields["price"] {
             prices.append((model, try price(priceNode, "\(path).price")))
         } else if let listed = catalog.model(named: model.upstream) ?? catalog.model(named: name) {
@@ -290,7 +300,7 @@ struct ConfigurationReader {
             guard let name = key.string else { throw error(key, "routes", "has a key that is not a string") }
             let path = "routes.\(name)"
             if models.contains(where: { $0.name == name }) { throw error(key, path, "'\(name)' is already a model's name") }
-            let fields = try self.mapping(value, path, allowed: ["policy", "candidates", "weights", "max_price"])
+            let fields = try self.mapping(value, path, allowed: ["policy", "candidates", "weights", "max_price", "unsupported_parameters"])
             let policyNode = try required(fields, "policy", path, in: value)
             let policyText = try string(policyNode, "\(path).policy")
             guard let policy = RouteDefinition.Policy(rawValue: policyText) else {
@@ -323,9 +333,45 @@ struct ConfigurationReader {
                 else { throw error(node, "\(path).max_price", "'\(text)' is not an amount per 1M tokens such as 2.5 or '2.5 USD'") }
                 maxPrice = amount
             }
-            routes.append(RouteDefinition(name: name, policy: policy, candidates: candidates, weights: weights, maxPrice: maxPrice))
+            let unsupported = try fields["unsupported_parameters"].map { node throws(ConfigurationError) in
+                try unsupportedParameters(node, "\(path).unsupported_parameters")
+            }
+            routes.append(RouteDefinition(name: name, policy: policy, candidates: candidates, weights: weights, maxPrice: maxPrice,
+                                          unsupportedParameters: unsupported))
         }
         return routes
+    }
+
+    func unsupportedParameters(_ node: Node, _ path: String) throws(ConfigurationError) -> UnsupportedParameters {
+        let text = try string(node, path)
+        guard let value = UnsupportedParameters(rawValue: text) else {
+            throw error(node, path, "'\(text)' is not one of: \(UnsupportedParameters.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+
+    /// A YAML value as JSON: mappings, sequences, and scalars as booleans, numbers or strings.
+    func json(_ node: Node, _ path: String) throws(ConfigurationError) -> JSONValue {
+        if let mapping = node.mapping {
+            var object: JSONObject = [:]
+            for (key, value) in mapping {
+                guard let name = key.string else { throw error(key, path, "has a key that is not a string") }
+                object[name] = try json(value, "\(path).\(name)")
+            }
+            return .object(object)
+        }
+        if let sequence = node.sequence {
+            var items: [JSONValue] = []
+            for (index, item) in sequence.enumerated() { items.append(try json(item, "\(path)[\(index)]")) }
+            return .array(items)
+        }
+        if node.scalar?.style == .plain {
+            if node.null != nil { return .null }
+            if let value = node.bool { return .bool(value) }
+            if let value = node.int { return .int(Int64(value)) }
+            if let value = node.float { return .double(value) }
+        }
+        return .string(node.string ?? "")
     }
 
     func routing(_ node: Node, into settings: inout RoutingSettings) throws(ConfigurationError) {

@@ -89,6 +89,7 @@ struct ProxyPipeline: Sendable {
             outcome.metered = metered
             outcome.answered = model
             Self.describe(planned, progress, model: model, into: &outcome.record, headers: &headers)
+            if !answer.call.dropped.isEmpty { headers[.tollgateDropped] = answer.call.dropped.joined(separator: ", ") }
             outcome.record.streamed = answer.call.streamed
 
             // Relay: the answer in the client's format, whole or as a stream; then the outcome.

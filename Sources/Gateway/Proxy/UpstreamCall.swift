@@ -22,6 +22,8 @@ struct UpstreamCall: Sendable {
     let streamed: Bool
     /// Whether the client asked for usage in its stream.
     let clientWantsUsage: Bool
+    /// Parameters left out because the model or route says `unsupported_parameters: drop`.
+    let dropped: [String]
 
     var translated: Bool { client.kind != provider.kind }
 
@@ -30,9 +32,39 @@ struct UpstreamCall: Sendable {
         provider = WireFormats.of(model.provider.kind)
         streamed = clientBody["stream"]?.boolValue == true
         clientWantsUsage = client.wantsStreamUsage(clientBody)
-        body = client.kind == provider.kind
-            ? provider.forwarded(clientBody, model: model.upstream)
-            : try provider.providerBody(for: try client.chatRequest(from: clientBody, strict: true), model: model.upstream)
+        let drop = model.unsupportedParameters == .drop
+        var dropped: [String] = []
+        var body: JSONValue
+        if client.kind == provider.kind {
+            body = clientBody
+            if drop, !model.takesReasoning, body[client.reasoningParameter] != nil {
+                body[client.reasoningParameter] = nil
+                dropped.append(client.reasoningParameter)
+            }
+            body = provider.forwarded(body, model: model.upstream)
+        } else {
+            if drop {
+                dropped = client.untranslatable(clientBody)
+                // A tool is part of what the model is asked to do: never dropped.
+                if let tool = dropped.first(where: { $0.hasPrefix("tools") }) {
+                    throw TranslationError(parameter: tool, detail: "is a server tool the provider does not have")
+                }
+            }
+            var chat = try client.chatRequest(from: clientBody, strict: !drop)
+            if drop, !model.takesReasoning, chat.reasoning != nil {
+                chat.reasoning = nil
+                dropped.append(client.reasoningParameter)
+            }
+            body = try provider.providerBody(for: chat, model: model.upstream)
+        }
+        // A provider that switches reasoning on its own way gets its switch instead of the
+        // format's parameter.
+        if let reasoningSwitch = model.reasoningSwitch, provider.neededCapabilities(body).contains(.reasoning) {
+            body[provider.reasoningParameter] = nil
+            for (name, value) in reasoningSwitch { body[name] = value }
+        }
+        self.body = body
+        self.dropped = dropped
         path = provider.path
         headers = provider.upstreamHeaders { name in HTTPField.Name(name).flatMap { clientHeaders[$0] } }
     }

@@ -10,7 +10,7 @@ public enum AnthropicMessagesFormat {
     ///   only read, e.g. to count its tokens).
     /// - Throws: `TranslationError` naming a parameter that cannot be carried over.
     public static func request(from body: JSONValue, strict: Bool = true) throws(TranslationError) -> ChatRequest {
-        for name in ["top_k", "thinking", "container", "mcp_servers", "service_tier"] where strict && body[name] != nil && body[name] != .null {
+        if strict, let name = untranslatable(body).first {
             throw TranslationError(parameter: name, detail: "has no equivalent in the provider's API")
         }
         var request = ChatRequest(model: body["model"]?.stringValue ?? "", messages: [])
@@ -20,13 +20,23 @@ public enum AnthropicMessagesFormat {
         request.stream = body["stream"]?.boolValue ?? false
         request.stopSequences = body["stop_sequences"]?.arrayValue?.compactMap(\.stringValue) ?? []
         request.user = body["metadata"]?["user_id"]?.stringValue
+        if let thinking = body["thinking"], thinking != .null {
+            switch thinking["type"]?.stringValue {
+            case "enabled": request.reasoning = ReasoningRequest(budgetTokens: thinking["budget_tokens"]?.intValue ?? 1024)
+            case "disabled": break
+            default: if strict { throw TranslationError(parameter: "thinking", detail: "has a type with no equivalent") }
+            }
+        }
         if let system = body["system"] {
             let texts = system.stringValue.map { [$0] } ?? (system.arrayValue ?? []).compactMap { $0["text"]?.stringValue }
             request.messages = texts.map { ChatMessage(role: .system, text: $0) }
         }
         for (index, tool) in (body["tools"]?.arrayValue ?? []).enumerated() {
-            if strict, let type = tool["type"]?.stringValue, type != "custom" {
-                throw TranslationError(parameter: "tools[\(index)]", detail: "is Anthropic's server tool '\(type)', which the provider does not have")
+            if let type = tool["type"]?.stringValue, type != "custom" {
+                if strict {
+                    throw TranslationError(parameter: "tools[\(index)]", detail: "is Anthropic's server tool '\(type)', which the provider does not have")
+                }
+                continue
             }
             guard let name = tool["name"]?.stringValue else {
                 throw TranslationError(parameter: "tools[\(index)].name", detail: "is required")
@@ -90,6 +100,14 @@ public enum AnthropicMessagesFormat {
         }
     }
 
+    /// The parameters of `body` the chat form cannot carry to another format.
+    public static func untranslatable(_ body: JSONValue) -> [String] {
+        let serverTools = (body["tools"]?.arrayValue ?? []).enumerated().compactMap { index, tool in
+            tool["type"]?.stringValue.flatMap { $0 == "custom" ? nil : "tools[\(index)]" }
+        }
+        return ["top_k", "container", "mcp_servers", "service_tier"].filter { body[$0] != nil && body[$0] != .null } + serverTools
+    }
+
     /// The request body for an Anthropic provider.
     /// - Throws: `TranslationError` when a tool call's arguments are not a JSON object.
     public static func body(for request: ChatRequest, model: String) throws(TranslationError) -> JSONValue {
@@ -126,6 +144,23 @@ public enum AnthropicMessagesFormat {
         }
         var body: JSONValue = ["model": .string(model), "messages": .array(messages),
                                "max_tokens": .int(Int64(request.maxTokens ?? defaultMaxTokens))]
+        if let reasoning = request.reasoning {
+            // The budget must stay below max_tokens: a client's max_tokens is kept (it is what was
+            // reserved) and the budget shrinks to fit; without one, the budget comes on top.
+            var budget = reasoning.budget
+            if let maxTokens = request.maxTokens { budget = min(budget, maxTokens - 1) }
+            guard budget >= 1024 else {
+                throw TranslationError(parameter: "max_tokens", detail: "must be above 1024 for reasoning with this provider")
+            }
+            if let temperature = request.temperature, temperature != 1 {
+                throw TranslationError(parameter: "temperature", detail: "cannot be combined with reasoning on this provider")
+            }
+            if let topP = request.topP, topP < 0.95 {
+                throw TranslationError(parameter: "top_p", detail: "below 0.95 cannot be combined with reasoning on this provider")
+            }
+            body["thinking"] = ["type": "enabled", "budget_tokens": .int(Int64(budget))]
+            if request.maxTokens == nil { body["max_tokens"] = .int(Int64(budget + defaultMaxTokens)) }
+        }
         if request.stream { body["stream"] = true }
         if !request.system.isEmpty { body["system"] = .string(request.system.joined(separator: "\n\n")) }
         if let temperature = request.temperature { body["temperature"] = .double(min(temperature, 1)) }

@@ -5,15 +5,22 @@ public enum OpenAIChatFormat {
     /// Parameters with no equivalent elsewhere: refused when a request must be translated.
     static let untranslatable = ["n", "logprobs", "top_logprobs", "logit_bias", "presence_penalty", "frequency_penalty",
                                  "seed", "response_format", "parallel_tool_calls", "audio", "modalities", "prediction",
-                                 "reasoning_effort", "web_search_options"]
+                                 "web_search_options"]
+
+    /// The parameters of `body` the chat form cannot carry to another format.
+    public static func untranslatable(_ body: JSONValue) -> [String] {
+        untranslatable.filter { name in
+            guard let value = body[name], value != .null else { return false }
+            return !(name == "n" && value.intValue == 1)
+        }
+    }
 
     /// Reads a client's request for translation to another format.
     /// - Parameter strict: refuse parameters that cannot be carried over (off when the request is
     ///   only read, e.g. to count its tokens).
     /// - Throws: `TranslationError` naming a parameter that cannot be carried over.
     public static func request(from body: JSONValue, strict: Bool = true) throws(TranslationError) -> ChatRequest {
-        for name in untranslatable where strict && body[name] != nil && body[name] != .null {
-            if name == "n", body["n"]?.intValue == 1 { continue }
+        if strict, let name = untranslatable(body).first {
             throw TranslationError(parameter: name, detail: "has no equivalent in the provider's API")
         }
         var request = ChatRequest(model: body["model"]?.stringValue ?? "", messages: [])
@@ -22,6 +29,12 @@ public enum OpenAIChatFormat {
         request.topP = body["top_p"]?.doubleValue
         request.stream = body["stream"]?.boolValue ?? false
         request.user = body["user"]?.stringValue
+        if let effort = body["reasoning_effort"]?.stringValue, effort != "none" {
+            guard let effort = ReasoningRequest.Effort(rawValue: effort) else {
+                throw TranslationError(parameter: "reasoning_effort", detail: "'\(effort)' is not one of minimal, low, medium, high")
+            }
+            request.reasoning = ReasoningRequest(effort: effort)
+        }
         if let stop = body["stop"] {
             request.stopSequences = stop.stringValue.map { [$0] } ?? stop.arrayValue?.compactMap(\.stringValue) ?? []
         }
@@ -158,6 +171,7 @@ public enum OpenAIChatFormat {
         if let topP = request.topP { body["top_p"] = .double(topP) }
         if !request.stopSequences.isEmpty { body["stop"] = .array(request.stopSequences.map { .string($0) }) }
         if let user = request.user { body["user"] = .string(user) }
+        if let reasoning = request.reasoning { body["reasoning_effort"] = .string(reasoning.effort.rawValue) }
         if !request.tools.isEmpty {
             body["tools"] = .array(request.tools.map { tool in
                 var function: JSONValue = ["name": .string(tool.name), "parameters": tool.parameters]

@@ -17,6 +17,10 @@ struct AnthropicMessagesWire: WireFormat {
         try AnthropicMessagesFormat.request(from: body, strict: strict)
     }
 
+    func untranslatable(_ body: JSONValue) -> [String] { AnthropicMessagesFormat.untranslatable(body) }
+
+    var reasoningParameter: String { "thinking" }
+
     func providerBody(for request: ChatRequest, model: String) throws(TranslationError) -> JSONValue {
         try AnthropicMessagesFormat.body(for: request, model: model)
     }

@@ -18,6 +18,10 @@ struct OpenAIChatWire: WireFormat {
         try OpenAIChatFormat.request(from: body, strict: strict)
     }
 
+    func untranslatable(_ body: JSONValue) -> [String] { OpenAIChatFormat.untranslatable(body) }
+
+    var reasoningParameter: String { "reasoning_effort" }
+
     func providerBody(for request: ChatRequest, model: String) throws(TranslationError) -> JSONValue {
         withStreamUsage(OpenAIChatFormat.body(for: request, model: model, includeUsage: true))
     }

@@ -22,6 +22,11 @@ public protocol WireFormat: Sendable {
     func validate(_ body: JSONValue) throws(RequestError) -> String
     /// The request in Tollgate's chat form; `strict` refuses what cannot be translated.
     func chatRequest(from body: JSONValue, strict: Bool) throws(TranslationError) -> ChatRequest
+    /// The parameters of a request the chat form cannot carry to another format (refused by a
+    /// strict parse, or dropped where a model or route says `unsupported_parameters: drop`).
+    func untranslatable(_ body: JSONValue) -> [String]
+    /// The request field that asks for reasoning (`reasoning_effort`, `thinking`).
+    var reasoningParameter: String { get }
     /// A chat request written for a provider of this format (usage asked for in streams).
     func providerBody(for request: ChatRequest, model: String) throws(TranslationError) -> JSONValue
     /// A client's request of this format forwarded as sent: only the model changed, and usage

@@ -78,7 +78,8 @@ public struct RoutePlanner: Sendable {
         let allowedBy: (String) -> Bool = { routeAllowed || requirements.allows($0) }
         var skipped: [SkippedCandidate] = []
         var eligible: [(model: ModelDefinition, quote: ModelQuote)] = []
-        for candidate in route.candidates.compactMap(model(named:)) {
+        for var candidate in route.candidates.compactMap(model(named:)) {
+            if let setting = route.unsupportedParameters { candidate.unsupportedParameters = setting }
             let price = quote(candidate)
             if let reason = constraint(candidate, requirements, cap: route.maxPrice, quote: price, allowedBy: allowedBy) {
                 skipped.append(SkippedCandidate(model: candidate.name, reason: reason))

@@ -1,5 +1,6 @@
 import Pricing
 import Providers
+import TollgateCore
 
 /// A model clients may ask for, and how Tollgate serves it: one entry of the model registry.
 public struct ModelDefinition: Hashable, Sendable {
@@ -26,6 +27,11 @@ public struct ModelDefinition: Hashable, Sendable {
     /// Models to try, in order, when a request that names this model directly cannot be served
     /// by it (the provider fails, its breaker is open, or it cannot take the request).
     public var fallbacks: [String]
+    /// What requests with a parameter this model cannot honour get: refused, or the parameter dropped.
+    public var unsupportedParameters: UnsupportedParameters = .refuse
+    /// Fields sent instead of the format's own reasoning parameter when reasoning is asked for,
+    /// for providers that switch it on their own way (Qwen's `enable_thinking: true`, …).
+    public var reasoningSwitch: JSONObject?
 
     public init(name: String, provider: Provider, upstream: String? = nil, tokenizer: String? = nil,
                 contextWindow: Int? = nil, maxOutputTokens: Int? = nil, capabilities: Set<Capability> = [], priceName: String? = nil,
@@ -41,8 +47,14 @@ public struct ModelDefinition: Hashable, Sendable {
         self.fallbacks = fallbacks
     }
 
-    /// The capabilities of `needed` this model is known to lack.
+    /// The capabilities of `needed` this model is known to lack. Reasoning is not lacked by a
+    /// model that drops unsupported parameters: it is dropped instead.
     public func lacks(_ needed: Set<Capability>) -> Set<Capability> {
-        capabilities.isEmpty ? [] : needed.subtracting(capabilities)
+        var lacking = capabilities.isEmpty ? [] : needed.subtracting(capabilities)
+        if unsupportedParameters == .drop { lacking.remove(.reasoning) }
+        return lacking
     }
+
+    /// Whether the model takes reasoning requests (or is not known not to).
+    public var takesReasoning: Bool { capabilities.isEmpty || capabilities.contains(.reasoning) }
 }

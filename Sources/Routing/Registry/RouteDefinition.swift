@@ -23,8 +23,12 @@ public struct RouteDefinition: Hashable, Sendable {
     public var weights: [String: Int]
     /// The most a candidate may cost per 1M tokens, input or output; dearer candidates are skipped.
     public var maxPrice: Money?
+    /// Overrides the candidates' own setting for requests through this route.
+    public var unsupportedParameters: UnsupportedParameters?
 
-    public init(name: String, policy: Policy, candidates: [String], weights: [String: Int] = [:], maxPrice: Money? = nil) {
+    public init(name: String, policy: Policy, candidates: [String], weights: [String: Int] = [:], maxPrice: Money? = nil,
+                unsupportedParameters: UnsupportedParameters? = nil) {
+        self.unsupportedParameters = unsupportedParameters
         self.name = name
         self.policy = policy
         self.candidates = candidates

@@ -15,6 +15,8 @@ public struct ChatRequest: Hashable, Sendable {
     public var stream: Bool
     /// An end-user id for the provider's abuse monitoring.
     public var user: String?
+    /// Reasoning asked for; `nil` for none (or the provider's default).
+    public var reasoning: ReasoningRequest?
 
     public init(model: String, messages: [ChatMessage], tools: [ToolDefinition] = [],
                 toolChoice: ToolChoice? = nil, maxTokens: Int? = nil, temperature: Double? = nil, topP: Double? = nil,
