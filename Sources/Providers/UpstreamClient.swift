@@ -66,7 +66,7 @@ public struct UpstreamClient: Sendable {
         request.headers.add(name: "accept", value: "application/json, text/event-stream")
         if let apiKey = provider.apiKey, !apiKey.isEmpty {
             switch provider.kind {
-            case .openai: request.headers.add(name: "authorization", value: "Bearer \(apiKey)")
+            case .openai, .openaiResponses: request.headers.add(name: "authorization", value: "Bearer \(apiKey)")
             case .anthropic: request.headers.add(name: "x-api-key", value: apiKey)
             }
         }

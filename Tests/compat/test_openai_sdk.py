@@ -159,3 +159,56 @@ def test_a_route_falls_back_to_its_next_candidate_when_the_cheapest_fails(client
     assert raw.headers["x-tollgate-model"] == "gpt-4o"
     assert raw.headers["x-tollgate-attempts"] == "3"
     assert raw.headers["x-tollgate-route"] == "auto: cost; fell back past deepseek-chat (503)"
+
+
+RESPONSES_TOOLS = [{"type": "function", "name": "get_weather", "description": "Current weather in a city",
+                    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}]
+
+
+@pytest.mark.parametrize("model", ["deepseek-chat", "claude-sonnet-4-5"])
+def test_responses_create_is_metered_and_priced(client, model):
+    raw = client.responses.with_raw_response.create(model=model, instructions="Be brief.", input="Say hello",
+                                                    max_output_tokens=400)
+    assert COST.match(raw.headers["x-tollgate-cost"])
+    response = raw.parse()
+    assert response.id.startswith("resp_") and response.object == "response"
+    assert response.status == "completed"
+    assert response.output_text
+    assert response.usage.input_tokens > 0 and response.usage.output_tokens > 0
+    assert response.usage.total_tokens == response.usage.input_tokens + response.usage.output_tokens
+    assert response.usage.input_tokens_details.cached_tokens == 0
+    assert response.usage.model_extra["cost"] > 0
+
+
+@pytest.mark.parametrize("model", ["deepseek-chat", "claude-sonnet-4-5"])
+def test_responses_stream_has_the_event_sequence_and_the_cost(client, model):
+    with client.responses.stream(model=model, input=[{"role": "user", "content": "Stream"}], max_output_tokens=400) as stream:
+        types = [event.type for event in stream]
+        final = stream.get_final_response()
+    assert types[:2] == ["response.created", "response.in_progress"]
+    assert "response.output_item.added" in types and "response.output_text.delta" in types
+    assert types[-1] == "response.completed"
+    assert final.output_text and final.status == "completed"
+    assert final.usage.output_tokens > 0 and final.usage.model_extra["cost"] > 0
+
+
+@pytest.mark.parametrize("model", ["deepseek-chat", "claude-sonnet-4-5"])
+def test_responses_function_tool_round_trip(client, model):
+    first = client.responses.create(model=model, input="What is the weather in Paris?", tools=RESPONSES_TOOLS,
+                                    max_output_tokens=400)
+    call = next(item for item in first.output if item.type == "function_call")
+    assert call.name == "get_weather" and json.loads(call.arguments) == {"city": "example"}
+    history = [{"role": "user", "content": "What is the weather in Paris?"},
+               {"type": "function_call", "call_id": call.call_id, "name": call.name, "arguments": call.arguments},
+               {"type": "function_call_output", "call_id": call.call_id, "output": "18 degrees"}]
+    second = client.responses.create(model=model, input=history, tools=RESPONSES_TOOLS, max_output_tokens=400)
+    assert second.status == "completed" and second.output_text
+
+
+def test_responses_refuse_what_a_provider_cannot_do(client):
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.responses.create(model="gpt-4o", input="hi", tools=[{"type": "web_search"}])
+    assert "tools[0]" in str(raised.value)
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.responses.create(model="deepseek-chat", input=[{"role": "robot", "content": "hi"}])
+    assert raised.value.body["param"] == "input[0].role"

@@ -191,8 +191,8 @@ struct ConfigurationReader {
         let name = try string(try required(fields, "name", path, in: node), "\(path).name")
         let kindNode = try required(fields, "kind", path, in: node)
         let kindText = try string(kindNode, "\(path).kind")
-        guard let kind = Provider.Kind(rawValue: kindText) else {
-            throw error(kindNode, "\(path).kind", "'\(kindText)' is not one of: \(Provider.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard let kind = Provider.Kind(rawValue: kindText), Provider.Kind.configurable.contains(kind) else {
+            throw error(kindNode, "\(path).kind", "'\(kindText)' is not one of: \(Provider.Kind.configurable.map(\.rawValue).joined(separator: ", "))")
         }
         let urlNode = try required(fields, "base_url", path, in: node)
         let baseURL = try string(urlNode, "\(path).base_url")

@@ -163,7 +163,8 @@ struct ProxyPipeline: Sendable {
             usage = BillableUsage(tokens: counted)
             outcome.record.usageSource = .counted
         }
-        var reply = answer.call.clientBody(for: body, usage: usage?.tokens, created: clock.date())
+        var reply = answer.call.clientBody(for: body, usage: usage?.tokens, context: AnswerContext(
+            created: Int64(clock.date().timeIntervalSince1970), request: answer.call.clientRequest, requestID: outcome.record.id))
         if let usage { outcome.record.usage = usage.tokens }
         if let usage, let charged = metered.charged(usage) {
             reply["usage"]?["cost"] = .double(charged.approximateUnits)

@@ -51,7 +51,8 @@ struct StreamRelay: Sendable {
         var decoder = call.provider.makeStreamDecoder()
         // Events are re-encoded only when the formats differ; otherwise relayed as they came.
         var encoder = call.translated
-            ? call.client.makeStreamEncoder(includeUsage: call.clientWantsUsage, created: Int64(clock.date().timeIntervalSince1970)) : nil
+            ? call.client.makeStreamEncoder(includeUsage: call.clientWantsUsage, context: AnswerContext(
+                created: Int64(clock.date().timeIntervalSince1970), request: call.clientRequest, requestID: record.id)) : nil
         var parser = ServerSentEventParser()
         var usage = UsageReading()
         var generated = ""

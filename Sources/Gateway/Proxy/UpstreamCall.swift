@@ -22,6 +22,8 @@ struct UpstreamCall: Sendable {
     let streamed: Bool
     /// Whether the client asked for usage in its stream.
     let clientWantsUsage: Bool
+    /// The client's request as sent (what a translated answer may echo).
+    let clientRequest: JSONValue
     /// Parameters left out because the model or route says `unsupported_parameters: drop`.
     let dropped: [String]
 
@@ -32,6 +34,7 @@ struct UpstreamCall: Sendable {
         provider = WireFormats.of(model.provider.kind)
         streamed = clientBody["stream"]?.boolValue == true
         clientWantsUsage = client.wantsStreamUsage(clientBody)
+        clientRequest = clientBody
         let drop = model.unsupportedParameters == .drop
         var dropped: [String] = []
         var body: JSONValue
@@ -85,8 +88,8 @@ struct UpstreamCall: Sendable {
 
     /// The provider's complete answer in the client's format, its usage as the price book read it;
     /// `created` dates a translated answer.
-    func clientBody(for answer: JSONValue, usage: TokenUsage?, created: Date) -> JSONValue {
+    func clientBody(for answer: JSONValue, usage: TokenUsage?, context: AnswerContext) -> JSONValue {
         guard translated else { return answer }
-        return client.clientBody(for: provider.response(from: answer), usage: usage, created: Int64(created.timeIntervalSince1970))
+        return client.clientBody(for: provider.response(from: answer), usage: usage, context: context)
     }
 }

@@ -87,6 +87,7 @@ public struct Gateway: Sendable {
                                   sinks: OutcomeSinks(records: recordWriter, health: health), clock: clock, logger: logger)
         router.post("/v1/chat/completions") { request, _ in await proxy.handle(request, format: WireFormats.openAIChat) }
         router.post("/v1/messages") { request, _ in await proxy.handle(request, format: WireFormats.anthropicMessages) }
+        router.post("/v1/responses") { request, _ in await proxy.handle(request, format: WireFormats.openAIResponses) }
         router.post("/v1/messages/count_tokens") { request, _ in await proxy.countTokens(request) }
         router.get("/v1/models") { request, _ in await self.models(request) }
         router.get("/v1/models/:id") { request, context in await self.model(request, id: context.parameters.get("id") ?? "") }

@@ -144,6 +144,9 @@ public enum AnthropicMessagesFormat {
         }
         var body: JSONValue = ["model": .string(model), "messages": .array(messages),
                                "max_tokens": .int(Int64(request.maxTokens ?? defaultMaxTokens))]
+        if request.responseFormat != nil {
+            throw TranslationError(parameter: "response_format", detail: "has no equivalent in the provider's API")
+        }
         if let reasoning = request.reasoning {
             // The budget must stay below max_tokens: a client's max_tokens is kept (it is what was
             // reserved) and the budget shrinks to fit; without one, the budget comes on top.

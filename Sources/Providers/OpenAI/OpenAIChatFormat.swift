@@ -172,6 +172,7 @@ public enum OpenAIChatFormat {
         if !request.stopSequences.isEmpty { body["stop"] = .array(request.stopSequences.map { .string($0) }) }
         if let user = request.user { body["user"] = .string(user) }
         if let reasoning = request.reasoning { body["reasoning_effort"] = .string(reasoning.effort.rawValue) }
+        if let format = request.responseFormat { body["response_format"] = format }
         if !request.tools.isEmpty {
             body["tools"] = .array(request.tools.map { tool in
                 var function: JSONValue = ["name": .string(tool.name), "parameters": tool.parameters]

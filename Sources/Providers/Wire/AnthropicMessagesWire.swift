@@ -50,7 +50,7 @@ struct AnthropicMessagesWire: WireFormat {
 
     func response(from answer: JSONValue) -> ChatResponse { AnthropicMessagesFormat.response(from: answer) }
 
-    func clientBody(for response: ChatResponse, usage: TokenUsage?, created: Int64) -> JSONValue {
+    func clientBody(for response: ChatResponse, usage: TokenUsage?, context: AnswerContext) -> JSONValue {
         AnthropicMessagesFormat.body(for: response, usage: usage)
     }
 
@@ -104,7 +104,7 @@ struct AnthropicMessagesWire: WireFormat {
 
     func makeStreamDecoder() -> any StreamDecoding { Decoder() }
 
-    func makeStreamEncoder(includeUsage: Bool, created: Int64) -> any StreamEncoding { Encoder() }
+    func makeStreamEncoder(includeUsage: Bool, context: AnswerContext) -> any StreamEncoding { Encoder() }
 
     func relayed(_ event: ServerSentEvent, value: JSONValue?, clientWantsUsage: Bool,
                  usageFields: () -> [String: JSONValue]?) -> [ServerSentEvent] {

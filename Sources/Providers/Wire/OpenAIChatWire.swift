@@ -61,8 +61,8 @@ struct OpenAIChatWire: WireFormat {
 
     func response(from answer: JSONValue) -> ChatResponse { OpenAIChatFormat.response(from: answer) }
 
-    func clientBody(for response: ChatResponse, usage: TokenUsage?, created: Int64) -> JSONValue {
-        OpenAIChatFormat.body(for: response, usage: usage, created: created)
+    func clientBody(for response: ChatResponse, usage: TokenUsage?, context: AnswerContext) -> JSONValue {
+        OpenAIChatFormat.body(for: response, usage: usage, created: context.created)
     }
 
     func usage(of answer: JSONValue) -> UsageReport? { UsageReport.find(in: answer, shape: .openai) }
@@ -82,8 +82,8 @@ struct OpenAIChatWire: WireFormat {
 
     func makeStreamDecoder() -> any StreamDecoding { Decoder() }
 
-    func makeStreamEncoder(includeUsage: Bool, created: Int64) -> any StreamEncoding {
-        Encoder(inner: OpenAIStreamEncoder(includeUsage: includeUsage, created: created))
+    func makeStreamEncoder(includeUsage: Bool, context: AnswerContext) -> any StreamEncoding {
+        Encoder(inner: OpenAIStreamEncoder(includeUsage: includeUsage, created: context.created))
     }
 
     func relayed(_ event: ServerSentEvent, value: JSONValue?, clientWantsUsage: Bool,

@@ -205,3 +205,84 @@ struct RequestValidation {
         guard value.objectValue != nil else { throw RequestError("'\(name)' must be an object.", param: name) }
     }
 }
+
+extension RequestValidation {
+    /// The Responses API: `input` as text or items, and the request's settings.
+    func responses() throws(RequestError) {
+        guard body.objectValue != nil else { throw RequestError("The request body must be a JSON object.") }
+        guard let model = body["model"]?.stringValue, !model.isEmpty else {
+            throw RequestError("'model' is required and must be a string.", param: "model")
+        }
+        switch body["input"] {
+        case .string?: break
+        case .array(let items)?:
+            let roles: Set<String> = ["user", "assistant", "system", "developer"]
+            for (index, item) in items.enumerated() {
+                let path = "input[\(index)]"
+                guard item.objectValue != nil else { throw RequestError("\(path) must be an object.", param: path) }
+                switch item["type"]?.stringValue ?? (item["role"] != nil ? "message" : "") {
+                case "message":
+                    guard let role = item["role"]?.stringValue, roles.contains(role) else {
+                        throw RequestError("\(path).role must be one of: \(roles.sorted().joined(separator: ", ")).", param: "\(path).role")
+                    }
+                    let content = item["content"]
+                    let valid = content?.stringValue != nil
+                        || (content?.arrayValue.map { $0.allSatisfy { $0["type"]?.stringValue != nil } } ?? false)
+                    guard valid else {
+                        throw RequestError("\(path).content must be a string or an array of typed parts.", param: "\(path).content")
+                    }
+                case "function_call":
+                    guard item["call_id"]?.stringValue != nil, item["name"]?.stringValue != nil, item["arguments"]?.stringValue != nil else {
+                        throw RequestError("\(path) needs 'call_id', 'name' and 'arguments' strings.", param: path)
+                    }
+                case "function_call_output":
+                    guard item["call_id"]?.stringValue != nil, item["output"] != nil else {
+                        throw RequestError("\(path) needs a 'call_id' and an 'output'.", param: path)
+                    }
+                case "reasoning", "item_reference":
+                    break
+                case let other:
+                    throw RequestError("\(path).type '\(other)' is not a known input item.", param: "\(path).type")
+                }
+            }
+        default:
+            throw RequestError("'input' is required and must be a string or an array of items.", param: "input")
+        }
+        try integer("max_output_tokens", 1...maxOutputTokensLimit)
+        try number("temperature", 0...2)
+        try number("top_p", 0...1)
+        try boolean("stream")
+        try boolean("store")
+        try boolean("parallel_tool_calls")
+        try string("instructions")
+        try string("previous_response_id")
+        try string("user")
+        try object("metadata")
+        if let tools = present("tools") {
+            guard let list = tools.arrayValue, list.allSatisfy({ tool in
+                guard let type = tool["type"]?.stringValue else { return false }
+                return type != "function" || tool["name"]?.stringValue != nil
+            }) else {
+                throw RequestError("'tools' must be an array of tools, function tools with a 'name'.", param: "tools")
+            }
+        }
+        if let choice = present("tool_choice") {
+            let valid = ["none", "auto", "required"].contains(choice.stringValue ?? "")
+                || (choice.objectValue != nil && choice["type"]?.stringValue != nil)
+            guard valid else { throw RequestError("'tool_choice' must be 'none', 'auto', 'required' or an object.", param: "tool_choice") }
+        }
+        if let reasoning = present("reasoning") {
+            guard reasoning.objectValue != nil else { throw RequestError("'reasoning' must be an object.", param: "reasoning") }
+            if let effort = reasoning["effort"], !effort.isNull {
+                guard let text = effort.stringValue, ["none", "minimal", "low", "medium", "high", "xhigh"].contains(text) else {
+                    throw RequestError("'reasoning.effort' must be one of: none, minimal, low, medium, high, xhigh.", param: "reasoning.effort")
+                }
+            }
+        }
+        if let format = present("text")?["format"], !format.isNull {
+            guard let type = format["type"]?.stringValue, ["text", "json_object", "json_schema"].contains(type) else {
+                throw RequestError("'text.format.type' must be 'text', 'json_object' or 'json_schema'.", param: "text.format")
+            }
+        }
+    }
+}

@@ -47,7 +47,7 @@ public protocol WireFormat: Sendable {
     /// A provider's complete answer in Tollgate's chat form.
     func response(from answer: JSONValue) -> ChatResponse
     /// A chat answer written for a client of this format.
-    func clientBody(for response: ChatResponse, usage: TokenUsage?, created: Int64) -> JSONValue
+    func clientBody(for response: ChatResponse, usage: TokenUsage?, context: AnswerContext) -> JSONValue
     /// The usage report in a provider's complete answer.
     func usage(of answer: JSONValue) -> UsageReport?
     /// An error body in this format.
@@ -61,7 +61,7 @@ public protocol WireFormat: Sendable {
     /// Reads a provider's stream events.
     func makeStreamDecoder() -> any StreamDecoding
     /// Writes chat stream events for a client.
-    func makeStreamEncoder(includeUsage: Bool, created: Int64) -> any StreamEncoding
+    func makeStreamEncoder(includeUsage: Bool, context: AnswerContext) -> any StreamEncoding
     /// A provider's event relayed to a client of the same format: `usageFields` (the cost, asked
     /// for only when an event carries usage) added to its usage, and a usage-only chunk the client
     /// did not ask for left out.
@@ -116,6 +116,23 @@ public struct RequestError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// What a client format may need to write an answer: when, to which request, under which id.
+public struct AnswerContext: Sendable {
+    /// Unix seconds.
+    public var created: Int64
+    /// The client's request as sent.
+    public var request: JSONValue
+    /// The gateway's id of the request (`req_…`): formats that name their answers derive the name
+    /// from it (the Responses API's `resp_…`).
+    public var requestID: String
+
+    public init(created: Int64, request: JSONValue = [:], requestID: String = "") {
+        self.created = created
+        self.request = request
+        self.requestID = requestID
+    }
+}
+
 /// A model or route as `GET /v1/models` lists it.
 public struct ListedModel: Hashable, Sendable {
     public var id: String
@@ -132,12 +149,14 @@ public struct ListedModel: Hashable, Sendable {
 public enum WireFormats {
     public static let openAIChat: any WireFormat = OpenAIChatWire()
     public static let anthropicMessages: any WireFormat = AnthropicMessagesWire()
+    public static let openAIResponses: any WireFormat = OpenAIResponsesWire()
 
     /// The format a provider of `kind` speaks.
     public static func of(_ kind: Provider.Kind) -> any WireFormat {
         switch kind {
         case .openai: openAIChat
         case .anthropic: anthropicMessages
+        case .openaiResponses: openAIResponses
         }
     }
 }

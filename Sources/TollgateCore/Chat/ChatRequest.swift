@@ -17,6 +17,9 @@ public struct ChatRequest: Hashable, Sendable {
     public var user: String?
     /// Reasoning asked for; `nil` for none (or the provider's default).
     public var reasoning: ReasoningRequest?
+    /// A structured answer asked for, as OpenAI's `response_format` object (`json_object`, or
+    /// `json_schema` with its schema); `nil` for text.
+    public var responseFormat: JSONValue?
 
     public init(model: String, messages: [ChatMessage], tools: [ToolDefinition] = [],
                 toolChoice: ToolChoice? = nil, maxTokens: Int? = nil, temperature: Double? = nil, topP: Double? = nil,

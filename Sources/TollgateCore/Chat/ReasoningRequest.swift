@@ -4,10 +4,10 @@
 ///
 /// An Anthropic budget maps to an effort by thresholds (≤ 1,024 tokens low, ≤ 8,192 medium,
 /// above high); an effort maps to a budget of 1,024 (minimal and low), 8,192 (medium) or 24,576
-/// (high) tokens.
+/// (high) or 32,768 (xhigh) tokens.
 public struct ReasoningRequest: Hashable, Sendable {
     public enum Effort: String, Hashable, Sendable, CaseIterable {
-        case minimal, low, medium, high
+        case minimal, low, medium, high, xhigh
     }
 
     public var effort: Effort
@@ -31,6 +31,7 @@ public struct ReasoningRequest: Hashable, Sendable {
         case .minimal, .low: return 1024
         case .medium: return 8192
         case .high: return 24_576
+        case .xhigh: return 32_768
         }
     }
 }

@@ -1,0 +1,69 @@
+import Foundation
+@testable import Gateway
+import Providers
+import Testing
+import TollgateCore
+import TollgateTesting
+
+/// `POST /v1/responses` end to end: translated to the providers' formats, metered like every
+/// other request.
+@Suite struct ResponsesTests {
+    static func request(_ model: String, _ input: JSONValue = "Hello there", stream: Bool = false, maxOutput: Int = 20) -> JSONValue {
+        var body: JSONValue = ["model": .string(model), "input": input, "max_output_tokens": .int(Int64(maxOutput))]
+        if stream { body["stream"] = true }
+        return body
+    }
+
+    @Test func aResponsesRequestIsSettledAtItsUsageThroughEitherKindOfProvider() async throws {
+        try await GatewayHarness.with { harness in
+            for (model, price) in [("premium", GatewayHarness.premiumPrice), ("claude", GatewayHarness.claudePrice)] {
+                let reply = try await harness.post("/v1/responses", json: Self.request(model))
+                #expect(reply.status == 200, "\(reply.body)")
+                let body = try #require(reply.json)
+                #expect(body["object"] == "response" && body["status"] == "incomplete")
+                let input = try #require(body["usage"]?["input_tokens"]?.intValue)
+                let output = try #require(body["usage"]?["output_tokens"]?.intValue)
+                #expect(output == 20)
+                let record = try #require(try await harness.records().first { $0.modelUsed == model })
+                #expect(record.usage.totalInput == input && record.usage.totalOutput == output)
+                #expect(record.cost == price.cost(of: record.usage))
+                #expect(reply.headers["x-tollgate-cost"].first == record.cost?.description)
+                #expect(body["id"]?.stringValue == ResponsesFormat.responseID(for: record.id))
+            }
+            // What reached the providers: Chat Completions and Messages.
+            let sent = harness.fake.observations.requests
+            #expect(sent.contains { $0["messages"]?[0]?["role"] == "user" && $0["max_tokens"] == 20 && $0["input"] == nil })
+        }
+    }
+
+    @Test func aResponsesStreamCutByTheProviderEndsWithAnErrorEventAndIsBilledByCount() async throws {
+        try await GatewayHarness.with { harness in
+            harness.fake.enqueue(.cutStream(afterChunks: 3))
+            let reply = try await harness.post("/v1/responses", json: Self.request("premium", stream: true, maxOutput: 10))
+            #expect(reply.status == 200)
+            let events = GatewayHarness.events(reply.body).compactMap { try? JSONValue(parsing: Array($0.utf8)) }
+            #expect(events.first?["type"] == "response.created")
+            #expect(events.last?["type"] == "error")
+            #expect(!events.contains { $0["type"] == "response.completed" })
+            let sent = events.compactMap { $0["type"] == "response.output_text.delta" ? $0["delta"]?.stringValue : nil }.joined()
+            #expect(!sent.isEmpty)
+            let record = try #require(try await harness.records().first)
+            let o200k = try await harness.gateway.encodings.encoding(.o200kBase)
+            #expect(record.usageSource == .counted)
+            #expect(record.usage.output == o200k.count(sent))
+            #expect(record.cost == GatewayHarness.premiumPrice.cost(of: record.usage))
+        }
+    }
+
+    @Test func errorsOnTheResponsesRouteAreInOpenAIsFormat() async throws {
+        try await GatewayHarness.with { harness in
+            let badKey = try await harness.post("/v1/responses", json: Self.request("cheap"), key: "tg-nope")
+            #expect(badKey.status == 401 && badKey.json?["error"]?["code"] == "invalid_api_key", "\(badKey.body)")
+            let noInput = try await harness.post("/v1/responses", json: ["model": "cheap"])
+            #expect(noInput.status == 400 && noInput.json?["error"]?["param"] == "input")
+            let hosted = try await harness.post("/v1/responses", json: ["model": "claude", "input": "hi", "tools": [["type": "web_search"]]])
+            #expect(hosted.status == 400 && hosted.json?["error"]?["param"] == "tools[0]", "\(hosted.body)")
+            #expect(harness.fake.observations.requests.isEmpty, "nothing refused reached a provider")
+        }
+    }
+}
