@@ -66,4 +66,38 @@ import TollgateTesting
             #expect(harness.fake.observations.requests.isEmpty, "nothing refused reached a provider")
         }
     }
+
+    @Test func aStoredResponseContinuesItsOwnOrganizationsConversationUntilItExpires() async throws {
+        let clock = ManualTimeSource()
+        try await GatewayHarness.with(clock: clock, adjust: { $0.responseRetention = .seconds(3600) }) { harness in
+            let first = try await harness.post("/v1/responses", json: ["model": "premium", "input": "My name is Ana.", "max_output_tokens": 10])
+            let id = try #require(first.json?["id"]?.stringValue)
+            let answer = try #require(first.json?["output"]?[0]?["content"]?[0]?["text"]?.stringValue)
+            let next = try await harness.post("/v1/responses", json: ["model": "premium", "input": "What is my name?",
+                                                                      "previous_response_id": .string(id), "max_output_tokens": 10])
+            #expect(next.status == 200, "\(next.body)")
+            // The provider got the whole conversation, and the turn was billed for it.
+            let sent = try #require(harness.fake.observations.requests.last?["messages"]?.arrayValue)
+            #expect(sent.map { $0["role"]?.stringValue } == ["user", "assistant", "user"])
+            #expect(sent[1]["content"]?.stringValue == answer)
+            let records = try await harness.records()
+            let (firstInput, nextInput) = (records.last?.usage.totalInput ?? 0, records.first?.usage.totalInput ?? 0)
+            #expect(nextInput > firstInput)
+
+            // Another organization does not see it.
+            let other = try await harness.gateway.accounts.createOrganization(name: "other", currency: .usd)
+            try await harness.gateway.accounts.addCredit(Money(nanos: 1_000_000_000, currency: .usd), to: other)
+            let (_, otherKey) = try await harness.gateway.accounts.createKey(for: other)
+            #expect(try await harness.get("/v1/responses/\(id)", token: otherKey).status == 404)
+            let stolen = try await harness.post("/v1/responses", json: ["model": "premium", "input": "hi", "previous_response_id": .string(id)],
+                                                key: otherKey)
+            #expect(stolen.status == 404 && stolen.json?["error"]?["code"] == "previous_response_not_found")
+            #expect(try await harness.get("/v1/responses/\(id)").json?["id"] == .string(id))
+
+            // Past its retention it is gone, and the sweep deletes it.
+            clock.advance(by: .seconds(3601))
+            #expect(try await harness.get("/v1/responses/\(id)").status == 404)
+            #expect(try await harness.gateway.responses.sweep() == 2)
+        }
+    }
 }

@@ -212,3 +212,55 @@ def test_responses_refuse_what_a_provider_cannot_do(client):
     with pytest.raises(openai.BadRequestError) as raised:
         client.responses.create(model="deepseek-chat", input=[{"role": "robot", "content": "hi"}])
     assert raised.value.body["param"] == "input[0].role"
+
+
+@pytest.mark.parametrize("model", ["deepseek-chat", "claude-sonnet-4-5"])
+def test_responses_previous_response_id_continues_a_stored_conversation(client, model):
+    first = client.responses.create(model=model, input="What is the weather in Paris?", tools=RESPONSES_TOOLS,
+                                    max_output_tokens=400)
+    call = next(item for item in first.output if item.type == "function_call")
+    assert client.responses.retrieve(first.id).id == first.id
+    second = client.responses.create(
+        model=model, previous_response_id=first.id, tools=RESPONSES_TOOLS, max_output_tokens=400,
+        input=[{"type": "function_call_output", "call_id": call.call_id, "output": "18 degrees"}])
+    assert second.status == "completed" and second.output_text
+    # The whole history is sent and billed again.
+    assert second.usage.input_tokens > first.usage.input_tokens
+    items = client.responses.input_items.list(second.id, order="asc")
+    assert [item.type for item in items.data] == ["message", "function_call", "function_call_output"]
+    with client.responses.stream(model=model, previous_response_id=second.id, input="Thanks!",
+                                 max_output_tokens=400) as stream:
+        for _ in stream:
+            pass
+        third = stream.get_final_response()
+    assert client.responses.retrieve(third.id).output_text == third.output_text
+    client.responses.delete(first.id)
+    with pytest.raises(openai.NotFoundError):
+        client.responses.retrieve(first.id)
+    with pytest.raises(openai.NotFoundError):
+        client.responses.create(model=model, previous_response_id=first.id, input="Again")
+
+
+def test_responses_not_stored_are_not_retrievable(client):
+    response = client.responses.create(model="deepseek-chat", input="Forget me", store=False, max_output_tokens=50)
+    with pytest.raises(openai.NotFoundError):
+        client.responses.retrieve(response.id)
+
+
+def test_an_agents_sdk_agent_with_a_function_tool_runs_through_tollgate(demo):
+    agents = pytest.importorskip("agents")
+    calls = []
+
+    @agents.function_tool
+    def get_weather(city: str) -> str:
+        """Current weather in a city."""
+        calls.append(city)
+        return "18 degrees"
+
+    agents.set_tracing_disabled(True)
+    client = openai.AsyncOpenAI(base_url=demo.base_url, api_key=demo.key, max_retries=0)
+    agent = agents.Agent(name="weather", instructions="Answer with the weather.", tools=[get_weather],
+                         model=agents.OpenAIResponsesModel(model="deepseek-chat", openai_client=client))
+    result = agents.Runner.run_sync(agent, "What is the weather in Paris?")
+    assert calls == ["example"]
+    assert result.final_output

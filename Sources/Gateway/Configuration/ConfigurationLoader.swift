@@ -129,7 +129,7 @@ struct ConfigurationReader {
 
     mutating func configuration(_ root: Node, catalog: PriceBook) throws(ConfigurationError) -> GatewayConfiguration {
         let fields = try mapping(root, "", allowed: ["admin_token", "server", "upstream", "providers", "models", "routes",
-                                                          "metering", "sessions", "price_lists", "routing"])
+                                                          "metering", "sessions", "price_lists", "routing", "responses"])
         var configuration = GatewayConfiguration()
         if let node = fields["admin_token"] { configuration.adminToken = try string(node, "admin_token") }
         if let node = fields["server"] { try server(node, into: &configuration) }
@@ -161,6 +161,12 @@ struct ConfigurationReader {
         if let node = fields["metering"] { try metering(node, into: &configuration.metering) }
         if let node = fields["sessions"] { try sessions(node, into: &configuration.metering) }
         if let node = fields["price_lists"] { configuration.priceLists = try priceLists(node, models: configuration.models) }
+        if let node = fields["responses"] {
+            let responses = try mapping(node, "responses", allowed: ["retention_days"])
+            if let value = responses["retention_days"] {
+                configuration.responseRetention = .seconds(86_400 * (try integer(value, "responses.retention_days", range: 1...3650)))
+            }
+        }
         return configuration
     }
 

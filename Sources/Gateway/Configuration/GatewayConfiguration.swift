@@ -34,6 +34,9 @@ public struct GatewayConfiguration: Sendable {
     public var metering = MeteringConfiguration()
     /// Retries, backoff and circuit breakers for upstream calls (`routing:` in the file).
     public var routing = RoutingSettings()
+    /// How long a stored response (the Responses API's `store`) is kept (`responses.retention_days`).
+    /// Default 30 days.
+    public var responseRetention: Duration = .seconds(30 * 86_400)
     /// Sell-price lists organizations can be put on (`tollgate orgs create --price-list`).
     public var priceLists: [String: PriceList] = [:]
     /// The prices the configuration sets itself, by model.

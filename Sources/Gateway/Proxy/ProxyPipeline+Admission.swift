@@ -30,8 +30,17 @@ extension ProxyPipeline {
         let session = try Self.session(of: request)
         record.sessionID = session
         (record.endUser, record.tags) = try Self.attribution(of: request)
-        let body = try await RequestBodyReader.json(request, limit: configuration.maxRequestBodyBytes)
+        var body = try await RequestBodyReader.json(request, limit: configuration.maxRequestBodyBytes)
         let modelName = try format.validate(body)
+        // A turn that continues a kept response carries the whole conversation from here on: it
+        // is counted, reserved, sent and billed as such.
+        if let previous = format.previousResponseID(of: body) {
+            guard let stored = try await responses.find(id: previous, organization: caller.organization.id) else {
+                throw GatewayError(status: 404, type: "invalid_request_error", code: "previous_response_not_found",
+                                   message: "Previous response with id '\(previous)' not found.", param: "previous_response_id")
+            }
+            body = format.continuing(body, history: stored.input + stored.output)
+        }
         record.modelRequested = modelName
         var slot: IdempotencySlot?
         if let key = try IdempotencyStore.key(of: request.headers[.idempotencyKey]) {

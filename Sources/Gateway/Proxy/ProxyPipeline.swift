@@ -33,6 +33,8 @@ struct ProxyPipeline: Sendable {
     let planner: RoutePlanner
     let attempts: AttemptStage
     let sinks: OutcomeSinks
+    /// Kept answers, for formats with conversation state.
+    let responses: ResponseStore
     let clock: any TimeSource
     let logger: Logger
 
@@ -99,7 +101,8 @@ struct ProxyPipeline: Sendable {
                 let counter = counter
                 let input = metered.countedInput
                 let relay = StreamRelay(model: model, call: answer.call, metering: metered,
-                                        sinks: sinks, idempotency: slot, headers: headers, logger: logger,
+                                        sinks: sinks, idempotency: slot, headers: headers, keep: keeper(for: admitted, record: outcome.record),
+                                        logger: logger,
                                         countUsage: { output in await counter.usage(input: input, output: output, model: model) })
                 let pending = PendingRecord(outcome, sinks: sinks, started: started, clock: clock)
                 return Response(status: .ok, headers: headers, body: ResponseBody { writer in
@@ -107,8 +110,10 @@ struct ProxyPipeline: Sendable {
                     await relay.relay(stream, to: &writer, record: record, started: started, clock: clock)
                 })
             }
-            return try await relayWhole(answer, admitted: admitted, metered: metered, outcome: &outcome, headers: &headers,
-                                        started: started)
+            let keep = keeper(for: admitted, record: outcome.record)
+            let response = try await relayWhole(answer, admitted: admitted, metered: metered, outcome: &outcome, headers: &headers,
+                                                started: started, keep: keep)
+            return response
         } catch {
             let failure = Self.gatewayError(for: error)
             outcome.record.status = failure.status
@@ -146,8 +151,26 @@ struct ProxyPipeline: Sendable {
     }
 
     /// Relays a whole answer: its usage read (or counted), priced, and written in the client's format.
+    /// What keeps the answer for later turns, when the client's format keeps answers and this
+    /// request asks for it; a failure to keep is logged, never the request's failure.
+    private func keeper(for admitted: AdmittedRequest, record: RequestRecord) -> (@Sendable (JSONValue) async -> Void)? {
+        guard admitted.format.keepsAnswer(admitted.body) else { return nil }
+        let (responses, logger) = (responses, logger)
+        let input = admitted.format.inputItems(of: admitted.body)
+        let (organization, key, requestID) = (admitted.caller.organization.id, admitted.caller.key.id, record.id)
+        return { answer in
+            guard let id = answer["id"]?.stringValue else { return }
+            do {
+                try await responses.save(id: id, organization: organization, key: key, input: input, response: answer)
+            } catch {
+                logger.warning("could not keep the response", metadata: ["request": "\(requestID)", "error": "\(error)"])
+            }
+        }
+    }
+
     private func relayWhole(_ answer: AttemptStage.Answer, admitted: AdmittedRequest, metered: MeteredRequest,
-                            outcome: inout RequestOutcome, headers: inout HTTPFields, started: Duration) async throws -> Response {
+                            outcome: inout RequestOutcome, headers: inout HTTPFields, started: Duration,
+                            keep: (@Sendable (JSONValue) async -> Void)?) async throws -> Response {
         guard let body = answer.body else { throw GatewayError(status: 500, type: "server_error", message: "No answer body.") }
         let model = answer.model
         outcome.record.timeToFirstTokenMilliseconds = (clock.now() - started).wholeMilliseconds
@@ -177,6 +200,8 @@ struct ProxyPipeline: Sendable {
         outcome.record.latencyMilliseconds = (clock.now() - started).wholeMilliseconds
         outcome.usage = usage
         sinks.deliver(outcome)
+        // Kept before the client has it, so a retrieval right after finds it.
+        await keep?(reply)
         let bytes = reply.encodedBytes()
         await admitted.slot?.complete(status: 200, headers: headers.map { ($0.name.canonicalName, $0.value) },
                                       body: String(decoding: bytes, as: UTF8.self))

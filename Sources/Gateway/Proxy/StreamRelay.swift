@@ -33,6 +33,8 @@ struct StreamRelay: Sendable {
     let idempotency: IdempotencySlot?
     /// The response's headers, kept with the stream for a replay.
     let headers: HTTPFields
+    /// Keeps the whole answer, for formats whose last event carries it and requests that ask.
+    let keep: (@Sendable (JSONValue) async -> Void)?
     let logger: Logger
     /// Tollgate's own count, from the text sent, for a stream that ends without the provider's usage.
     let countUsage: @Sendable (String) async -> TokenUsage?
@@ -59,6 +61,7 @@ struct StreamRelay: Sendable {
         var ended = false
         var outcome = Outcome.completed
         var kept: String? = idempotency == nil ? nil : ""
+        var answerKept = false
         do {
             var next: ByteBuffer? = stream.first
             upstream: while let chunk = next {
@@ -105,6 +108,11 @@ struct StreamRelay: Sendable {
                         }
                     }
                     let out = output(for: event, value: value, events: events, encoder: &encoder, usage: usage.billable)
+                    // Kept before the final event reaches the client, so a retrieval right after finds it.
+                    if ended, !answerKept, let keep, let answer = encoder?.finalAnswer {
+                        answerKept = true
+                        await keep(answer)
+                    }
                     for item in out {
                         kept?.append(item.encoded())
                         guard await send(item, to: &writer, outcome: &outcome) else { break upstream }

@@ -6,7 +6,7 @@ import Storage
 /// order. What `tollgate serve`, `demo` and `migrate` open a database with.
 public enum GatewaySchema {
     public static let migrations: [Migration] = [
-        accounts, LedgerSchema.migration, metering, rateSharing, idempotency, endUsersAndTags, routes,
+        accounts, LedgerSchema.migration, metering, rateSharing, idempotency, endUsersAndTags, routes, storedResponses,
     ]
 
     /// Organizations, keys, credit and request records.
@@ -196,5 +196,23 @@ extension GatewaySchema {
         "ALTER TABLE request_records ADD COLUMN attempts TEXT",
         "ALTER TABLE api_keys ADD COLUMN regions TEXT",
         "ALTER TABLE organizations ADD COLUMN regions TEXT",
+    ])
+}
+
+extension GatewaySchema {
+    /// Responses kept for `previous_response_id` and `GET /v1/responses/{id}`, per organization.
+    static let storedResponses = Migration(version: 8, name: "stored responses", statements: [
+        """
+        CREATE TABLE stored_responses (
+            id TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL,
+            key_id TEXT,
+            input TEXT NOT NULL,
+            response TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            expires_at BIGINT NOT NULL
+        )
+        """,
+        "CREATE INDEX stored_responses_expiry ON stored_responses(expires_at)",
     ])
 }

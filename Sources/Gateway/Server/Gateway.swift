@@ -31,6 +31,8 @@ public struct Gateway: Sendable {
     public let upstream: UpstreamClient
     /// Every tokenizer, loaded once on first use, shared by all requests.
     public let encodings: EncodingStore
+    /// Responses kept for the Responses API's conversation state.
+    public let responses: ResponseStore
     /// Circuit breakers and latency averages, shared by every request.
     public let health: RouteHealth
     /// Where gateway logic reads the time.
@@ -52,6 +54,7 @@ public struct Gateway: Sendable {
         self.database = database
         self.accounts = AccountStore(database: database, clock: clock)
         self.requestRecords = RequestRecordStore(database: database)
+        self.responses = ResponseStore(database: database, clock: clock, retention: configuration.responseRetention)
         let alerts = BudgetAlerts(database: database, ledger: accounts.ledger, httpClient: httpClient,
                                   secret: configuration.metering.alertSecret, retryDelay: configuration.metering.alertRetryDelay,
                                   clock: clock, logger: logger)
@@ -84,10 +87,12 @@ public struct Gateway: Sendable {
                                   idempotency: IdempotencyStore(database: database, clock: clock),
                                   planner: RoutePlanner(models: configuration.models, routes: configuration.routes, health: health),
                                   attempts: AttemptStage(upstream: upstream, health: health, retry: configuration.routing.retry, logger: logger),
-                                  sinks: OutcomeSinks(records: recordWriter, health: health), clock: clock, logger: logger)
+                                  sinks: OutcomeSinks(records: recordWriter, health: health), responses: responses, clock: clock,
+                                  logger: logger)
         router.post("/v1/chat/completions") { request, _ in await proxy.handle(request, format: WireFormats.openAIChat) }
         router.post("/v1/messages") { request, _ in await proxy.handle(request, format: WireFormats.anthropicMessages) }
         router.post("/v1/responses") { request, _ in await proxy.handle(request, format: WireFormats.openAIResponses) }
+        registerResponses(on: router, proxy: proxy)
         router.post("/v1/messages/count_tokens") { request, _ in await proxy.countTokens(request) }
         router.get("/v1/models") { request, _ in await self.models(request) }
         router.get("/v1/models/:id") { request, context in await self.model(request, id: context.parameters.get("id") ?? "") }
@@ -115,6 +120,7 @@ public struct Gateway: Sendable {
     public func services(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> [any Service] {
         var services: [any Service] = [DatabaseService(database: database)]
         if configuration.metering.enabled { services += [expiry, alerts] }
-        return services + [recordWriter, rateSharing, application(onServerRunning: onServerRunning)]
+        return services + [recordWriter, rateSharing, ResponseExpiry(store: responses, interval: .seconds(600), logger: logger),
+                           application(onServerRunning: onServerRunning)]
     }
 }

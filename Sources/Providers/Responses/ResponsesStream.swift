@@ -90,7 +90,8 @@ public struct ResponsesStreamEncoder: Sendable {
         }
     }
 
-    /// The final response object, as `response.completed` carried it (what a stored response keeps).
+    /// The final response object once `response.completed` (or `.incomplete`) is written: what a
+    /// stored response keeps.
     public var finalResponse: JSONValue? { lastResponse }
     private var lastResponse: JSONValue?
 
@@ -165,9 +166,7 @@ public struct ResponsesStreamEncoder: Sendable {
 
     private mutating func snapshot(status: String, usage: TokenUsage?) -> JSONValue {
         let output = items.indices.filter { items[$0].done }.map { itemValue($0, status: "completed") }
-        let response = ResponsesFormat.responseObject(id: id, model: model, status: status, output: output, usage: usage, context: context)
-        lastResponse = response
-        return response
+        return ResponsesFormat.responseObject(id: id, model: model, status: status, output: output, usage: usage, context: context)
     }
 
     private mutating func emit(_ type: String, _ fields: JSONValue) -> ServerSentEvent {

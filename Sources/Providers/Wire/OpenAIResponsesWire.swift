@@ -86,6 +86,22 @@ struct OpenAIResponsesWire: WireFormat {
         return ServerSentEvent(event: "error", data: value.jsonText)
     }
 
+    func previousResponseID(of body: JSONValue) -> String? { body["previous_response_id"]?.stringValue }
+
+    func continuing(_ body: JSONValue, history: [JSONValue]) -> JSONValue {
+        var body = body
+        body["input"] = .array(history + inputItems(of: body))
+        return body
+    }
+
+    /// Kept unless `store: false`, as OpenAI does.
+    func keepsAnswer(_ body: JSONValue) -> Bool { body["store"]?.boolValue ?? true }
+
+    func inputItems(of body: JSONValue) -> [JSONValue] {
+        if let text = body["input"]?.stringValue { return [["type": "message", "role": "user", "content": .string(text)]] }
+        return body["input"]?.arrayValue ?? []
+    }
+
     struct Decoder: StreamDecoding {
         var inner = ResponsesStreamDecoder()
 
@@ -100,5 +116,7 @@ struct OpenAIResponsesWire: WireFormat {
         mutating func encode(_ event: ChatStreamEvent, usage: TokenUsage?, usageFields: () -> [String: JSONValue]?) -> [ServerSentEvent] {
             inner.encode(event, usage: usage, usageFields: usageFields)
         }
+
+        var finalAnswer: JSONValue? { inner.finalResponse }
     }
 }

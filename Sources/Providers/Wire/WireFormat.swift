@@ -69,6 +69,25 @@ public protocol WireFormat: Sendable {
                  usageFields: () -> [String: JSONValue]?) -> [ServerSentEvent]
     /// The event that tells a client its stream was cut, with an error body of this format.
     func streamError(_ body: JSONValue) -> ServerSentEvent
+
+    // Conversation state (the Responses API's `store` and `previous_response_id`); formats
+    // without it keep the defaults.
+
+    /// The stored response the request continues.
+    func previousResponseID(of body: JSONValue) -> String?
+    /// The request with `history` — the earlier turns' input and output items — before its own input.
+    func continuing(_ body: JSONValue, history: [JSONValue]) -> JSONValue
+    /// Whether the answer to the request is kept for later turns and retrieval.
+    func keepsAnswer(_ body: JSONValue) -> Bool
+    /// The request's input as items: what a kept answer keeps as what it answered.
+    func inputItems(of body: JSONValue) -> [JSONValue]
+}
+
+extension WireFormat {
+    public func previousResponseID(of body: JSONValue) -> String? { nil }
+    public func continuing(_ body: JSONValue, history: [JSONValue]) -> JSONValue { body }
+    public func keepsAnswer(_ body: JSONValue) -> Bool { false }
+    public func inputItems(of body: JSONValue) -> [JSONValue] { [] }
 }
 
 /// Reads one provider's stream events, keeping what it needs between them.
@@ -83,6 +102,12 @@ public protocol StreamEncoding: Sendable {
     /// The client's events for one chat event; `usageFields` (the cost, asked for only when it
     /// writes usage) go into the usage it writes.
     mutating func encode(_ event: ChatStreamEvent, usage: TokenUsage?, usageFields: () -> [String: JSONValue]?) -> [ServerSentEvent]
+    /// The whole answer once the final event is written, for formats whose last event carries it.
+    var finalAnswer: JSONValue? { get }
+}
+
+extension StreamEncoding {
+    public var finalAnswer: JSONValue? { nil }
 }
 
 /// An error as a client sees it, whatever its format writes it as.
