@@ -201,6 +201,18 @@ def hand_curated():
                                {"above_input_tokens": 128000, "rates": rates("7", "1.4", "28", cache_write="8.75")},
                            ]})],
     })
+    # Embedding models: input tokens only (no output, no cache). OpenAI's list prices, read off its
+    # pricing page; batch at half price.
+    embeddings_note = "embedding model: billed on input tokens only"
+    for model_id, price, window, dimensions in [("text-embedding-3-small", "0.02", 8191, 1536),
+                                                ("text-embedding-3-large", "0.13", 8191, 3072),
+                                                ("text-embedding-ada-002", "0.1", 8191, 1536)]:
+        models.append({
+            "id": model_id, "provider": "openai", "context_window": window, "max_output_tokens": 0,
+            "capabilities": ["embeddings"],
+            "prices": [version("1970-01-01T00:00:00Z", "USD", rates(price, price, "0"), PROVIDER_PAGES["openai"],
+                               "2026-12-07", f"{embeddings_note}; {dimensions} dimensions", batch=half())],
+        })
     return models
 
 

@@ -94,6 +94,7 @@ public final class FakeProvider: Sendable {
         router.post("/v1/chat/completions") { request, _ in try await self.chatCompletions(request) }
         router.post("/v1/messages") { request, _ in try await self.messages(request) }
         router.post("/v1/messages/count_tokens") { request, _ in try await self.countTokens(request) }
+        router.post("/v1/embeddings") { request, _ in try await self.embeddings(request) }
         // Test control from outside the process (the compatibility suite drives `tollgate demo`):
         // {"enqueue": [{"fail": 429}, "omit_usage", ...]}.
         router.post("/v1/_fake/enqueue") { request, _ in
@@ -181,6 +182,42 @@ public final class FakeProvider: Sendable {
         }
         return Response(status: .ok, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(data: completion.response(includeUsage: includeUsage).encoded())))
+    }
+
+    /// OpenAI's embeddings: a deterministic unit vector of 8 dimensions per input, and usage
+    /// counted as the fake counts prompts (about 4 characters a token, one token per number of a
+    /// token array).
+    private func embeddings(_ request: Request) async throws -> Response {
+        let authorization = request.headers[.authorization]
+        let bytes = try await request.body.collect(upTo: 64 << 20)
+        guard let body = try? JSONValue(parsing: bytes.readableBytesView), let model = body["model"]?.stringValue else {
+            return errorResponse(status: 400, message: "Invalid request body", type: "invalid_request_error")
+        }
+        let behavior = nextBehavior()
+        state.withLock { state in
+            state.observations.requests.append(body)
+            state.observations.authorizations.append(authorization)
+        }
+        if let apiKey, authorization != "Bearer \(apiKey)" {
+            return errorResponse(status: 401, message: "Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key")
+        }
+        if case .fail(let status) = behavior { return failure(status: status) }
+        let inputs: [JSONValue] = body["input"]?.stringValue != nil ? [body["input"]!]
+            : (body["input"]?.arrayValue?.first?.intValue != nil ? [body["input"]!] : body["input"]?.arrayValue ?? [])
+        var tokens = 0
+        var data: [JSONValue] = []
+        for (index, input) in inputs.enumerated() {
+            let text = input.stringValue ?? input.jsonText
+            tokens += input.stringValue.map { max(1, ($0.utf8.count + 3) / 4) } ?? (input.arrayValue?.count ?? 1)
+            // A vector that depends only on the text: its bytes folded into 8 dimensions, normalized.
+            var vector = [Double](repeating: 1, count: 8)
+            for (offset, byte) in text.utf8.enumerated() { vector[offset % 8] += Double(byte) }
+            let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            data.append(["object": "embedding", "index": .int(Int64(index)), "embedding": .array(vector.map { .double($0 / norm) })])
+        }
+        var answer: JSONValue = ["object": "list", "data": .array(data), "model": .string(model)]
+        if behavior != .omitUsage { answer["usage"] = ["prompt_tokens": .int(Int64(tokens)), "total_tokens": .int(Int64(tokens))] }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: answer.encoded())))
     }
 
     private func streamed(_ completion: FakeCompletion, behavior: FakeBehavior, includeUsage: Bool) -> Response {

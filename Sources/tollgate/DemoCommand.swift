@@ -70,6 +70,8 @@ struct DemoCommand: AsyncParsableCommand {
                             capabilities: [.tools, .json, .vision]),
             ModelDefinition(name: "claude-sonnet-4-5", provider: claude, tokenizer: "claude_legacy", contextWindow: 200_000,
                             capabilities: [.tools, .vision, .reasoning]),
+            ModelDefinition(name: "text-embedding-3-small", provider: openai, tokenizer: "cl100k_base", contextWindow: 8191,
+                            capabilities: [.embeddings]),
         ]
         // Claude Code sends `thinking` on most requests: the cheap model drops it (and says so in
         // x-tollgate-dropped) rather than refusing, as DeepSeek's own Anthropic endpoint ignores it.
@@ -83,6 +85,7 @@ struct DemoCommand: AsyncParsableCommand {
         configuration.setPrice(try ConfigPrice(currency: .usd, input: "2.50", output: "10.00", cachedInput: "1.25"), for: models[1])
         configuration.setPrice(try ConfigPrice(currency: .usd, input: "3.00", output: "15.00", cachedInput: "0.30", cacheWrite: "3.75"),
                                for: models[2])
+        configuration.setPrice(try ConfigPrice(currency: .usd, input: "0.02", output: "0"), for: models[3])
         return configuration
     }
 
@@ -92,7 +95,8 @@ struct DemoCommand: AsyncParsableCommand {
 
         Tollgate demo is running on http://\(host):\(port)
           models:      deepseek-chat (cheap, simulated DeepSeek), gpt-4o (premium, simulated OpenAI),
-                       claude-sonnet-4-5 (premium, simulated Anthropic), auto
+                       claude-sonnet-4-5 (premium, simulated Anthropic), auto,
+                       text-embedding-3-small (embeddings, simulated OpenAI)
           demo org:    demo, 10.00 USD prepaid credit
           demo key:    \(key)
           admin token: \(adminToken)

@@ -63,7 +63,7 @@ def test_stream_without_usage_request_has_no_usage_chunk(client):
 
 def test_models_lists_demo_models(client):
     ids = [m.id for m in client.models.list()]
-    assert ids == ["deepseek-chat", "gpt-4o", "claude-sonnet-4-5", "auto"]
+    assert ids == ["deepseek-chat", "gpt-4o", "claude-sonnet-4-5", "text-embedding-3-small", "auto"]
 
 
 def test_reasoning_effort_reaches_an_anthropic_model_as_a_thinking_budget(client):
@@ -264,3 +264,25 @@ def test_an_agents_sdk_agent_with_a_function_tool_runs_through_tollgate(demo):
     result = agents.Runner.run_sync(agent, "What is the weather in Paris?")
     assert calls == ["example"]
     assert result.final_output
+
+
+def test_embeddings_are_metered_on_their_input_tokens(client):
+    raw = client.embeddings.with_raw_response.create(model="text-embedding-3-small",
+                                                     input=["The token is the unit.", "Of account."])
+    assert COST.match(raw.headers["x-tollgate-cost"])
+    result = raw.parse()
+    assert [item.index for item in result.data] == [0, 1]
+    assert len(result.data[0].embedding) == 8
+    assert result.usage.prompt_tokens > 0 and result.usage.total_tokens == result.usage.prompt_tokens
+    assert result.usage.model_extra["cost"] > 0
+    one = client.embeddings.create(model="text-embedding-3-small", input="single")
+    assert len(one.data) == 1
+
+
+def test_a_chat_model_asked_for_embeddings_is_a_bad_request(client):
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.embeddings.create(model="deepseek-chat", input="hi")
+    assert raised.value.code == "model_lacks_capability"
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.embeddings.create(model="text-embedding-3-small", input=[])
+    assert raised.value.body["param"] == "input"

@@ -26,6 +26,17 @@ struct TokenCounter: Sendable {
         return try counter.count(request.messages, tools: request.tools)
     }
 
+    /// The input tokens of an embeddings request: its texts encoded, its token arrays as long as they are.
+    func input(of inputs: [EmbeddingInput], model: ModelDefinition) async -> Int? {
+        guard let counter = await counter(for: model) else { return nil }
+        return inputs.reduce(0) { total, input in
+            switch input {
+            case .text(let text): total + counter.encoding.count(text)
+            case .tokens(let count): total + count
+            }
+        }
+    }
+
     /// The tokens of generated text.
     func output(_ text: String, model: ModelDefinition) async -> Int? {
         guard let counter = await counter(for: model) else { return nil }

@@ -75,6 +75,10 @@ extension ProxyPipeline {
                     counted[model.name] = count
                 }
             }
+        } else if let inputs = admitted.format.embeddingInputs(of: admitted.body) {
+            for model in planner.candidates(for: admitted.modelName) {
+                counted[model.name] = await counter.input(of: inputs, model: model)
+            }
         }
         var requirements = Self.requirements(of: admitted.caller)
         requirements.capabilities = admitted.neededCapabilities

@@ -31,7 +31,9 @@ struct UpstreamCall: Sendable {
 
     init(client: any WireFormat, body clientBody: JSONValue, model: ModelDefinition, clientHeaders: HTTPFields) throws {
         self.client = client
-        provider = WireFormats.of(model.provider.kind)
+        // A provider of the client's kind speaks the client's format as sent (its chat or its
+        // embeddings); another kind gets the request written in its own format.
+        provider = client.kind == model.provider.kind ? client : WireFormats.of(model.provider.kind)
         streamed = clientBody["stream"]?.boolValue == true
         clientWantsUsage = client.wantsStreamUsage(clientBody)
         clientRequest = clientBody

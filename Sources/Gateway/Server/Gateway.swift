@@ -93,6 +93,7 @@ public struct Gateway: Sendable {
         router.post("/v1/messages") { request, _ in await proxy.handle(request, format: WireFormats.anthropicMessages) }
         router.post("/v1/responses") { request, _ in await proxy.handle(request, format: WireFormats.openAIResponses) }
         registerResponses(on: router, proxy: proxy)
+        router.post("/v1/embeddings") { request, _ in await proxy.handle(request, format: WireFormats.openAIEmbeddings) }
         router.post("/v1/messages/count_tokens") { request, _ in await proxy.countTokens(request) }
         router.get("/v1/models") { request, _ in await self.models(request) }
         router.get("/v1/models/:id") { request, context in await self.model(request, id: context.parameters.get("id") ?? "") }

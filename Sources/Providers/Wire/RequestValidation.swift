@@ -286,3 +286,35 @@ extension RequestValidation {
         }
     }
 }
+
+extension RequestValidation {
+    /// Embeddings: `input` as text, texts, one token array or token arrays, none empty.
+    func embeddings() throws(RequestError) {
+        guard body.objectValue != nil else { throw RequestError("The request body must be a JSON object.") }
+        guard let model = body["model"]?.stringValue, !model.isEmpty else {
+            throw RequestError("'model' is required and must be a string.", param: "model")
+        }
+        let valid: Bool = switch body["input"] {
+        case .string(let text)?: !text.isEmpty
+        case .array(let items)?:
+            !items.isEmpty && (items.allSatisfy { ($0.stringValue.map { !$0.isEmpty }) ?? false }
+                || items.allSatisfy { $0.intValue.map { $0 >= 0 } ?? false }
+                || items.allSatisfy { item in item.arrayValue.map { !$0.isEmpty && $0.allSatisfy { ($0.intValue ?? -1) >= 0 } } ?? false })
+        default: false
+        }
+        guard valid else {
+            throw RequestError("'input' must be a non-empty string, an array of non-empty strings, or token arrays.", param: "input")
+        }
+        if body["input"]?.arrayValue.map({ $0.count > 2048 }) ?? false {
+            throw RequestError("'input' may hold at most 2048 items.", param: "input")
+        }
+        if let format = present("encoding_format") {
+            guard let text = format.stringValue, ["float", "base64"].contains(text) else {
+                throw RequestError("'encoding_format' must be 'float' or 'base64'.", param: "encoding_format")
+            }
+        }
+        try integer("dimensions", 1...65_536)
+        try string("user")
+        if present("stream") != nil { throw RequestError("Embeddings are not streamed.", param: "stream") }
+    }
+}

@@ -81,6 +81,17 @@ public protocol WireFormat: Sendable {
     func keepsAnswer(_ body: JSONValue) -> Bool
     /// The request's input as items: what a kept answer keeps as what it answered.
     func inputItems(of body: JSONValue) -> [JSONValue]
+
+    /// The texts (and token arrays, by length) an embeddings request embeds: what it is counted
+    /// and billed by; `nil` for formats that are not embeddings.
+    func embeddingInputs(of body: JSONValue) -> [EmbeddingInput]?
+}
+
+/// One input of an embeddings request.
+public enum EmbeddingInput: Hashable, Sendable {
+    case text(String)
+    /// Already tokens: this many.
+    case tokens(Int)
 }
 
 extension WireFormat {
@@ -88,6 +99,7 @@ extension WireFormat {
     public func continuing(_ body: JSONValue, history: [JSONValue]) -> JSONValue { body }
     public func keepsAnswer(_ body: JSONValue) -> Bool { false }
     public func inputItems(of body: JSONValue) -> [JSONValue] { [] }
+    public func embeddingInputs(of body: JSONValue) -> [EmbeddingInput]? { nil }
 }
 
 /// Reads one provider's stream events, keeping what it needs between them.
@@ -175,6 +187,8 @@ public enum WireFormats {
     public static let openAIChat: any WireFormat = OpenAIChatWire()
     public static let anthropicMessages: any WireFormat = AnthropicMessagesWire()
     public static let openAIResponses: any WireFormat = OpenAIResponsesWire()
+    /// Embeddings: spoken natively by OpenAI-style providers, never translated.
+    public static let openAIEmbeddings: any WireFormat = OpenAIEmbeddingsWire()
 
     /// The format a provider of `kind` speaks.
     public static func of(_ kind: Provider.Kind) -> any WireFormat {

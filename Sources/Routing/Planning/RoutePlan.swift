@@ -42,6 +42,8 @@ public struct SkippedCandidate: Sendable, Hashable, CustomStringConvertible {
         case unpriced
         /// It lacks capabilities the request needs.
         case lacks(Set<Capability>)
+        /// It is an embeddings model and the request is not for embeddings.
+        case embeddingsOnly
         /// The prompt plus `max_tokens` is more than its context window.
         case contextWindow(needed: Int, window: Int)
         /// It costs more per 1M tokens than the route's `max_price`.
@@ -60,6 +62,7 @@ public struct SkippedCandidate: Sendable, Hashable, CustomStringConvertible {
         case .currency: "other currency"
         case .unpriced: "unpriced"
         case .lacks(let capabilities): "lacks " + capabilities.map(\.rawValue).sorted().joined(separator: "+")
+        case .embeddingsOnly: "embeddings only"
         case .contextWindow(let needed, let window): "context \(needed) > \(window)"
         case .overPriceCap: "over max_price"
         case .circuitOpen: "circuit open"

@@ -106,6 +106,7 @@ public struct RoutePlanner: Sendable {
         }
         let lacking = model.lacks(requirements.capabilities)
         if !lacking.isEmpty { return .lacks(lacking) }
+        if model.capabilities == [.embeddings], !requirements.capabilities.contains(.embeddings) { return .embeddingsOnly }
         if let window = model.contextWindow, let prompt = requirements.promptTokens[model.name] {
             let needed = prompt + (requirements.maxOutputTokens ?? 0)
             if needed > window { return .contextWindow(needed: needed, window: window) }
@@ -180,6 +181,9 @@ public struct RoutePlanner: Sendable {
         case .lacks(let capabilities):
             RoutingError(.lacksCapability, model: name,
                          message: "The model '\(name)' does not support what this request uses: \(capabilities.map(\.rawValue).sorted().joined(separator: ", ")).")
+        case .embeddingsOnly:
+            RoutingError(.lacksCapability, model: name,
+                         message: "The model '\(name)' is an embeddings model: send it to /v1/embeddings.")
         case .contextWindow(let needed, let window):
             RoutingError(.contextExceeded, model: name,
                          message: "This request needs \(needed) tokens (prompt plus max_tokens), more than the \(window) of '\(name)''s context window.")
@@ -196,7 +200,7 @@ public struct RoutePlanner: Sendable {
         let rank: (SkippedCandidate.Reason) -> Int = { reason in
             switch reason {
             case .contextWindow: 0
-            case .lacks: 1
+            case .lacks, .embeddingsOnly: 1
             case .overPriceCap: 2
             case .region: 3
             case .notAllowed: 4

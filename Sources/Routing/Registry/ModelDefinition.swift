@@ -49,8 +49,10 @@ public struct ModelDefinition: Hashable, Sendable {
 
     /// The capabilities of `needed` this model is known to lack. Reasoning is not lacked by a
     /// model that drops unsupported parameters: it is dropped instead.
+    /// Embeddings are never assumed: a model serves them only when its capabilities say so.
     public func lacks(_ needed: Set<Capability>) -> Set<Capability> {
         var lacking = capabilities.isEmpty ? [] : needed.subtracting(capabilities)
+        if needed.contains(.embeddings) && !capabilities.contains(.embeddings) { lacking.insert(.embeddings) }
         if unsupportedParameters == .drop { lacking.remove(.reasoning) }
         return lacking
     }
