@@ -7,12 +7,12 @@ public struct Provider: Hashable, Sendable {
         case openai
         /// Anthropic Messages.
         case anthropic
-        /// OpenAI's Responses API. Clients speak it; a provider of this kind is not configurable
-        /// yet (requests in it are translated for the other kinds' providers).
+        /// OpenAI's Responses API (OpenAI itself, OpenRouter, vLLM, Ollama…): Responses requests
+        /// pass through as sent; other formats are translated to it.
         case openaiResponses = "openai_responses"
 
         /// The kinds a configured provider may have.
-        public static let configurable: [Kind] = [.openai, .anthropic]
+        public static let configurable: [Kind] = [.openai, .anthropic, .openaiResponses]
     }
 
     public var name: String

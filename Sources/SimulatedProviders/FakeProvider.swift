@@ -95,6 +95,7 @@ public final class FakeProvider: Sendable {
         router.post("/v1/messages") { request, _ in try await self.messages(request) }
         router.post("/v1/messages/count_tokens") { request, _ in try await self.countTokens(request) }
         router.post("/v1/embeddings") { request, _ in try await self.embeddings(request) }
+        router.post("/v1/responses") { request, _ in try await self.responses(request) }
         // Test control from outside the process (the compatibility suite drives `tollgate demo`):
         // {"enqueue": [{"fail": 429}, "omit_usage", ...]}.
         router.post("/v1/_fake/enqueue") { request, _ in

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Gateway
 import Providers
+import Routing
 import Testing
 import TollgateCore
 import TollgateTesting
@@ -98,6 +99,70 @@ import TollgateTesting
             clock.advance(by: .seconds(3601))
             #expect(try await harness.get("/v1/responses/\(id)").status == 404)
             #expect(try await harness.gateway.responses.sweep() == 2)
+        }
+    }
+
+    static func withResponsesProvider(_ body: @Sendable (GatewayHarness) async throws -> Void) async throws {
+        try await GatewayHarness.with(adjust: { configuration in
+            let provider = Provider(name: "fake-responses", kind: .openaiResponses, baseURL: configuration.providers[0].baseURL,
+                                    apiKey: "sk-upstream")
+            configuration.providers.append(provider)
+            let model = ModelDefinition(name: "gpt-5", provider: provider, upstream: "gpt-5-2025-08-07", tokenizer: "o200k_base")
+            configuration.models.append(model)
+            configuration.setPrice(GatewayHarness.premiumPrice.config, for: model)
+        }, body)
+    }
+
+    @Test func aProviderThatSpeaksResponsesGetsResponsesRequestsAsSentAndTheConversationWhole() async throws {
+        try await Self.withResponsesProvider { harness in
+            let first = try await harness.post("/v1/responses", json: ["model": "gpt-5", "input": "My name is Ana.", "metadata": ["k": "v"]])
+            #expect(first.status == 200, "\(first.body)")
+            let sent = try #require(harness.fake.observations.requests.last)
+            #expect(sent["model"] == "gpt-5-2025-08-07" && sent["input"] == "My name is Ana." && sent["metadata"] == ["k": "v"])
+            let id = try #require(first.json?["id"]?.stringValue)
+            let record = try #require(try await harness.records().first)
+            #expect(record.usageSource == .provider && record.usage.output > 0)
+            #expect(first.json?["usage"]?["cost"]?.doubleValue == record.cost?.approximateUnits)
+            // The next turn carries the conversation; the provider never hears of Tollgate's ids.
+            let next = try await harness.post("/v1/responses", json: ["model": "gpt-5", "input": "Who am I?", "stream": true,
+                                                                      "previous_response_id": .string(id)])
+            #expect(next.status == 200)
+            let again = try #require(harness.fake.observations.requests.last)
+            #expect(again["previous_response_id"] == nil)
+            #expect(again["input"]?.arrayValue?.compactMap { $0["role"]?.stringValue } == ["user", "assistant", "user"])
+            let events = GatewayHarness.events(next.body).compactMap { try? JSONValue(parsing: Array($0.utf8)) }
+            let completed = try #require(events.last { $0["type"] == "response.completed" })
+            #expect(completed["response"]?["usage"]?["cost"] != nil)
+            // Kept as the client got it.
+            let nextID = try #require(completed["response"]?["id"]?.stringValue)
+            #expect(try await harness.get("/v1/responses/\(nextID)").json?["usage"] == completed["response"]?["usage"])
+        }
+    }
+
+    @Test func chatAndMessagesClientsAreTranslatedForAProviderThatSpeaksResponses() async throws {
+        try await Self.withResponsesProvider { harness in
+            var tools = GatewayHarness.chat("gpt-5", "Weather in Paris?")
+            tools["tools"] = [["type": "function", "function": ["name": "weather", "parameters": ["type": "object", "required": ["city"],
+                                                                                                "properties": ["city": ["type": "string"]]]]]]
+            let chat = try await harness.post(json: tools)
+            #expect(chat.status == 200, "\(chat.body)")
+            let sent = try #require(harness.fake.observations.requests.last)
+            #expect(sent["input"]?[0]?["role"] == "user" && sent["tools"]?[0]?["name"] == "weather" && sent["messages"] == nil)
+            let call = try #require(chat.json?["choices"]?[0]?["message"]?["tool_calls"]?[0])
+            #expect(call["function"]?["arguments"] == #"{"city":"example"}"#)
+            #expect(chat.json?["choices"]?[0]?["finish_reason"] == "tool_calls")
+
+            // Streamed to an Anthropic client: the call's arguments arrive whole, however split.
+            var message = GatewayHarness.message("gpt-5", "Weather in Paris?", stream: true)
+            message["tools"] = [["name": "weather", "input_schema": ["type": "object", "required": ["city"], "properties": ["city": ["type": "string"]]]]]
+            let streamed = try await harness.post("/v1/messages", json: message)
+            #expect(streamed.status == 200)
+            let events = GatewayHarness.events(streamed.body).compactMap { try? JSONValue(parsing: Array($0.utf8)) }
+            let json = events.compactMap { $0["delta"]?["partial_json"]?.stringValue }.joined()
+            #expect(json == #"{"city":"example"}"#)
+            #expect(events.last?["type"] == "message_stop")
+            let record = try #require(try await harness.records().first)
+            #expect(record.usageSource == .provider && record.usage.input > 0)
         }
     }
 }

@@ -109,7 +109,13 @@ struct StreamRelay: Sendable {
                     }
                     let out = output(for: event, value: value, events: events, encoder: &encoder, usage: usage.billable)
                     // Kept before the final event reaches the client, so a retrieval right after finds it.
-                    if ended, !answerKept, let keep, let answer = encoder?.finalAnswer {
+                    // Relayed as sent, the final event is read as the client gets it (with its cost).
+                    let final = encoder == nil
+                        ? value.flatMap(call.client.finalAnswer(inRelayed:)).flatMap { _ in
+                            out.last.flatMap { try? JSONValue(parsing: $0.data.utf8) }.flatMap(call.client.finalAnswer(inRelayed:))
+                        }
+                        : encoder?.finalAnswer
+                    if !answerKept, let keep, let answer = final, ended || encoder == nil {
                         answerKept = true
                         await keep(answer)
                     }

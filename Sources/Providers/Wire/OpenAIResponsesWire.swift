@@ -25,10 +25,20 @@ struct OpenAIResponsesWire: WireFormat {
         ResponsesFormat.body(for: request, model: model)
     }
 
+    /// As sent, but for the model and `previous_response_id`: Tollgate keeps the conversation, and
+    /// the request already carries it whole.
     func forwarded(_ body: JSONValue, model: String) -> JSONValue {
         var body = body
         body["model"] = .string(model)
+        if case .object(var object) = body {
+            object.removeValue(forKey: "previous_response_id")
+            body = .object(object)
+        }
         return body
+    }
+
+    func finalAnswer(inRelayed value: JSONValue) -> JSONValue? {
+        value["type"] == "response.completed" || value["type"] == "response.incomplete" ? value["response"] : nil
     }
 
     func upstreamHeaders(_ clientHeader: (String) -> String?) -> [(String, String)] { [] }

@@ -81,6 +81,8 @@ public protocol WireFormat: Sendable {
     func keepsAnswer(_ body: JSONValue) -> Bool
     /// The request's input as items: what a kept answer keeps as what it answered.
     func inputItems(of body: JSONValue) -> [JSONValue]
+    /// The whole answer a relayed stream event of this format carries, if it is the last one.
+    func finalAnswer(inRelayed value: JSONValue) -> JSONValue?
 
     /// The texts (and token arrays, by length) an embeddings request embeds: what it is counted
     /// and billed by; `nil` for formats that are not embeddings.
@@ -99,6 +101,7 @@ extension WireFormat {
     public func continuing(_ body: JSONValue, history: [JSONValue]) -> JSONValue { body }
     public func keepsAnswer(_ body: JSONValue) -> Bool { false }
     public func inputItems(of body: JSONValue) -> [JSONValue] { [] }
+    public func finalAnswer(inRelayed value: JSONValue) -> JSONValue? { nil }
     public func embeddingInputs(of body: JSONValue) -> [EmbeddingInput]? { nil }
 }
 
