@@ -105,11 +105,14 @@ def test_stream_cut_by_provider_raises_in_the_sdk(client, demo):
 
 def test_thinking_reaches_a_native_provider_and_is_dropped_by_a_model_that_cannot_reason(client):
     thinking = {"type": "enabled", "budget_tokens": 2048}
+    beta = {"anthropic-beta": "interleaved-thinking-2025-05-14"}  # as Claude Code sends it
     native = client.messages.with_raw_response.create(
-        model="claude-sonnet-4-5", max_tokens=4096, thinking=thinking, messages=[{"role": "user", "content": "Think"}])
+        model="claude-sonnet-4-5", max_tokens=4096, thinking=thinking, messages=[{"role": "user", "content": "Think"}],
+        extra_headers=beta)
     assert native.status_code == 200 and "x-tollgate-dropped" not in native.headers
     cheap = client.messages.with_raw_response.create(
-        model="deepseek-chat", max_tokens=4096, thinking=thinking, messages=[{"role": "user", "content": "Think"}])
+        model="deepseek-chat", max_tokens=4096, thinking=thinking, messages=[{"role": "user", "content": "Think"}],
+        extra_headers=beta)
     assert cheap.headers["x-tollgate-dropped"] == "thinking"
     assert cheap.parse().content[0].text
 

@@ -161,6 +161,17 @@ def test_a_route_falls_back_to_its_next_candidate_when_the_cheapest_fails(client
     assert raw.headers["x-tollgate-route"] == "auto: cost; fell back past deepseek-chat (503)"
 
 
+DEMO_PRICES = {"deepseek-chat": ("0.28", "0.42"), "claude-sonnet-4-5": ("3.00", "15.00")}  # per 1M, uncached input
+
+
+def exact_cost(model, input_tokens, output_tokens):
+    """What the demo's list prices make of uncached usage, rounded once, half-even, to nano-dollars."""
+    from decimal import ROUND_HALF_EVEN, Decimal
+    rate_in, rate_out = (Decimal(rate) for rate in DEMO_PRICES[model])
+    cost = (Decimal(input_tokens) * rate_in + Decimal(output_tokens) * rate_out) / Decimal(1_000_000)
+    return cost.quantize(Decimal("0.000000001"), rounding=ROUND_HALF_EVEN)
+
+
 RESPONSES_TOOLS = [{"type": "function", "name": "get_weather", "description": "Current weather in a city",
                     "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}]
 
@@ -177,7 +188,9 @@ def test_responses_create_is_metered_and_priced(client, model):
     assert response.usage.input_tokens > 0 and response.usage.output_tokens > 0
     assert response.usage.total_tokens == response.usage.input_tokens + response.usage.output_tokens
     assert response.usage.input_tokens_details.cached_tokens == 0
-    assert response.usage.model_extra["cost"] > 0
+    expected = exact_cost(model, response.usage.input_tokens, response.usage.output_tokens)
+    assert raw.headers["x-tollgate-cost"] == f"{expected} USD"
+    assert response.usage.model_extra["cost"] == pytest.approx(float(expected), abs=1e-12)
 
 
 @pytest.mark.parametrize("model", ["deepseek-chat", "claude-sonnet-4-5"])
@@ -189,7 +202,8 @@ def test_responses_stream_has_the_event_sequence_and_the_cost(client, model):
     assert "response.output_item.added" in types and "response.output_text.delta" in types
     assert types[-1] == "response.completed"
     assert final.output_text and final.status == "completed"
-    assert final.usage.output_tokens > 0 and final.usage.model_extra["cost"] > 0
+    expected = exact_cost(model, final.usage.input_tokens, final.usage.output_tokens)
+    assert final.usage.model_extra["cost"] == pytest.approx(float(expected), abs=1e-12)
 
 
 @pytest.mark.parametrize("model", ["deepseek-chat", "claude-sonnet-4-5"])
@@ -274,7 +288,9 @@ def test_embeddings_are_metered_on_their_input_tokens(client):
     assert [item.index for item in result.data] == [0, 1]
     assert len(result.data[0].embedding) == 8
     assert result.usage.prompt_tokens > 0 and result.usage.total_tokens == result.usage.prompt_tokens
-    assert result.usage.model_extra["cost"] > 0
+    from decimal import Decimal
+    expected = (Decimal(result.usage.prompt_tokens) * Decimal("0.02") / Decimal(1_000_000)).quantize(Decimal("0.000000001"))
+    assert raw.headers["x-tollgate-cost"] == f"{expected} USD"
     one = client.embeddings.create(model="text-embedding-3-small", input="single")
     assert len(one.data) == 1
 
