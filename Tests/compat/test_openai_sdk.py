@@ -189,7 +189,7 @@ def test_responses_create_is_metered_and_priced(client, model):
     assert response.usage.total_tokens == response.usage.input_tokens + response.usage.output_tokens
     assert response.usage.input_tokens_details.cached_tokens == 0
     expected = exact_cost(model, response.usage.input_tokens, response.usage.output_tokens)
-    assert raw.headers["x-tollgate-cost"] == f"{expected} USD"
+    assert raw.headers["x-tollgate-cost"] == f"{expected:f} USD"
     assert response.usage.model_extra["cost"] == pytest.approx(float(expected), abs=1e-12)
 
 
@@ -290,7 +290,7 @@ def test_embeddings_are_metered_on_their_input_tokens(client):
     assert result.usage.prompt_tokens > 0 and result.usage.total_tokens == result.usage.prompt_tokens
     from decimal import Decimal
     expected = (Decimal(result.usage.prompt_tokens) * Decimal("0.02") / Decimal(1_000_000)).quantize(Decimal("0.000000001"))
-    assert raw.headers["x-tollgate-cost"] == f"{expected} USD"
+    assert raw.headers["x-tollgate-cost"] == f"{expected:f} USD"
     one = client.embeddings.create(model="text-embedding-3-small", input="single")
     assert len(one.data) == 1
 
