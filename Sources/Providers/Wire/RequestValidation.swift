@@ -87,11 +87,7 @@ struct RequestValidation {
                 throw RequestError("'tools' must be an array of {\"type\": \"function\", \"function\": {\"name\": …}}.", param: "tools")
             }
         }
-        if let choice = present("tool_choice") {
-            let valid = ["none", "auto", "required"].contains(choice.stringValue ?? "")
-                || (choice.objectValue != nil && choice["type"]?.stringValue != nil)
-            guard valid else { throw RequestError("'tool_choice' must be 'none', 'auto', 'required' or an object.", param: "tool_choice") }
-        }
+        try openAIToolChoice()
         if let format = present("response_format") {
             guard let type = format["type"]?.stringValue, ["text", "json_object", "json_schema"].contains(type) else {
                 throw RequestError("'response_format.type' must be 'text', 'json_object' or 'json_schema'.", param: "response_format")
@@ -161,6 +157,14 @@ struct RequestValidation {
                 }
             }
         }
+    }
+
+    /// OpenAI's `tool_choice` (Chat Completions and Responses): a mode or an object with a type.
+    private func openAIToolChoice() throws(RequestError) {
+        guard let choice = present("tool_choice") else { return }
+        let valid = ["none", "auto", "required"].contains(choice.stringValue ?? "")
+            || (choice.objectValue != nil && choice["type"]?.stringValue != nil)
+        guard valid else { throw RequestError("'tool_choice' must be 'none', 'auto', 'required' or an object.", param: "tool_choice") }
     }
 
     /// The field when it is present and not null (null means "not set" in both formats).
@@ -266,11 +270,7 @@ extension RequestValidation {
                 throw RequestError("'tools' must be an array of tools, function tools with a 'name'.", param: "tools")
             }
         }
-        if let choice = present("tool_choice") {
-            let valid = ["none", "auto", "required"].contains(choice.stringValue ?? "")
-                || (choice.objectValue != nil && choice["type"]?.stringValue != nil)
-            guard valid else { throw RequestError("'tool_choice' must be 'none', 'auto', 'required' or an object.", param: "tool_choice") }
-        }
+        try openAIToolChoice()
         if let reasoning = present("reasoning") {
             guard reasoning.objectValue != nil else { throw RequestError("'reasoning' must be an object.", param: "reasoning") }
             if let effort = reasoning["effort"], !effort.isNull {
