@@ -3,6 +3,8 @@ import AsyncHTTPClient
 import Gateway
 import Storage
 import Logging
+import Metrics
+import Prometheus
 import Providers
 import ServiceLifecycle
 
@@ -21,7 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
             if let host { configuration.host = host }
             if let port { configuration.port = port }
             if configuration.models.isEmpty {
-                logger.warning("no models are configured: every request will get 404 (see README for tollgate.yaml, or run `tollgate demo`)")
+                logger.warning("no models are configured: every request will get 404 (see docs/configuration.md for tollgate.yaml, or run `tollgate demo`)")
             }
             let database = try await databaseOptions.open(logger: logger)
             let host = configuration.host
@@ -38,6 +40,9 @@ enum GatewayRunner {
                     onListening: @escaping @Sendable (Int) async -> Void) async throws {
         try await withHTTPClient(configuration.upstream) { httpClient in
             let gateway = Gateway(configuration: configuration, database: database, httpClient: httpClient, logger: logger)
+            // One gateway per process: metrics reported through swift-metrics (by the libraries
+            // underneath) join Tollgate's own at /metrics.
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: gateway.metrics.registry))
             if try await gateway.accounts.importCreditFromBeforeTheLedger() > 0 {
                 logger.notice("prepaid credit from before the ledger moved onto it")
             }

@@ -128,10 +128,11 @@ struct ConfigurationReader {
     }
 
     mutating func configuration(_ root: Node, catalog: PriceBook) throws(ConfigurationError) -> GatewayConfiguration {
-        let fields = try mapping(root, "", allowed: ["admin_token", "server", "upstream", "providers", "models", "routes",
+        let fields = try mapping(root, "", allowed: ["admin_token", "metrics_token", "server", "upstream", "providers", "models", "routes",
                                                           "metering", "sessions", "price_lists", "routing", "responses"])
         var configuration = GatewayConfiguration()
         if let node = fields["admin_token"] { configuration.adminToken = try string(node, "admin_token") }
+        if let node = fields["metrics_token"] { configuration.metricsToken = try string(node, "metrics_token") }
         if let node = fields["server"] { try server(node, into: &configuration) }
         if let node = fields["upstream"] { try upstream(node, into: &configuration) }
         let providerNodes = try fields["providers"].map { node throws(ConfigurationError) in try sequence(node, "providers") } ?? []

@@ -14,6 +14,9 @@ import Foundation
 public struct GatewayConfiguration: Sendable {
     /// The token that opens `/admin` and the dashboard; no admin API without one.
     public var adminToken: String?
+    /// The bearer token `GET /metrics` asks for; open without one (the server listens on
+    /// loopback by default).
+    public var metricsToken: String?
     /// Where to listen. Default `127.0.0.1:8080`.
     public var host: String
     public var port: Int

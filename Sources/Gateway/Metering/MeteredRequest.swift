@@ -56,7 +56,9 @@ struct MeteredRequest: Sendable {
 
     /// Completes `record` with what it is charged for `usage` (nothing when `nil`: the reservation
     /// is released) and hands it to the writer with its settlement.
-    func finish(_ record: RequestRecord, usage: BillableUsage?) {
+    /// - Returns: the record as priced and submitted.
+    @discardableResult
+    func finish(_ record: RequestRecord, usage: BillableUsage?) -> RequestRecord {
         var record = record
         var charge: Reservation.Charge?
         if let usage, let sell = sell(usage), let cost = cost(usage) {
@@ -71,9 +73,10 @@ struct MeteredRequest: Sendable {
         limiter.adjust(limits, tokens: Int64(usage?.tokens.total ?? 0) - admittedTokens)
         guard let reservation else {
             records.submit(record)
-            return
+            return record
         }
         record.reserved = reservation.reserved
         records.submit(record, settling: reservation, charge: charge)
+        return record
     }
 }

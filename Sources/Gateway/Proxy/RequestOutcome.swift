@@ -22,6 +22,7 @@ struct RequestOutcome: Sendable {
 struct OutcomeSinks: Sendable {
     let records: RequestRecordWriter
     let health: RouteHealth
+    let metrics: GatewayMetrics
 
     func deliver(_ outcome: RequestOutcome) {
         if let model = outcome.answered {
@@ -33,9 +34,10 @@ struct OutcomeSinks: Sendable {
                           timeToFirstToken: record.timeToFirstTokenMilliseconds.map { .milliseconds($0) })
         }
         if let metered = outcome.metered {
-            metered.finish(outcome.record, usage: outcome.usage)
+            metrics.record(metered.finish(outcome.record, usage: outcome.usage))
         } else {
             records.submit(outcome.record)
+            metrics.record(outcome.record)
         }
     }
 }

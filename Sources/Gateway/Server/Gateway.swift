@@ -31,6 +31,8 @@ public struct Gateway: Sendable {
     public let upstream: UpstreamClient
     /// Every tokenizer, loaded once on first use, shared by all requests.
     public let encodings: EncodingStore
+    /// Prometheus metrics, fed by every request's outcome.
+    public let metrics: GatewayMetrics
     /// Responses kept for the Responses API's conversation state.
     public let responses: ResponseStore
     /// Circuit breakers and latency averages, shared by every request.
@@ -54,6 +56,7 @@ public struct Gateway: Sendable {
         self.database = database
         self.accounts = AccountStore(database: database, clock: clock)
         self.requestRecords = RequestRecordStore(database: database)
+        self.metrics = GatewayMetrics(routes: configuration.routes)
         self.responses = ResponseStore(database: database, clock: clock, retention: configuration.responseRetention)
         let alerts = BudgetAlerts(database: database, ledger: accounts.ledger, httpClient: httpClient,
                                   secret: configuration.metering.alertSecret, retryDelay: configuration.metering.alertRetryDelay,
@@ -87,7 +90,7 @@ public struct Gateway: Sendable {
                                   idempotency: IdempotencyStore(database: database, clock: clock),
                                   planner: RoutePlanner(models: configuration.models, routes: configuration.routes, health: health),
                                   attempts: AttemptStage(upstream: upstream, health: health, retry: configuration.routing.retry, logger: logger),
-                                  sinks: OutcomeSinks(records: recordWriter, health: health), responses: responses, clock: clock,
+                                  sinks: OutcomeSinks(records: recordWriter, health: health, metrics: metrics), responses: responses, clock: clock,
                                   logger: logger)
         router.post("/v1/chat/completions") { request, _ in await proxy.handle(request, format: WireFormats.openAIChat) }
         router.post("/v1/messages") { request, _ in await proxy.handle(request, format: WireFormats.anthropicMessages) }
@@ -97,6 +100,7 @@ public struct Gateway: Sendable {
         router.post("/v1/messages/count_tokens") { request, _ in await proxy.countTokens(request) }
         router.get("/v1/models") { request, _ in await self.models(request) }
         router.get("/v1/models/:id") { request, context in await self.model(request, id: context.parameters.get("id") ?? "") }
+        router.get("/metrics") { request, _ in self.metricsResponse(request) }
         router.get("/health") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
