@@ -15,6 +15,20 @@ public struct ChatResponse: Hashable, Sendable {
         self.finishReason = finishReason
         self.usage = usage
     }
+
+    /// The answer's text, its reasoning and its tool calls, each in order: what every format writes.
+    public var parts: (text: String, reasoning: String, toolCalls: [ToolCall]) {
+        var parts = (text: "", reasoning: "", toolCalls: [ToolCall]())
+        for part in content {
+            switch part {
+            case .text(let text): parts.text += text
+            case .thinking(let text, _): parts.reasoning += text
+            case .toolCall(let call): parts.toolCalls.append(call)
+            case .image, .toolResult: break
+            }
+        }
+        return parts
+    }
 }
 
 /// One step of a streamed answer in Tollgate's own terms; each wire format's stream is decoded

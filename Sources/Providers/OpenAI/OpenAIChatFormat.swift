@@ -241,18 +241,9 @@ public enum OpenAIChatFormat {
 
     /// A complete answer as an OpenAI client expects it, with `usage` read by the price book.
     public static func body(for response: ChatResponse, usage: TokenUsage?, created: Int64) -> JSONValue {
-        var text = ""
-        var reasoning = ""
-        var calls: [JSONValue] = []
-        for part in response.content {
-            switch part {
-            case .text(let value): text += value
-            case .thinking(let value, _): reasoning += value
-            case .toolCall(let call):
-                calls.append(["id": .string(call.id), "type": "function",
-                              "function": ["name": .string(call.name), "arguments": .string(call.arguments)]])
-            case .image, .toolResult: break
-            }
+        let (text, reasoning, toolCalls) = response.parts
+        let calls: [JSONValue] = toolCalls.map { call in
+            ["id": .string(call.id), "type": "function", "function": ["name": .string(call.name), "arguments": .string(call.arguments)]]
         }
         var message: JSONValue = ["role": "assistant", "content": text.isEmpty && !calls.isEmpty ? .null : .string(text)]
         if !reasoning.isEmpty { message["reasoning_content"] = .string(reasoning) }

@@ -154,16 +154,9 @@ public enum ResponsesFormat {
     public static func body(for response: ChatResponse, usage: TokenUsage?, context: AnswerContext) -> JSONValue {
         let id = responseID(for: context.requestID)
         var output: [JSONValue] = []
-        var text = ""
-        var reasoning = ""
-        var calls: [JSONValue] = []
-        for part in response.content {
-            switch part {
-            case .text(let value): text += value
-            case .thinking(let value, _): reasoning += value
-            case .toolCall(let call): calls.append(functionCallItem(call, id: "fc_\(id.dropFirst(5))_\(calls.count)", status: "completed"))
-            case .image, .toolResult: break
-            }
+        let (text, reasoning, toolCalls) = response.parts
+        let calls = toolCalls.enumerated().map { index, call in
+            functionCallItem(call, id: "fc_\(id.dropFirst(5))_\(index)", status: "completed")
         }
         if !reasoning.isEmpty { output.append(reasoningItem(id: "rs_\(id.dropFirst(5))", text: reasoning)) }
         if !text.isEmpty || calls.isEmpty { output.append(messageItem(id: "msg_\(id.dropFirst(5))", text: text, status: "completed")) }
