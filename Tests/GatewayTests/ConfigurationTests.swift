@@ -147,7 +147,7 @@ import TollgateCore
     /// Each bad line, and the one-line error it must give: file, line, key path, what is wrong.
     @Test(arguments: [
         ("server: {port: 9090}", "server: {prot: 9090}",
-         "tollgate.yaml:2: server.prot: unknown key (expected one of: host, max_request_body_bytes, port, record_batch_size)"),
+         "tollgate.yaml:2: server.prot: unknown key (expected one of: drain_seconds, host, max_request_body_bytes, port, record_batch_size)"),
         ("    provider: deepseek\n", "    provider: deepsek\n",
          "tollgate.yaml:11: models[0].provider: no provider named 'deepsek' is defined"),
         ("base_url: https://api.deepseek.com/v1", "base_url: api.deepseek.com",
@@ -157,7 +157,7 @@ import TollgateCore
         ("output: 0.42}", "output: -0.42}", "tollgate.yaml:16: models[0].price.output: '-0.42' is not a price per 1M tokens (a non-negative decimal with at most 9 fractional digits)"),
         ("currency: USD", "currency: XYZ",
          "tollgate.yaml:16: models[0].price.currency: unknown currency 'XYZ'; known: CNY, EUR, JPY, USD"),
-        ("kind: openai", "kind: gemini", "tollgate.yaml:5: providers[0].kind: 'gemini' is not one of: openai, anthropic"),
+        ("kind: openai", "kind: gemini", "tollgate.yaml:5: providers[0].kind: 'gemini' is not one of: openai, anthropic, openai_responses"),
         ("candidates: [deepseek-chat]", "candidates: [gpt-9]", "tollgate.yaml:18: routes.auto.candidates[0]: no model named 'gpt-9' is defined"),
     ])
     func eachBadLineStopsStartUpWithOneLineNamingFileKeyAndProblem(_ good: String, _ bad: String, _ expected: String) throws {

@@ -52,6 +52,34 @@ import TollgateCore
     }
 }
 
+@Suite struct DrainDeadlineTests {
+    @Test func aStreamStillRunningAtTheDrainDeadlineIsEndedSettledAndRecorded() async throws {
+        try await GatewayHarness.with(adjust: { configuration in
+            configuration.drainDeadline = .seconds(1)
+            configuration.upstream = .init(connectTimeout: .seconds(2), readTimeout: .seconds(120))
+        }) { harness in
+            harness.fake.enqueue(.stall(afterChunks: 3))
+            async let reply = harness.post(json: GatewayHarness.chat("premium", stream: true, maxTokens: 10))
+            try await eventually { !harness.fake.observations.requests.isEmpty }
+            try await Task.sleep(for: .milliseconds(200))
+            let started = ContinuousClock.now
+            await harness.shutdown()
+            // The stream stalls for an hour; shutdown waits the deadline, not the stream.
+            #expect(ContinuousClock.now - started < .seconds(15))
+            let ended = try? await reply
+            #expect(ended.map { !GatewayHarness.events($0.body).contains("[DONE]") } ?? true)
+            let reopened = try await Database.open(harness.gateway.database.url, migrations: GatewaySchema.migrations,
+                                                   logger: Logger(label: "test"))
+            let records = try await RequestRecordStore(database: reopened).recent()
+            #expect(records.count == 1)
+            // What was sent before the end is billed by count; the reservation is settled, not left pending.
+            #expect(records.first?.usageSource == .counted && (records.first?.usage.output ?? 0) > 0)
+            #expect(records.first?.settlement != nil, "\(String(describing: records.first))")
+            try await reopened.close()
+        }
+    }
+}
+
 @Suite struct RecordWriterTests {
     @Test func aBatchTheDatabaseRefusesIsRetriedNotLost() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-retry-\(UUID().uuidString).db").path

@@ -172,7 +172,10 @@ struct ConfigurationReader {
     }
 
     func server(_ node: Node, into configuration: inout GatewayConfiguration) throws(ConfigurationError) {
-        let fields = try mapping(node, "server", allowed: ["host", "port", "max_request_body_bytes", "record_batch_size"])
+        let fields = try mapping(node, "server", allowed: ["host", "port", "max_request_body_bytes", "record_batch_size", "drain_seconds"])
+        if let value = fields["drain_seconds"] {
+            configuration.drainDeadline = .seconds(try integer(value, "server.drain_seconds", range: 0...3600))
+        }
         if let value = fields["host"] { configuration.host = try string(value, "server.host") }
         if let value = fields["port"] { configuration.port = try integer(value, "server.port", range: 0...65535) }
         if let value = fields["max_request_body_bytes"] {

@@ -25,6 +25,9 @@ public struct GatewayConfiguration: Sendable {
     public var maxRequestBodyBytes: Int
     /// Timeouts and limits for calls to providers.
     public var upstream: UpstreamClient.Configuration
+    /// On SIGTERM, how long requests in flight may still run before they are ended
+    /// (`server.drain_seconds`). Default 30 s.
+    public var drainDeadline: Duration = .seconds(30)
     /// How many request records are written per database transaction, at most.
     public var recordBatchSize: Int
     public var providers: [Provider]

@@ -6,7 +6,7 @@ import Storage
 /// order. What `tollgate serve`, `demo` and `migrate` open a database with.
 public enum GatewaySchema {
     public static let migrations: [Migration] = [
-        accounts, LedgerSchema.migration, metering, rateSharing, idempotency, endUsersAndTags, routes, storedResponses,
+        accounts, LedgerSchema.migration, metering, rateSharing, idempotency, endUsersAndTags, routes, storedResponses, readiness,
     ]
 
     /// Organizations, keys, credit and request records.
@@ -214,5 +214,12 @@ extension GatewaySchema {
         )
         """,
         "CREATE INDEX stored_responses_expiry ON stored_responses(expires_at)",
+    ])
+}
+
+extension GatewaySchema {
+    /// The row `GET /ready` writes to prove the database takes writes.
+    static let readiness = Migration(version: 9, name: "readiness check", statements: [
+        "CREATE TABLE readiness (id INTEGER PRIMARY KEY, checked_at BIGINT NOT NULL)",
     ])
 }

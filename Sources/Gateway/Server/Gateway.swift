@@ -105,6 +105,7 @@ public struct Gateway: Sendable {
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }
+        router.get("/ready") { _, _ in await self.readiness() }
         AdminAPI(gateway: self).register(on: router)
         return router
     }
@@ -126,6 +127,7 @@ public struct Gateway: Sendable {
         var services: [any Service] = [DatabaseService(database: database)]
         if configuration.metering.enabled { services += [expiry, alerts] }
         return services + [recordWriter, rateSharing, ResponseExpiry(store: responses, interval: .seconds(600), logger: logger),
-                           application(onServerRunning: onServerRunning)]
+                           DrainingServer(server: application(onServerRunning: onServerRunning), deadline: configuration.drainDeadline,
+                                          logger: logger)]
     }
 }
