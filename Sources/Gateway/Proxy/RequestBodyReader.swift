@@ -1,12 +1,14 @@
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 import Providers
 import TollgateCore
 
 /// Reads a request body under a size limit, refusing an oversized one before it is read whole.
 enum RequestBodyReader {
     static func json(_ request: Request, limit: Int) async throws -> JSONValue {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+        let length = request.headers[.contentLength].flatMap(Int.init)
+        if let length, length > limit {
             throw GatewayError.tooLarge(limit: limit)
         }
         let buffer: ByteBuffer
@@ -14,6 +16,19 @@ enum RequestBodyReader {
             buffer = try await request.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw GatewayError.tooLarge(limit: limit)
+        } catch let error as HTTPParserError {
+            // The connection ended before the body did: the client hung up mid-body.
+            if case .invalidEOFState = error {
+                throw GatewayError.clientClosed("The client closed the connection before its request body arrived.")
+            }
+            throw GatewayError.badRequest("The request body's framing is malformed (chunk sizes, line endings or length).")
+        } catch {
+            // The client went away before its body arrived: nothing was sent, nothing is charged.
+            throw GatewayError.clientClosed("The client closed the connection before its request body arrived: \(error)")
+        }
+        // A body that ends short of its length is a client that hung up mid-body.
+        if let length, buffer.readableBytes < length {
+            throw GatewayError.clientClosed("The client closed the connection after \(buffer.readableBytes) of \(length) body bytes.")
         }
         guard let value = try? JSONValue(parsing: buffer.readableBytesView) else {
             throw GatewayError.badRequest("The request body is not valid JSON.")

@@ -3,7 +3,8 @@ import NIOCore
 import Providers
 
 /// Answers what no route handles — an unknown path, a wrong method, a body the server cannot
-/// read — with a JSON error in OpenAI's format instead of an empty body.
+/// read — with a JSON error instead of an empty body: Anthropic's shape under `/v1/messages`,
+/// OpenAI's elsewhere.
 struct ErrorBodyMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -19,7 +20,8 @@ struct ErrorBodyMiddleware<Context: RequestContext>: RouterMiddleware {
             case 400..<500: GatewayError(status: status, type: "invalid_request_error", message: "\(error.status.reasonPhrase).")
             default: GatewayError(status: status, type: "server_error", message: "\(error.status.reasonPhrase).")
             }
-            return WireFormats.openAIChat.response(for: failure)
+            let format = request.uri.path.hasPrefix("/v1/messages") ? WireFormats.anthropicMessages : WireFormats.openAIChat
+            return format.response(for: failure)
         }
     }
 }

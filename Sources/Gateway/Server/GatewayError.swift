@@ -60,6 +60,11 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
                      message: "The request body is larger than the limit of \(limit) bytes.")
     }
 
+    /// The client went away mid-request (nginx's 499): recorded as such, never answered.
+    public static func clientClosed(_ message: String) -> GatewayError {
+        GatewayError(status: 499, type: "invalid_request_error", code: "client_closed_request", message: message)
+    }
+
     public static func notFound(_ message: String) -> GatewayError {
         GatewayError(status: 404, type: "invalid_request_error", code: "not_found", message: message)
     }

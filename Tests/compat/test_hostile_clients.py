@@ -1,0 +1,66 @@
+"""Clients that break HTTP itself, on raw sockets: answered in JSON, recorded as what they were."""
+import json
+import socket
+import time
+import urllib.parse
+import urllib.request
+
+
+def raw(demo, payload: bytes, read: bool = True) -> bytes:
+    url = urllib.parse.urlparse(demo.base_url)
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(payload)
+        if not read:
+            return b""
+        chunks = []
+        try:
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        except socket.timeout:
+            pass
+        return b"".join(chunks)
+
+
+def latest_record(demo):
+    request = urllib.request.Request(demo.base_url.removesuffix("/v1") + "/admin/requests?limit=1",
+                                      headers={"Authorization": f"Bearer {demo.admin_token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        records = json.load(response)
+    return records[0] if records else {"status": None}
+
+
+def test_a_client_that_hangs_up_mid_body_is_recorded_as_499(demo):
+    body = json.dumps({"model": "deepseek-chat", "messages": [{"role": "user", "content": "x" * 500}]}).encode()
+    head = (f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {demo.key}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+    raw(demo, head + body[:40], read=False)
+    for _ in range(50):
+        record = latest_record(demo)
+        if record["status"] == 499:
+            break
+        time.sleep(0.1)
+    assert record["status"] == 499, record
+    assert record.get("cost") in (None, "0", "0.000000000")
+
+
+def test_malformed_chunked_framing_is_a_400_in_json(demo):
+    head = (f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {demo.key}\r\n"
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").encode()
+    answer = raw(demo, head + b"zz\r\n{}\r\n0\r\n\r\n")
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line.startswith(b"HTTP/1.1 400"), answer[:200]
+    error = json.loads(rest.partition(b"\r\n\r\n")[2])["error"]
+    assert error["type"] == "invalid_request_error" and "framing" in error["message"]
+
+
+def test_unknown_routes_and_methods_answer_in_the_routes_format(demo):
+    answer = raw(demo, f"GET /v1/messages HTTP/1.1\r\nHost: x\r\nConnection: close\r\nx-api-key: {demo.key}\r\n\r\n".encode())
+    assert answer.startswith(b"HTTP/1.1 405") or answer.startswith(b"HTTP/1.1 404"), answer[:200]
+    body = json.loads(answer.partition(b"\r\n\r\n")[2])
+    assert body["type"] == "error" and "error" in body
+    answer = raw(demo, b"GET /v1/nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 404")
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["error"]["code"] == "not_found"
