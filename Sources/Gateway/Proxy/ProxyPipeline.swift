@@ -110,10 +110,8 @@ struct ProxyPipeline: Sendable {
                     await relay.relay(stream, to: &writer, record: record, started: started, clock: clock)
                 })
             }
-            let keep = keeper(for: admitted, record: outcome.record)
-            let response = try await relayWhole(answer, admitted: admitted, metered: metered, outcome: &outcome, headers: &headers,
-                                                started: started, keep: keep)
-            return response
+            return try await relayWhole(answer, admitted: admitted, metered: metered, outcome: &outcome, headers: &headers,
+                                        started: started, keep: keeper(for: admitted, record: outcome.record))
         } catch {
             let failure = Self.gatewayError(for: error)
             outcome.record.status = failure.status
@@ -150,7 +148,6 @@ struct ProxyPipeline: Sendable {
         headers[.tollgateAttempts] = String(progress.attempts.count)
     }
 
-    /// Relays a whole answer: its usage read (or counted), priced, and written in the client's format.
     /// What keeps the answer for later turns, when the client's format keeps answers and this
     /// request asks for it; a failure to keep is logged, never the request's failure.
     private func keeper(for admitted: AdmittedRequest, record: RequestRecord) -> (@Sendable (JSONValue) async -> Void)? {
@@ -168,6 +165,7 @@ struct ProxyPipeline: Sendable {
         }
     }
 
+    /// Relays a whole answer: its usage read (or counted), priced, and written in the client's format.
     private func relayWhole(_ answer: AttemptStage.Answer, admitted: AdmittedRequest, metered: MeteredRequest,
                             outcome: inout RequestOutcome, headers: inout HTTPFields, started: Duration,
                             keep: (@Sendable (JSONValue) async -> Void)?) async throws -> Response {
@@ -257,7 +255,12 @@ struct ProxyPipeline: Sendable {
     }
 
     func authenticate(_ request: Request) async throws -> Caller {
-        guard let secret = Self.bearerToken(request) else {
+        try await Self.authenticate(request, accounts: accounts)
+    }
+
+    /// The caller a request's key belongs to; 401 for a missing, unknown or revoked key.
+    static func authenticate(_ request: Request, accounts: AccountStore) async throws -> Caller {
+        guard let secret = bearerToken(request) else {
             throw GatewayError.unauthorized("Missing API key. Send 'Authorization: Bearer tg-…' or 'x-api-key: tg-…'.")
         }
         guard let found = try await accounts.authenticate(secret: secret) else {

@@ -7,8 +7,7 @@ import TollgateCore
 /// Reads a request body under a size limit, refusing an oversized one before it is read whole.
 enum RequestBodyReader {
     static func json(_ request: Request, limit: Int) async throws -> JSONValue {
-        let length = request.headers[.contentLength].flatMap(Int.init)
-        if let length, length > limit {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw GatewayError.tooLarge(limit: limit)
         }
         let buffer: ByteBuffer
@@ -25,10 +24,6 @@ enum RequestBodyReader {
         } catch {
             // The client went away before its body arrived: nothing was sent, nothing is charged.
             throw GatewayError.clientClosed("The client closed the connection before its request body arrived: \(error)")
-        }
-        // A body that ends short of its length is a client that hung up mid-body.
-        if let length, buffer.readableBytes < length {
-            throw GatewayError.clientClosed("The client closed the connection after \(buffer.readableBytes) of \(length) body bytes.")
         }
         guard let value = try? JSONValue(parsing: buffer.readableBytesView) else {
             throw GatewayError.badRequest("The request body is not valid JSON.")

@@ -109,13 +109,7 @@ struct StreamRelay: Sendable {
                     }
                     let out = output(for: event, value: value, events: events, encoder: &encoder, usage: usage.billable)
                     // Kept before the final event reaches the client, so a retrieval right after finds it.
-                    // Relayed as sent, the final event is read as the client gets it (with its cost).
-                    let final = encoder == nil
-                        ? value.flatMap(call.client.finalAnswer(inRelayed:)).flatMap { _ in
-                            out.last.flatMap { try? JSONValue(parsing: $0.data.utf8) }.flatMap(call.client.finalAnswer(inRelayed:))
-                        }
-                        : encoder?.finalAnswer
-                    if !answerKept, let keep, let answer = final, ended || encoder == nil {
+                    if let keep, !answerKept, let answer = finalAnswer(of: value, relayed: out, encoder: encoder) {
                         answerKept = true
                         await keep(answer)
                     }
@@ -190,6 +184,14 @@ struct StreamRelay: Sendable {
         let out = events.flatMap { active.encode($0, usage: usage?.tokens, usageFields: costFields) }
         encoder = active
         return out
+    }
+
+    /// The whole answer once its final event is written: the encoder's, or — relayed as sent — the
+    /// final event as the client gets it (with its cost).
+    private func finalAnswer(of value: JSONValue?, relayed out: [ServerSentEvent], encoder: (any StreamEncoding)?) -> JSONValue? {
+        if let encoder { return encoder.finalAnswer }
+        guard let value, call.client.finalAnswer(inRelayed: value) != nil, let last = out.last else { return nil }
+        return (try? JSONValue(parsing: last.data.utf8)).flatMap(call.client.finalAnswer(inRelayed:))
     }
 
     /// Writes an event; returns false when the client is gone.

@@ -29,12 +29,7 @@ extension Gateway {
     }
 
     private func listedModels(_ request: Request) async throws -> [ListedModel] {
-        guard let secret = ProxyPipeline.bearerToken(request) else {
-            throw GatewayError.unauthorized("Missing API key. Send 'Authorization: Bearer tg-…' or 'x-api-key: tg-…'.")
-        }
-        guard let key = try await accounts.authenticate(secret: secret)?.key else {
-            throw GatewayError.unauthorized("Incorrect or revoked API key provided.")
-        }
+        let key = try await ProxyPipeline.authenticate(request, accounts: accounts).key
         return configuration.models.filter { key.allows(model: $0.name) }.map { ListedModel(id: $0.name, ownedBy: $0.provider.name) }
             + configuration.routes.filter { key.allows(model: $0.name) }.map { ListedModel(id: $0.name, ownedBy: "tollgate") }
     }
