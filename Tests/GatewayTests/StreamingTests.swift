@@ -60,8 +60,11 @@ import Tokenizers
             request.method = .POST
             request.headers.add(name: "authorization", value: "Bearer \(harness.key)")
             request.body = .bytes(ByteBuffer(data: GatewayHarness.chat("premium", stream: true, maxTokens: 2000).encoded()))
+            // A client of its own, shut down once it has read enough: its connection closes for
+            // certain (walking away from a shared client's body does not always close it at once).
+            let client = HTTPClient(eventLoopGroupProvider: .singleton)
             let task = Task {
-                let response = try await harness.client.execute(request, timeout: .seconds(30))
+                let response = try await client.execute(request, timeout: .seconds(30))
                 var received = 0
                 for try await chunk in response.body {
                     received += chunk.readableBytes
@@ -69,8 +72,9 @@ import Tokenizers
                 }
             }
             try await task.value
-            // Walking away from the body closes the connection; the gateway notices on its next
-            // write and abandons the upstream request, which the fake sees as a cancelled stream.
+            try? await client.shutdown()
+            // The connection is gone; the gateway notices on its next write and abandons the
+            // upstream request, which the fake sees as a cancelled stream.
             try await eventually { harness.fake.observations.cancelledStreams == 1 }
             #expect(harness.fake.observations.completedStreams == 0)
             try await eventually { try await harness.records().count == 1 }
