@@ -166,7 +166,14 @@ struct StreamRelay: Sendable {
         } else {
             idempotency?.release()
         }
-        if case .clientGone = outcome { return }
+        if case .clientGone = outcome {
+            // End the upstream request now: an abandoned body iterator does not always close its
+            // connection, and the provider would go on generating. Asking for the next part from a
+            // cancelled task makes AsyncHTTPClient cancel the request.
+            let abandoned = stream
+            Task { var abandoned = abandoned; _ = try? await abandoned.next() }.cancel()
+            return
+        }
         try? await writer.finish(nil)
     }
 
