@@ -91,7 +91,7 @@ let package = Package(
             ]
         ),
         // The model registry, route policies and constraints, circuit breakers, retries.
-        .target(name: "Routing", dependencies: ["TollgateCore", "Providers", "Pricing"]),
+        .target(name: "Routing", dependencies: ["TollgateCore", "Providers", "Pricing"], resources: [.copy("Resources/auto-router.json")]),
         .target(
             name: "Gateway",
             dependencies: [

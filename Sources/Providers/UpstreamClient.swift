@@ -141,7 +141,9 @@ public struct UpstreamStream: @unchecked Sendable {
     public let provider: String
     /// The first bytes, read before the client was answered.
     public let first: ByteBuffer
-    private var iterator: HTTPClientResponse.Body.AsyncIterator
+    /// The live body, or `nil` once the stream is held whole in `buffered`.
+    private var iterator: HTTPClientResponse.Body.AsyncIterator?
+    private var buffered: [ByteBuffer] = []
 
     init(provider: String, first: ByteBuffer, iterator: HTTPClientResponse.Body.AsyncIterator) {
         self.provider = provider
@@ -149,13 +151,34 @@ public struct UpstreamStream: @unchecked Sendable {
         self.iterator = iterator
     }
 
+    /// A stream already read whole, replayed part by part.
+    public init(provider: String, parts: [ByteBuffer]) {
+        self.provider = provider
+        first = parts.first ?? ByteBuffer()
+        buffered = Array(parts.dropFirst().reversed())
+    }
+
     /// The bytes after the first, as they arrive; `nil` at the end.
     public mutating func next() async throws -> ByteBuffer? {
+        guard iterator != nil else { return buffered.popLast() }
         do {
-            return try await iterator.next()
+            return try await iterator!.next()
         } catch {
             throw UpstreamError.from(error, provider: provider)
         }
+    }
+
+    /// The whole stream read into memory, to be checked before any of it is relayed (a cascade).
+    /// - Throws: `UpstreamError` when the stream fails or is larger than `limit` bytes.
+    public mutating func readWhole(limit: Int) async throws -> [ByteBuffer] {
+        var parts = [first]
+        var size = first.readableBytes
+        while let part = try await next() {
+            size += part.readableBytes
+            guard size <= limit else { throw UpstreamError(.malformed, provider: provider, detail: "a stream to check is over \(limit) bytes") }
+            parts.append(part)
+        }
+        return parts
     }
 }
 

@@ -58,7 +58,8 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     /// Three simulated providers at their real list prices per 1M tokens — a cheap DeepSeek-style
-    /// one, a premium OpenAI-style one and an Anthropic one — and an `auto` route.
+    /// one, a premium OpenAI-style one and an Anthropic one — an `auto` route (the classifier picks
+    /// cheap or premium) and a `cascade` route (cheap first, premium when its answer fails a check).
     static func gatewayConfiguration(cheap: FakeProvider, premium: FakeProvider, anthropic: FakeProvider) throws -> GatewayConfiguration {
         let deepseek = Provider(name: "sim-deepseek", kind: .openai, baseURL: cheap.baseURL, region: "cn")
         let openai = Provider(name: "sim-openai", kind: .openai, baseURL: premium.baseURL, region: "us")
@@ -78,7 +79,8 @@ struct DemoCommand: AsyncParsableCommand {
         models[0].unsupportedParameters = .drop
         var configuration = GatewayConfiguration(
             providers: [deepseek, openai, claude], models: models,
-            routes: [RouteDefinition(name: "auto", policy: .cost, candidates: ["deepseek-chat", "gpt-4o"])],
+            routes: [RouteDefinition(name: "auto", policy: .auto, candidates: ["deepseek-chat", "gpt-4o"]),
+                     RouteDefinition(name: "cascade", policy: .cascade, candidates: ["deepseek-chat", "gpt-4o"])],
             prices: try PriceBook.builtIn())
         // Fixed list prices rather than the catalog's, so the demo's figures stay the same.
         configuration.setPrice(try ConfigPrice(currency: .usd, input: "0.28", output: "0.42", cachedInput: "0.028"), for: models[0])
@@ -95,8 +97,10 @@ struct DemoCommand: AsyncParsableCommand {
 
         Tollgate demo is running on http://\(host):\(port)
           models:      deepseek-chat (cheap, simulated DeepSeek), gpt-4o (premium, simulated OpenAI),
-                       claude-sonnet-4-5 (premium, simulated Anthropic), auto,
+                       claude-sonnet-4-5 (premium, simulated Anthropic),
                        text-embedding-3-small (embeddings, simulated OpenAI)
+          routes:      auto (a classifier picks deepseek-chat or gpt-4o),
+                       cascade (deepseek-chat, then gpt-4o when its answer fails a check)
           demo org:    demo, 10.00 USD prepaid credit
           demo key:    \(key)
           admin token: \(adminToken)

@@ -10,7 +10,7 @@ struct Tollgate: AsyncParsableCommand {
             ServeCommand.self, DemoCommand.self, MigrateCommand.self,
             OrgsCommand.self, CreditsCommand.self, KeysCommand.self, TeamsCommand.self, BudgetsCommand.self,
             PackagesCommand.self, SessionsCommand.self,
-            TokenizeCommand.self, CountCommand.self, PricesCommand.self,
+            TokenizeCommand.self, CountCommand.self, PricesCommand.self, RouteEvalCommand.self, RouteTrainCommand.self,
             LedgerCommand.self, StatementCommand.self, SettlementCommand.self,
         ]
     )

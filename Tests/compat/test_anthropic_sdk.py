@@ -119,7 +119,7 @@ def test_thinking_reaches_a_native_provider_and_is_dropped_by_a_model_that_canno
 
 def test_models_list_in_anthropics_format(client):
     models = list(client.models.list())
-    assert [model.id for model in models] == ["deepseek-chat", "gpt-4o", "claude-sonnet-4-5", "text-embedding-3-small", "auto"]
+    assert [model.id for model in models] == ["deepseek-chat", "gpt-4o", "claude-sonnet-4-5", "text-embedding-3-small", "auto", "cascade"]
     assert all(model.type == "model" and model.display_name for model in models)
     page = client.models.list(limit=2)
     assert [model.id for model in page.data] == ["deepseek-chat", "gpt-4o"] and page.has_more

@@ -6,6 +6,8 @@ import openai
 import pytest
 
 COST = re.compile(r"^\d+\.\d{9} USD$")
+# The auto route's reason: the classifier's score under the threshold sends it to the cheap model.
+AUTO_CHEAP = re.compile(r"auto: auto; score 0\.\d{3} < threshold 0\.\d{3}: cheap")
 
 
 @pytest.fixture()
@@ -28,7 +30,7 @@ def test_raw_response_headers_carry_cost_model_and_route(client):
     assert COST.match(raw.headers["x-tollgate-cost"])
     assert raw.headers["x-tollgate-model"] == "deepseek-chat"
     assert raw.headers["x-tollgate-provider"] == "sim-deepseek"
-    assert raw.headers["x-tollgate-route"] == "auto: cost"
+    assert AUTO_CHEAP.fullmatch(raw.headers["x-tollgate-route"]), raw.headers["x-tollgate-route"]
     assert raw.headers["x-tollgate-attempts"] == "1"
     assert raw.headers["x-tollgate-request-id"].startswith("req_")
     completion = raw.parse()
@@ -63,7 +65,7 @@ def test_stream_without_usage_request_has_no_usage_chunk(client):
 
 def test_models_lists_demo_models(client):
     ids = [m.id for m in client.models.list()]
-    assert ids == ["deepseek-chat", "gpt-4o", "claude-sonnet-4-5", "text-embedding-3-small", "auto"]
+    assert ids == ["deepseek-chat", "gpt-4o", "claude-sonnet-4-5", "text-embedding-3-small", "auto", "cascade"]
 
 
 def test_reasoning_effort_reaches_an_anthropic_model_as_a_thinking_budget(client):
@@ -158,7 +160,8 @@ def test_a_route_falls_back_to_its_next_candidate_when_the_cheapest_fails(client
     assert completion.choices[0].message.content
     assert raw.headers["x-tollgate-model"] == "gpt-4o"
     assert raw.headers["x-tollgate-attempts"] == "3"
-    assert raw.headers["x-tollgate-route"] == "auto: cost; fell back past deepseek-chat (503)"
+    route = raw.headers["x-tollgate-route"]
+    assert route.startswith("auto: auto; score ") and route.endswith(": cheap; fell back past deepseek-chat (503)"), route
 
 
 DEMO_PRICES = {"deepseek-chat": ("0.28", "0.42"), "claude-sonnet-4-5": ("3.00", "15.00")}  # per 1M, uncached input
@@ -302,3 +305,25 @@ def test_a_chat_model_asked_for_embeddings_is_a_bad_request(client):
     with pytest.raises(openai.BadRequestError) as raised:
         client.embeddings.create(model="text-embedding-3-small", input=[])
     assert raised.value.body["param"] == "input"
+
+
+def test_the_auto_route_sends_a_hard_problem_to_the_premium_model_and_says_why(client):
+    hard = ("A tank holds 1,200 litres. Pipe A fills it in 3 h 20 min and pipe B empties it in 5 h. Both open at 09:15; "
+            "at 10:40 pipe A's flow drops by 35%. First find the volume at 10:40, then compute when the tank is full, "
+            "and prove that the answer is unique. Show every step and the equations.")
+    raw = client.chat.completions.with_raw_response.create(model="auto", messages=[{"role": "user", "content": hard}], max_tokens=8)
+    route = raw.headers["x-tollgate-route"]
+    assert re.fullmatch(r"auto: auto; score 0\.\d{3} >= threshold 0\.\d{3}: premium", route), route
+    assert raw.headers["x-tollgate-model"] == "gpt-4o"
+
+
+def test_the_cascade_route_escalates_an_answer_cut_off_by_length_and_bills_both(client):
+    raw = client.chat.completions.with_raw_response.create(
+        model="cascade", messages=[{"role": "user", "content": "Tell me a long story"}], max_tokens=3)
+    route = raw.headers["x-tollgate-route"]
+    assert route.startswith("cascade: cascade; escalated past deepseek-chat (cut off by length; billed as req_"), route
+    assert raw.headers["x-tollgate-model"] == "gpt-4o"
+    completion = raw.parse()
+    assert completion.model == "gpt-4o"
+    # The client pays for the answer it got here; the cheap attempt is billed on its own record.
+    assert f"{completion.usage.model_extra['cost']:.9f} USD" == raw.headers["x-tollgate-cost"]

@@ -97,6 +97,15 @@ struct ConfigurationReader {
         return value
     }
 
+    /// A number in 0…1 (0 allowed when `allowingZero`).
+    func fraction(_ node: Node, _ path: String, allowingZero: Bool) throws(ConfigurationError) -> Double {
+        let text = try string(node, path)
+        guard let value = Double(text), value <= 1, allowingZero ? value >= 0 : value > 0 else {
+            throw error(node, path, "'\(text)' is not a number in \(allowingZero ? "0" : "(0")...1")
+        }
+        return value
+    }
+
     func required(_ fields: [String: Node], _ key: String, _ path: String, in node: Node) throws(ConfigurationError) -> Node {
         guard let value = fields[key] else { throw error(node, path, "missing required key '\(key)'") }
         return value
@@ -310,7 +319,8 @@ struct ConfigurationReader {
             guard let name = key.string else { throw error(key, "routes", "has a key that is not a string") }
             let path = "routes.\(name)"
             if models.contains(where: { $0.name == name }) { throw error(key, path, "'\(name)' is already a model's name") }
-            let fields = try self.mapping(value, path, allowed: ["policy", "candidates", "weights", "max_price", "unsupported_parameters"])
+            let fields = try self.mapping(value, path, allowed: ["policy", "candidates", "weights", "max_price", "unsupported_parameters",
+                                                                 "threshold", "premium_share", "classifier"])
             let policyNode = try required(fields, "policy", path, in: value)
             let policyText = try string(policyNode, "\(path).policy")
             guard let policy = RouteDefinition.Policy(rawValue: policyText) else {
@@ -346,8 +356,27 @@ struct ConfigurationReader {
             let unsupported = try fields["unsupported_parameters"].map { node throws(ConfigurationError) in
                 try unsupportedParameters(node, "\(path).unsupported_parameters")
             }
-            routes.append(RouteDefinition(name: name, policy: policy, candidates: candidates, weights: weights, maxPrice: maxPrice,
-                                          unsupportedParameters: unsupported))
+            var route = RouteDefinition(name: name, policy: policy, candidates: candidates, weights: weights, maxPrice: maxPrice,
+                                        unsupportedParameters: unsupported)
+            for key in ["threshold", "premium_share", "classifier"] where fields[key] != nil && policy != .auto {
+                throw error(fields[key], "\(path).\(key)", "applies only to policy: auto")
+            }
+            if fields["threshold"] != nil, fields["premium_share"] != nil {
+                throw error(value, path, "give threshold or premium_share, not both")
+            }
+            if let node = fields["threshold"] { route.threshold = try fraction(node, "\(path).threshold", allowingZero: true) }
+            if let node = fields["premium_share"] { route.premiumShare = try fraction(node, "\(path).premium_share", allowingZero: true) }
+            if let node = fields["classifier"] {
+                let file = try string(node, "\(path).classifier")
+                let resolved = file.hasPrefix("/") ? file : URL(fileURLWithPath: self.file).deletingLastPathComponent().appendingPathComponent(file).path
+                do {
+                    guard let data = FileManager.default.contents(atPath: resolved) else { throw RoutingDatasetError("cannot read \(resolved)") }
+                    route.classifier = try AutoClassifier(json: data)
+                } catch {
+                    throw self.error(node, "\(path).classifier", "'\(file)' is not a classifier file: \(error)")
+                }
+            }
+            routes.append(route)
         }
         return routes
     }

@@ -40,6 +40,8 @@ struct AttemptStage: Sendable {
         var metered: MeteredRequest?
         /// The candidates moved past after a failure, and why (for `x-tollgate-route`).
         var fallbacks: [String] = []
+        /// The answers a cascade checked and moved past, and why (for `x-tollgate-route`).
+        var escalations: [String] = []
     }
 
     /// - Parameter reserve: holds the request's worst case for a candidate, releasing what was held

@@ -85,6 +85,9 @@ extension ProxyPipeline {
         requirements.promptTokens = counted
         requirements.maxOutputTokens = admitted.maxOutputTokens
         requirements.streamed = admitted.streamed
+        if let chat = admitted.chat, planner.route(named: admitted.modelName)?.policy == .auto {
+            requirements.features = PromptFeatures(chat)
+        }
         return (try plan(admitted.modelName, requirements), counted)
     }
 

@@ -32,6 +32,7 @@ struct ProxyPipeline: Sendable {
     let idempotency: IdempotencyStore
     let planner: RoutePlanner
     let attempts: AttemptStage
+    let cascade: CascadeStage
     let sinks: OutcomeSinks
     /// Kept answers, for formats with conversation state.
     let responses: ResponseStore
@@ -61,8 +62,8 @@ struct ProxyPipeline: Sendable {
             // Reserve and attempt, down the plan: the reservation follows the candidate tried.
             let limits = rateLimits(admitted.caller, session: admitted.session)
             var admittedTokens: Int64?
-            let requestID = outcome.record.id
-            let answer = try await attempts.run(planned, admitted: admitted, progress: &progress) { model, previous in
+            var requestID = outcome.record.id
+            let reserve = { (model: ModelDefinition, previous: MeteredRequest?) async throws -> MeteredRequest in
                 let worst = try await worstCase(of: admitted, model: model, counted: counted[model.name], at: startDate)
                 if admittedTokens == nil {
                     do {
@@ -85,6 +86,33 @@ struct ProxyPipeline: Sendable {
                 return MeteredRequest(configuration: configuration, organization: admitted.caller.organization, model: model,
                                       startDate: startDate, reservation: reservation, limiter: limiter, limits: limits,
                                       admittedTokens: admittedTokens ?? 0, countedInput: worst.countedInput, records: records, logger: logger)
+            }
+            var answer = try await attempts.run(planned, admitted: admitted, progress: &progress, reserve: reserve)
+            if planned.policy == RouteDefinition.Policy.cascade.rawValue {
+                // Checked before anything reaches the client; a failing answer is billed on its own
+                // record and the next dearer candidate asked.
+                while true {
+                    let checked = try await cascade.check(answer, admitted: admitted)
+                    answer = checked.answer
+                    guard let failure = checked.failure,
+                          let index = planned.candidates.firstIndex(where: { $0.name == answer.model.name }),
+                          index + 1 < planned.candidates.count else { break }
+                    var escalated = outcome.record
+                    escalated.id = requestID
+                    escalated.route = planned.reason + "; cascade: \(answer.model.name) \(failure), escalated"
+                    escalated.attempts = progress.attempts
+                    _ = await cascade.settleEscalated(checked, record: escalated, metered: progress.metered, started: started)
+                    progress.escalations.append("\(answer.model.name) (\(failure); billed as \(requestID))")
+                    // The next call is a request of its own to the ledger and the rate limits.
+                    requestID = "req_" + TimeOrderedID().description
+                    outcome.record.id = requestID
+                    headers[.tollgateRequestID] = requestID
+                    progress.metered = nil
+                    admittedTokens = nil
+                    var rest = planned
+                    rest.candidates = Array(planned.candidates[(index + 1)...])
+                    answer = try await attempts.run(rest, admitted: admitted, progress: &progress, reserve: reserve)
+                }
             }
             guard let metered = progress.metered else { throw GatewayError(status: 500, type: "server_error", message: "No reservation.") }
             let model = answer.model
@@ -135,6 +163,7 @@ struct ProxyPipeline: Sendable {
         var reason = plan.reason
         if plan.lastResort { reason += "; every breaker open, trying the one opened longest ago" }
         if !progress.fallbacks.isEmpty { reason += "; fell back past " + progress.fallbacks.joined(separator: ", ") }
+        if !progress.escalations.isEmpty { reason += "; escalated past " + progress.escalations.joined(separator: ", ") }
         record.route = reason
         record.attempts = progress.attempts
         let tried = model ?? progress.attempts.last.flatMap { attempt in plan.candidates.first { $0.name == attempt.model } }

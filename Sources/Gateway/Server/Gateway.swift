@@ -85,12 +85,16 @@ public struct Gateway: Sendable {
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: ErrorBodyMiddleware())
+        let counter = TokenCounter(store: encodings)
+        let sinks = OutcomeSinks(records: recordWriter, health: health, metrics: metrics)
         let proxy = ProxyPipeline(configuration: configuration, accounts: accounts, metering: metering, limiter: limiter, upstream: upstream,
-                                  counter: TokenCounter(store: encodings), records: recordWriter,
+                                  counter: counter, records: recordWriter,
                                   idempotency: IdempotencyStore(database: database, clock: clock),
                                   planner: RoutePlanner(models: configuration.models, routes: configuration.routes, health: health),
                                   attempts: AttemptStage(upstream: upstream, health: health, retry: configuration.routing.retry, logger: logger),
-                                  sinks: OutcomeSinks(records: recordWriter, health: health, metrics: metrics), responses: responses, clock: clock,
+                                  cascade: CascadeStage(counter: counter, sinks: sinks, clock: clock,
+                                                        streamLimit: configuration.upstream.maxResponseBytes),
+                                  sinks: sinks, responses: responses, clock: clock,
                                   logger: logger)
         router.post("/v1/chat/completions") { request, _ in await proxy.handle(request, format: WireFormats.openAIChat) }
         router.post("/v1/messages") { request, _ in await proxy.handle(request, format: WireFormats.anthropicMessages) }

@@ -12,6 +12,8 @@ public struct RoutePlan: Sendable {
     public var skipped: [SkippedCandidate]
     /// Every candidate's breaker is open and this plan tries the one that opened longest ago anyway.
     public var lastResort = false
+    /// The `auto` policy's decision, when it made one.
+    public var auto: AutoDecision?
 
     public init(route: String?, policy: String, candidates: [ModelDefinition], skipped: [SkippedCandidate] = []) {
         self.route = route
@@ -24,6 +26,7 @@ public struct RoutePlan: Sendable {
     /// `auto: cost; skipped gpt-4o (circuit open)`.
     public var reason: String {
         var text = route.map { "\($0): \(policy)" } ?? policy
+        if let auto { text += "; " + auto.description }
         if !skipped.isEmpty { text += "; skipped " + skipped.map(\.description).joined(separator: ", ") }
         return text
     }
@@ -68,5 +71,32 @@ public struct SkippedCandidate: Sendable, Hashable, CustomStringConvertible {
         case .circuitOpen: "circuit open"
         }
         return "\(model) (\(why))"
+    }
+}
+
+/// Why the `auto` policy sent a request where it did: the classifier's score against the threshold.
+public struct AutoDecision: Sendable, Hashable, CustomStringConvertible {
+    /// How likely the request needs the premium model, 0…1.
+    public var score: Double
+    public var threshold: Double
+    /// The dearest candidate, which went first when `score >= threshold`.
+    public var premium: String
+
+    public init(score: Double, threshold: Double, premium: String) {
+        self.score = score
+        self.threshold = threshold
+        self.premium = premium
+    }
+
+    public var goesPremium: Bool { score >= threshold }
+
+    /// `score 0.712 >= threshold 0.640: premium` or `score 0.210 < threshold 0.640: cheap`.
+    public var description: String {
+        let format: (Double) -> String = { value in
+            let thousandths = Int((value * 1000).rounded())
+            return "\(thousandths / 1000).\(String(repeating: "0", count: 3 - String(thousandths % 1000).count))\(thousandths % 1000)"
+        }
+        return goesPremium ? "score \(format(score)) >= threshold \(format(threshold)): premium"
+            : "score \(format(score)) < threshold \(format(threshold)): cheap"
     }
 }

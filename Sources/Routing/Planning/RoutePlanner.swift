@@ -88,8 +88,19 @@ public struct RoutePlanner: Sendable {
             }
         }
         guard !eligible.isEmpty else { throw routeRefusal(route, skipped) }
-        let ordered = order(eligible, by: route, streamed: requirements.streamed, using: &random)
-        return healthy(RoutePlan(route: route.name, policy: route.policy.rawValue, candidates: ordered, skipped: skipped))
+        var ordered = order(eligible, by: route, streamed: requirements.streamed, using: &random)
+        var decision: AutoDecision?
+        if route.policy == .auto, let features = requirements.features, ordered.count > 1 {
+            // Cheapest first (from `order`); the dearest moves to the front when the request needs it.
+            let score = route.autoClassifier.score(features)
+            let threshold = route.autoThreshold
+            let premium = ordered.removeLast()
+            decision = AutoDecision(score: score, threshold: threshold, premium: premium.name)
+            if score >= threshold { ordered.insert(premium, at: 0) } else { ordered.append(premium) }
+        }
+        var plan = RoutePlan(route: route.name, policy: route.policy.rawValue, candidates: ordered, skipped: skipped)
+        plan.auto = decision
+        return healthy(plan)
     }
 
     /// The first constraint `model` fails, if any.
@@ -120,7 +131,7 @@ public struct RoutePlanner: Sendable {
         switch route.policy {
         case .ordered:
             return eligible.map(\.model)
-        case .cost:
+        case .cost, .auto, .cascade:
             // A stable sort: equal prices keep the listed order.
             return eligible.enumerated().sorted { ($0.element.quote.blended, $0.offset) < ($1.element.quote.blended, $1.offset) }
                 .map(\.element.model)

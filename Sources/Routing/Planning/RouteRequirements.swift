@@ -20,6 +20,9 @@ public struct RouteRequirements: Sendable {
     public var allowedRegions: Set<String>?
     /// The payer's currency: money is never converted implicitly, so only models priced in it serve.
     public var currency: Currency
+    /// What the `auto` policy's classifier reads of the request; `nil` (cheapest first) when it has
+    /// no chat form or the route is not `auto`.
+    public var features: PromptFeatures?
 
     public init(capabilities: Set<Capability> = [], promptTokens: [String: Int] = [:], maxOutputTokens: Int? = nil,
                 streamed: Bool = false, allows: @escaping @Sendable (String) -> Bool = { _ in true },

@@ -13,6 +13,15 @@ public struct RouteDefinition: Hashable, Sendable {
         case weighted
         /// As listed.
         case ordered
+        /// The classifier scores how likely the request needs the premium model (the dearest
+        /// candidate): at or above the route's threshold it goes first, else the cheapest does;
+        /// the rest follow cheapest first.
+        case auto
+        /// The cheapest candidate first; its answer is checked (cut off by length, invalid JSON
+        /// where JSON was asked for, a call to a tool the request did not offer, a refusal, an
+        /// empty answer) and, when it fails, the request escalates to the next dearer candidate.
+        /// Every attempt that answered is billed.
+        case cascade
     }
 
     public var name: String
@@ -26,6 +35,14 @@ public struct RouteDefinition: Hashable, Sendable {
     /// Overrides the candidates' own setting for requests through this route.
     public var unsupportedParameters: UnsupportedParameters?
 
+    /// The `auto` policy's classifier (default: the one Tollgate ships).
+    public var classifier: AutoClassifier?
+    /// The score at or above which `auto` sends a request premium; `nil` derives it from
+    /// `premiumShare` on the classifier's training scores.
+    public var threshold: Double?
+    /// The share of requests `auto` is meant to send premium (default 0.3), when no threshold is set.
+    public var premiumShare: Double?
+
     public init(name: String, policy: Policy, candidates: [String], weights: [String: Int] = [:], maxPrice: Money? = nil,
                 unsupportedParameters: UnsupportedParameters? = nil) {
         self.unsupportedParameters = unsupportedParameters
@@ -35,4 +52,12 @@ public struct RouteDefinition: Hashable, Sendable {
         self.weights = weights
         self.maxPrice = maxPrice
     }
+}
+
+extension RouteDefinition {
+    /// The classifier `auto` scores with.
+    public var autoClassifier: AutoClassifier { classifier ?? .shipped }
+
+    /// The score at or above which `auto` goes premium.
+    public var autoThreshold: Double { threshold ?? autoClassifier.threshold(premiumShare: premiumShare ?? 0.3) }
 }
