@@ -1,6 +1,7 @@
 import Foundation
 import Gateway
 import Pricing
+import Routing
 import Testing
 import TollgateCore
 
@@ -55,6 +56,9 @@ import TollgateCore
         routes:
           split: {policy: weighted, candidates: [deepseek-chat, gpt-4o], weights: {deepseek-chat: 3, gpt-4o: 1}, unsupported_parameters: drop}
           capped: {policy: latency, candidates: [deepseek-chat, gpt-4o], max_price: '2.5 USD'}
+          smart: {policy: auto, candidates: [deepseek-chat, gpt-4o], premium_share: 0.2}
+          exact: {policy: auto, candidates: [deepseek-chat, gpt-4o], threshold: 0.65}
+          careful: {policy: cascade, candidates: [deepseek-chat, gpt-4o]}
         routing:
           retries: 2
           max_attempts: 6
@@ -77,6 +81,11 @@ import TollgateCore
         let capped = try #require(configuration.routes.first { $0.name == "capped" })
         #expect(capped.policy == .latency)
         #expect(capped.maxPrice == Money(nanos: 2_500_000_000, currency: .usd))
+        let smart = try #require(configuration.routes.first { $0.name == "smart" })
+        #expect(smart.policy == .auto && smart.premiumShare == 0.2 && smart.threshold == nil)
+        #expect(smart.autoThreshold == AutoClassifier.shipped.threshold(premiumShare: 0.2))
+        #expect(configuration.routes.first { $0.name == "exact" }?.autoThreshold == 0.65)
+        #expect(configuration.routes.first { $0.name == "careful" }?.policy == .cascade)
         let retry = configuration.routing.retry
         #expect(retry.retriesPerCandidate == 2 && retry.maxAttempts == 6)
         #expect(retry.baseBackoff == .milliseconds(50) && retry.maxBackoff == .milliseconds(800) && retry.maxRetryAfter == .seconds(3))
@@ -94,6 +103,11 @@ import TollgateCore
         ("models[2].reasoning_switch", "reasoning_switch: {enable_thinking: true, thinking_budget: 4096}", "reasoning_switch: on"),
         ("routes.split.unsupported_parameters", "unsupported_parameters: drop}", "unsupported_parameters: maybe}"),
         ("routes.capped.max_price", "max_price: '2.5 USD'", "max_price: cheap"),
+        ("routes.smart.premium_share", "premium_share: 0.2}", "premium_share: 1.5}"),
+        ("routes.exact.threshold", "threshold: 0.65}", "threshold: high}"),
+        ("routes.exact", "threshold: 0.65}", "threshold: 0.65, premium_share: 0.1}"),
+        ("routes.careful.threshold", "policy: cascade, candidates: [deepseek-chat, gpt-4o]}", "policy: cascade, candidates: [deepseek-chat, gpt-4o], threshold: 0.5}"),
+        ("routes.smart.classifier", "premium_share: 0.2}", "premium_share: 0.2, classifier: missing.json}"),
         ("routing.breaker.failure_ratio", "failure_ratio: 0.25", "failure_ratio: 2"),
         ("routing.retries", "retries: 2", "retries: -1"),
     ])
