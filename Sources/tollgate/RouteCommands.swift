@@ -19,7 +19,7 @@ struct RouteEvalCommand: AsyncParsableCommand {
             and SAVING@95 (the share of the all-premium cost saved while keeping 95% of the premium \
             model's quality, at the route's two models' prices and each prompt's token counts). \
             With --holdout subjects the classifier is retrained for every fold with what it scores \
-            left out: MMLU by subject (five folds of whole subjects), the other data sets whole.
+            left out: MMLU one subject at a time, the other data sets whole.
             """
     )
 
@@ -54,13 +54,14 @@ struct RouteEvalCommand: AsyncParsableCommand {
         if configuration.quote(of: cheap, at: Date()) == nil { configuration.prices = try PriceBook.builtIn() }
         let pricing = try await RouteEvalPricing(cheap: cheap, premium: premium, configuration: configuration)
         var rows: [(dataset: String, router: String, result: RouterEvaluation)] = []
-        for dataset in datasets {
+        let holdouts = holdout == nil ? nil : RouteHoldout(datasets)
+        for (index, dataset) in datasets.enumerated() {
             let costs = try pricing.costs(of: dataset)
             var scores: [String: [Double]] = [:]
             let label = holdout == nil ? "auto" : "auto (held out)"
             scores[label] = holdout == nil
                 ? dataset.items.map { classifier.score(PromptFeatures(prompt: $0.prompt)) }
-                : RouteHoldout.scores(for: dataset, among: datasets)
+                : holdouts!.scores(for: index)
             var random = SeededGenerator(seed: 7)
             scores["random"] = dataset.items.map { _ in Double.random(in: 0..<1, using: &random) }
             scores["length"] = dataset.items.map { Double($0.prompt.unicodeScalars.count) }
@@ -117,7 +118,7 @@ struct RouteTrainCommand: AsyncParsableCommand {
             let datasets = try RoutingDataset.load(from: URL(fileURLWithPath: data))
             guard !datasets.isEmpty else { throw CommandFailure("no mmlu/, gsm8k/ or mt_bench/ data in \(data)") }
             let described = datasets.map { "\($0.name) (\($0.items.count) prompts)" }.joined(separator: ", ")
-            let classifier = LogisticTraining().fit(LogisticTraining.samples(datasets),
+            let classifier = RouterTraining().fit(RouterTraining.samples(datasets),
                                                     trainedOn: "RouteLLM's recorded outcomes of Mixtral-8x7B-Instruct and GPT-4-1106-preview: "
                                                         + described + ", contaminated prompts left out; made by scripts/train-router")
             try classifier.json().write(to: URL(fileURLWithPath: out))
@@ -126,19 +127,31 @@ struct RouteTrainCommand: AsyncParsableCommand {
     }
 }
 
-/// Leave-subjects-out scores: each prompt scored by a classifier trained without its fold.
-enum RouteHoldout {
-    static func scores(for dataset: RoutingDataset, among datasets: [RoutingDataset]) -> [Double] {
-        // MMLU's subjects in five folds (every fifth subject, by name); other data sets held out whole.
-        let subjects = Array(Set(dataset.items.map(\.subject))).sorted()
-        let folds = dataset.name == "mmlu" ? 5 : 1
-        let fold: (RoutingDataset.Item) -> Int = { item in folds == 1 ? 0 : subjects.firstIndex(of: item.subject)! % folds }
+/// Leave-subjects-out scores: each prompt scored by a classifier trained without its fold — an
+/// MMLU subject at a time (the other subjects and data sets trained on), any other data set whole.
+struct RouteHoldout {
+    let datasets: [RoutingDataset]
+    /// Every item's sample, by data set, computed once for all the folds.
+    let samples: [[RouterTraining.Sample]]
+
+    init(_ datasets: [RoutingDataset]) {
+        self.datasets = datasets
+        samples = datasets.map { RouterTraining.samples([$0]) }
+    }
+
+    func scores(for index: Int) -> [Double] {
+        let dataset = datasets[index]
+        let folds = dataset.name == "mmlu" ? Array(Set(dataset.items.map(\.subject))).sorted() : [dataset.name]
+        let fold: (RoutingDataset.Item) -> String = { dataset.name == "mmlu" ? $0.subject : dataset.name }
         var scores = [Double](repeating: 0, count: dataset.items.count)
-        for held in 0..<folds {
-            let samples = LogisticTraining.samples(datasets) { owner, item in owner.name != dataset.name || fold(item) != held }
-            let classifier = LogisticTraining().fit(samples, trainedOn: "fold \(held)")
-            for (index, item) in dataset.items.enumerated() where fold(item) == held {
-                scores[index] = classifier.score(PromptFeatures(prompt: item.prompt))
+        for held in folds {
+            var training: [RouterTraining.Sample] = []
+            for (owner, samples) in samples.enumerated() {
+                training += owner != index ? samples : zip(dataset.items, samples).filter { fold($0.0) != held }.map(\.1)
+            }
+            let classifier = RouterTraining().fit(training, trainedOn: "all but \(held)")
+            for (position, item) in dataset.items.enumerated() where fold(item) == held {
+                scores[position] = classifier.score(samples[index][position].features)
             }
         }
         return scores

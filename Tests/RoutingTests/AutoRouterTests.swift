@@ -99,23 +99,49 @@ import TollgateTesting
     // MARK: the classifier
 
     @Test func trainingLearnsWhatSeparatesPromptsThatGainFromTheStrongModelAndIsDeterministic() {
-        var samples: [LogisticTraining.Sample] = []
+        var samples: [RouterTraining.Sample] = []
         for index in 0..<60 {
-            let maths = "Compute \(index * 37 + 11) × \(index + 3) and then divide by \(index % 7 + 2); show each step."
+            // Repetitive, long problems gain from the strong model; short fresh phrasing does not.
+            let problem = "The sum of the sum of the numbers is the sum of the parts of the sum, number \(index) of the sum."
             let chat = "Say hello to my friend number one, nicely please."
-            samples.append(.init(features: PromptFeatures(prompt: maths), label: index % 5 == 0 ? 0.5 : 1))
-            samples.append(.init(features: PromptFeatures(prompt: chat), label: index % 5 == 0 ? 1 : 0.5))
+            samples.append(.init(features: PromptFeatures(prompt: problem), gain: index % 5 == 0 ? 0 : 1, group: index % 2 == 0 ? "a" : "b"))
+            samples.append(.init(features: PromptFeatures(prompt: chat), gain: index % 5 == 0 ? 1 : 0, group: index % 2 == 0 ? "a" : "b"))
         }
-        let classifier = LogisticTraining().fit(samples, trainedOn: "a test")
-        let again = LogisticTraining().fit(samples, trainedOn: "a test")
+        let classifier = RouterTraining().fit(samples, trainedOn: "a test")
+        let again = RouterTraining().fit(samples, trainedOn: "a test")
         #expect(classifier == again)
-        #expect(classifier.score(PromptFeatures(prompt: "Compute 17 × 23 and then divide by 4.")) >
+        #expect(classifier.score(PromptFeatures(prompt: "The sum of the sum is the sum of the parts of the sum.")) >
                 classifier.score(PromptFeatures(prompt: "Say hello to my friend, please.")))
         #expect(classifier.quantiles.count == 101)
         #expect(classifier.quantiles == classifier.quantiles.sorted())
         #expect(classifier.threshold(premiumShare: 0) == classifier.quantiles[100])
         #expect(classifier.threshold(premiumShare: 1) == classifier.quantiles[0])
         #expect(classifier.threshold(premiumShare: 0.2) >= classifier.threshold(premiumShare: 0.6))
+    }
+
+    @Test func featuresAreThoseOfTheReferenceImplementationTheShippedParametersWereChosenWith() {
+        // Vectors from the Python reference (features.py) the features were selected with.
+        let python = PromptFeatures(prompt: "Write a Python function to sum an array.")
+        #expect(python.values == [1, 1, 1, 0, 0])
+        #expect(abs(AutoClassifier.shipped.score(python) - 0.232296) < 1e-6)
+        let anatomy = PromptFeatures(prompt: """
+            A lesion causing compression of the facial nerve at the stylomastoid foramen will cause ipsilateral
+            A. paralysis of the facial muscles.
+            B. paralysis of the facial muscles and loss of taste.
+            C. paralysis of the facial muscles, loss of taste and lacrimation.
+            D. paralysis of the facial muscles, loss of taste, lacrimation and decreased salivation.
+            Answer:
+            """)
+        #expect(abs(anatomy.values[0] - 0.464286) < 1e-6)
+        #expect(anatomy.values[1...3] == [0, 0, 0])
+        #expect(abs(anatomy.values[4] - 3.713572) < 1e-6, "log(1 + 40 pieces on the option lines)")
+        #expect(abs(AutoClassifier.shipped.score(anatomy) - 0.238724) < 1e-6)
+        // Option lines: "(B) …" and CR LF endings count, a bare "A." and "E." do not; digits make them numeric.
+        let options = PromptFeatures(prompt: "Pick one\r\n(A) 12 apples\r\nB) pears\r\nA.\nE. plums\n")
+        #expect(options.values[3] == 0.5)
+        #expect(abs(options.values[4] - log1p(5)) < 1e-12)
+        #expect(PromptFeatures(prompt: "").values == [0, 0, 0, 0, 0])
+        #expect(PromptFeatures(prompt: "functions").values[1] == 0, "whole words only")
     }
 
     @Test func aClassifierFileRoundTripsAndOneMadeForOtherFeaturesIsRefused() throws {
@@ -126,27 +152,24 @@ import TollgateTesting
         #expect(throws: RoutingDatasetError.self) { try AutoClassifier(json: other.json()) }
     }
 
-    @Test func theShippedClassifierIsTrainedOnEveryFeatureAndScoresBetweenZeroAndOne() {
+    @Test func theShippedClassifierIsTrainedOnTheThreeDataSetsAndScoresAnyPromptWithinTheGainsRange() {
         let shipped = AutoClassifier.shipped
         #expect(shipped.features == PromptFeatures.names)
         #expect(shipped.trainedOn.contains("mmlu") && shipped.trainedOn.contains("gsm8k") && shipped.trainedOn.contains("mt_bench"))
-        for prompt in ["", "Hi", String(repeating: "Prove that √2 is irrational. ", count: 200)] {
+        for prompt in ["", "Hi", String(repeating: "Prove that √2 is irrational. ", count: 20_000)] {
             let score = shipped.score(PromptFeatures(prompt: prompt))
-            #expect(score > 0 && score < 1)
+            #expect(score > -1 && score < 1)
         }
     }
 
-    @Test func aChatRequestIsReadByItsLastUserTurnItsDepthAndItsTools() {
+    @Test func aChatRequestIsReadByItsLastUserTurn() {
         let request = ChatRequest(model: "m", messages: [
             ChatMessage(role: .system, content: [.text("You are terse.")]),
             ChatMessage(role: .user, content: [.text("Hello")]),
             ChatMessage(role: .assistant, content: [.text("Hi!")]),
             ChatMessage(role: .user, content: [.text("Compute 12 × 7.")]),
         ], tools: [ToolDefinition(name: "calculator", description: nil, parameters: ["type": "object"])])
-        let features = PromptFeatures(request)
-        let alone = PromptFeatures(prompt: "Compute 12 × 7.", turns: 2, tools: 1)
-        #expect(features == alone)
-        #expect(features != PromptFeatures(prompt: "Compute 12 × 7."))
+        #expect(PromptFeatures(request) == PromptFeatures(prompt: "Compute 12 × 7."))
     }
 
     // MARK: the policies

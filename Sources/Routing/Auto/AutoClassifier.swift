@@ -1,9 +1,10 @@
 import Foundation
 
-/// The `auto` policy's classifier: how likely a request is to need the premium model, from
-/// features of the request alone (`PromptFeatures`). A logistic model over standardized features;
-/// its parameters are data (`auto-router.json`, made by `tollgate route-train`), with the
-/// distribution of its scores on the training data, which turns a `premium_share` into a threshold.
+/// The `auto` policy's classifier: how much a request stands to gain from the premium model, from
+/// features of the request alone (`PromptFeatures`). A linear model over standardized features
+/// (`RouterTraining`); its parameters are data (`auto-router.json`, made by `tollgate route-train`),
+/// with the distribution of its scores on the training data, which turns a `premium_share` into a
+/// threshold.
 public struct AutoClassifier: Sendable, Hashable, Codable {
     /// The feature names, in `PromptFeatures.names` order: a file made for other features is refused.
     public var features: [String]
@@ -63,11 +64,13 @@ public struct AutoClassifier: Sendable, Hashable, Codable {
         return try encoder.encode(self)
     }
 
-    /// The probability that the request needs the premium model, 0…1.
+    /// The premium model's expected gain in quality on this request over the cheap one's (on a
+    /// 0–1 quality scale, so −1…1; in practice a narrow band around the training mean): the higher,
+    /// the more the request needs the premium model.
     public func score(_ features: PromptFeatures) -> Double {
-        var z = bias
-        for index in weights.indices { z += weights[index] * (features.values[index] - means[index]) / scales[index] }
-        return 1 / (1 + exp(-z))
+        var score = bias
+        for index in weights.indices { score += weights[index] * (features.values[index] - means[index]) / scales[index] }
+        return score
     }
 
     /// The score above which a request goes premium so that `share` of the training requests would.

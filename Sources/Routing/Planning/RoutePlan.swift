@@ -76,7 +76,7 @@ public struct SkippedCandidate: Sendable, Hashable, CustomStringConvertible {
 
 /// Why the `auto` policy sent a request where it did: the classifier's score against the threshold.
 public struct AutoDecision: Sendable, Hashable, CustomStringConvertible {
-    /// How likely the request needs the premium model, 0…1.
+    /// The classifier's score: the premium model's expected gain on the request.
     public var score: Double
     public var threshold: Double
     /// The dearest candidate, which went first when `score >= threshold`.
@@ -93,8 +93,9 @@ public struct AutoDecision: Sendable, Hashable, CustomStringConvertible {
     /// `score 0.712 >= threshold 0.640: premium` or `score 0.210 < threshold 0.640: cheap`.
     public var description: String {
         let format: (Double) -> String = { value in
-            let thousandths = Int((value * 1000).rounded())
-            return "\(thousandths / 1000).\(String(repeating: "0", count: 3 - String(thousandths % 1000).count))\(thousandths % 1000)"
+            let thousandths = Int((abs(value) * 1000).rounded())
+            let fraction = String(thousandths % 1000)
+            return (value < 0 && thousandths > 0 ? "-" : "") + "\(thousandths / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
         }
         return goesPremium ? "score \(format(score)) >= threshold \(format(threshold)): premium"
             : "score \(format(score)) < threshold \(format(threshold)): cheap"
