@@ -1,4 +1,6 @@
 """The command line: configuration errors are one line naming file, line, key path and problem."""
+import csv
+import json
 import os
 import subprocess
 
@@ -132,3 +134,54 @@ def test_ledger_accounts_transfers_payments_and_settlement_reconciliation(tmp_pa
     disputed = run("settlement", *period, "--invoice", "USD:12.60", db=db)
     assert disputed.returncode == 1 and "USD invoice − ledger = 100000000 nano-units" in disputed.stderr
     assert run("ledger", "verify", db=db).returncode == 0
+
+
+def routing_data(root):
+    """A small data set in the shared routing format: only the longest MMLU prompt gains from the strong model."""
+    (root / "mmlu").mkdir(parents=True)
+    rows = [("Which of the following best explains why the sky appears blue on a clear afternoon at sea level?", False, True),
+            ("What is 2 + 2?", True, True), ("Name a planet.", True, True), ("Is ice cold?", True, True)]
+    with open(root / "mmlu" / "mmlu_sample.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["prompt", "weak", "strong"])
+        writer.writerows(rows)
+    return root
+
+
+def test_route_eval_prints_each_router_with_apgr_cpt_and_saving_for_each_data_set(tmp_path):
+    data = routing_data(tmp_path / "data")
+    result = subprocess.run([BINARY, "route-eval", "--data", str(data), "--format", "json"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["cheap"] == "deepseek-chat" and report["premium"] == "claude-sonnet-4-5"
+    rows = {row["router"]: row for row in report["rows"]}
+    assert set(rows) == {"auto", "length", "random", "oracle"}
+    # Sending the longest (the only gaining) prompt first recovers the whole gap with one strong call of four.
+    for router in ("length", "oracle"):
+        assert abs(rows[router]["apgr"] - 0.875) < 1e-9
+        assert abs(rows[router]["cpt50"] - 0.125) < 1e-9
+        assert 0 < rows[router]["saving95"] < 1
+    table = subprocess.run([BINARY, "route-eval", "--data", str(data)], capture_output=True, text=True, timeout=120)
+    assert table.stdout.splitlines()[1].split() == ["DATASET", "ROUTER", "APGR", "CPT50", "CPT80", "SAVING@95"]
+    missing = subprocess.run([BINARY, "route-eval", "--data", str(tmp_path / "nothing")], capture_output=True, text=True)
+    assert missing.returncode == 1 and "no mmlu/, gsm8k/ or mt_bench/ data" in missing.stderr
+
+
+def test_a_classifier_trained_by_route_train_serves_a_configured_route_in_route_eval(tmp_path):
+    data = routing_data(tmp_path / "data")
+    trained = subprocess.run([BINARY, "route-train", "--data", str(data), "--out", str(tmp_path / "mine.json")],
+                             capture_output=True, text=True, timeout=120)
+    assert trained.returncode == 0, trained.stderr
+    config = tmp_path / "tollgate.yaml"
+    config.write_text(GOOD + """\
+  - name: gpt-4o
+    provider: deepseek
+    tokenizer: o200k_base
+    price: {currency: USD, input: 2.5, output: 10}
+routes:
+  smart: {policy: auto, candidates: [gpt-4o, deepseek-chat], premium_share: 0.25, classifier: mine.json}
+""")
+    result = subprocess.run([BINARY, "route-eval", "--data", str(data), "--route", "smart", "--config", str(config)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# cheap deepseek-chat, premium gpt-4o")
