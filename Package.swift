@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "Routing", targets: ["Routing"]),
         .library(name: "Gateway", targets: ["Gateway"]),
+        .library(name: "Simulator", targets: ["Simulator"]),
         .library(name: "TollgateTesting", targets: ["TollgateTesting"]),
     ],
     dependencies: [
@@ -106,6 +107,11 @@ let package = Package(
             ]
         ),
         // Protocol-faithful simulated providers: what `tollgate demo` serves and tests run against.
+        // Forecasting: what a workload will cost (`tollgate simulate`) and what a period would have cost (`tollgate replay`).
+        .target(
+            name: "Simulator",
+            dependencies: ["Gateway", "Pricing", "Routing", "TollgateCore", .product(name: "Yams", package: "Yams")]
+        ),
         .target(
             name: "SimulatedProviders",
             dependencies: [
@@ -126,6 +132,7 @@ let package = Package(
             name: "tollgate",
             dependencies: [
                 "TollgateCore", "Storage", "Providers", "Gateway", "SimulatedProviders", "Tokenizers", "Pricing", "Ledger", "Routing",
+                "Simulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -154,6 +161,7 @@ let package = Package(
         ),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "TollgateCore"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "Providers", "Pricing", "TollgateCore", "TollgateTesting"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Gateway", "Pricing", "TollgateCore"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
