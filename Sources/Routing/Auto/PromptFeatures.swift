@@ -33,43 +33,51 @@ public struct PromptFeatures: Sendable, Hashable {
         self.init(prompt: text)
     }
 
-    /// The most of a prompt read: the features of a longer one come from its first 64 KB (a
+    /// The most of a prompt read: the features of a longer one come from its first 16 KB (a
     /// pasted document adds nothing a classifier of questions can use, and reading it would cost).
-    static let readLimit = 64 << 10
+    static let readLimit = 16 << 10
 
     public init(prompt: String) {
-        let bytes = prompt.utf8.prefix(Self.readLimit)
         var words = 0
-        var distinct: Set<String> = []
+        // Words are told apart by a 64-bit hash of their lowercased letters: no string per word.
+        var distinct = Set<UInt64>(minimumCapacity: 64)
         var code = false, maths = false
-        var word: [UInt8] = []
+        var hash = Self.offsetBasis
+        var inWord = false
+        var options = 0, numericOptions = 0, optionPieces = 0
+        var lineStart = 0
+        let bytes = Array(prompt.utf8.prefix(Self.readLimit))
         func endWord() {
-            guard !word.isEmpty else { return }
+            guard inWord else { return }
             words += 1
-            let text = String(decoding: word, as: UTF8.self)
-            if distinct.insert(text).inserted {
-                if Self.codeWords.contains(text) { code = true }
-                if Self.mathWords.contains(text) { maths = true }
+            if distinct.insert(hash).inserted {
+                if Self.codeHashes.contains(hash) { code = true }
+                if Self.mathHashes.contains(hash) { maths = true }
             }
-            word.removeAll(keepingCapacity: true)
+            hash = Self.offsetBasis
+            inWord = false
         }
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): word.append(byte)
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): word.append(byte + 32)
-            default: endWord()
+        func endLine(_ end: Int) {
+            let line = bytes[lineStart..<end]
+            lineStart = end + 1
+            guard Self.isOptionLine(line) else { return }
+            options += 1
+            if line.contains(where: { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) { numericOptions += 1 }
+            optionPieces += String(decoding: line, as: UTF8.self).unicodeScalars.split(whereSeparator: \.properties.isWhitespace).count
+        }
+        for (index, byte) in bytes.enumerated() {
+            var letter = byte
+            if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { letter = byte | 0x20 }
+            if letter >= UInt8(ascii: "a") && letter <= UInt8(ascii: "z") {
+                hash = (hash ^ UInt64(letter)) &* Self.prime
+                inWord = true
+            } else {
+                endWord()
+                if byte == UInt8(ascii: "\n") { endLine(index) }
             }
         }
         endWord()
-        var options = 0, numericOptions = 0, optionPieces = 0
-        // Lines by their bytes: as characters, CR LF would be one and never split at LF.
-        for lineBytes in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            let line = String(decoding: lineBytes, as: UTF8.self).unicodeScalars
-            guard Self.isOptionLine(line[...]) else { continue }
-            options += 1
-            if lineBytes.contains(where: { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) { numericOptions += 1 }
-            optionPieces += line.split(whereSeparator: \.properties.isWhitespace).count
-        }
+        endLine(bytes.count)
         values = [
             words > 0 ? Double(distinct.count) / Double(words) : 0,
             code ? 1 : 0,
@@ -77,6 +85,36 @@ public struct PromptFeatures: Sendable, Hashable {
             options > 0 ? Double(numericOptions) / Double(options) : 0,
             options > 0 ? log1p(Double(optionPieces)) : 0,
         ]
+    }
+
+    // FNV-1a, 64-bit.
+    static let offsetBasis: UInt64 = 0xCBF2_9CE4_8422_2325
+    static let prime: UInt64 = 0x0000_0100_0000_01B3
+
+    static func wordHash(_ word: String) -> UInt64 {
+        word.utf8.reduce(offsetBasis) { ($0 ^ UInt64($1)) &* prime }
+    }
+
+    /// `^\s*\(?[A-D][.)]\s`, on a line's bytes (whitespace as Unicode has it).
+    static func isOptionLine(_ line: ArraySlice<UInt8>) -> Bool {
+        var index = line.startIndex
+        // Leading whitespace: ASCII at once; anything else through its scalars.
+        while index < line.endIndex {
+            let byte = line[index]
+            if byte == 0x20 || (0x09...0x0D).contains(byte) { index += 1; continue }
+            if byte >= 0x80 { return isOptionLine(String(decoding: line, as: UTF8.self).unicodeScalars[...]) }
+            break
+        }
+        if index < line.endIndex, line[index] == UInt8(ascii: "(") { index += 1 }
+        guard index < line.endIndex, (UInt8(ascii: "A")...UInt8(ascii: "D")).contains(line[index]) else { return false }
+        index += 1
+        guard index < line.endIndex, line[index] == UInt8(ascii: ".") || line[index] == UInt8(ascii: ")") else { return false }
+        index += 1
+        guard index < line.endIndex else { return false }
+        let next = line[index]
+        if next == 0x20 || (0x09...0x0D).contains(next) { return true }
+        guard next >= 0x80 else { return false }
+        return String(decoding: line[index...], as: UTF8.self).unicodeScalars.first?.properties.isWhitespace == true
     }
 
     /// `^\s*\(?[A-D][.)]\s`
@@ -91,8 +129,9 @@ public struct PromptFeatures: Sendable, Hashable {
         return scalars.first?.properties.isWhitespace == true
     }
 
-    static let codeWords: Set<String> = ["function", "program", "python", "code", "algorithm", "implement", "array", "string", "java",
-                                         "html", "sql"]
-    static let mathWords: Set<String> = ["probability", "integer", "equation", "sum", "product", "remainder", "divided", "percent",
-                                         "ratio", "average", "solution"]
+    static let codeWords = ["function", "program", "python", "code", "algorithm", "implement", "array", "string", "java", "html", "sql"]
+    static let mathWords = ["probability", "integer", "equation", "sum", "product", "remainder", "divided", "percent", "ratio",
+                            "average", "solution"]
+    static let codeHashes = Set(codeWords.map(wordHash))
+    static let mathHashes = Set(mathWords.map(wordHash))
 }
