@@ -12,14 +12,16 @@ public enum ForecastOutput {
                      + "premium share \(percent(w.premiumShare))")
         lines.append("")
         let expectation = report.exact ? "exact expectation" : "Monte Carlo mean ± \(report.standardError.description) (s.e.)"
+        let code = report.currency.code
+        let show: (Money) -> String = { "\(readable($0)) \(code)" }
         lines.append("per task    \(report.perTask.description)  (\(expectation); \(format(report.tokensPerTask)) tokens)")
-        lines.append("            p50 \(report.p50.description)  p90 \(report.p90.description)  p99 \(report.p99.description)  "
+        lines.append("            p50 \(show(report.p50))  p90 \(show(report.p90))  p99 \(show(report.p99))  "
                      + "(\(report.samples) tasks sampled, seed \(w.seed))")
-        lines.append("per day     \(report.perDay.description)")
-        lines.append("period      \(report.period.description)  (\(format(report.totalTasks)) tasks)")
+        lines.append("per day     \(show(report.perDay))")
+        lines.append("period      \(show(report.period))  (\(format(report.totalTasks)) tasks)")
         lines.append("")
         let rows = [["CHOICE", "PREMIUM", "PER TASK", "PER DAY", "PERIOD"]]
-            + report.choices.map { [$0.name, percent($0.premiumShare), $0.perTask.description, $0.perDay.description, $0.period.description] }
+            + report.choices.map { [$0.name, percent($0.premiumShare), show($0.perTask), show($0.perDay), show($0.period)] }
         lines += aligned(rows)
         if let breakEven = report.breakEvenShare, let budget = w.budgetPerDay {
             lines.append("")
@@ -60,10 +62,11 @@ public enum ForecastOutput {
     public static func html(_ report: ForecastReport) -> String {
         let w = report.workload
         let currency = report.currency.code
-        let money: (Money) -> String = { "\($0.decimalString) \(currency)" }
+        let money: (Money) -> String = { "\(readable($0)) \(currency)" }
         let choiceBars = barChart(title: "Cost of the period by choice", labels: report.choices.map(\.name),
                                   values: report.choices.map { Double($0.period.nanos) / 1e9 }, unit: currency)
-        let histogram = histogramChart(report.distribution.map { Double($0.nanos) / 1e9 }, unit: currency)
+        let histogram = histogramChart(report.distribution.map { Double($0.nanos) / 1e9 }, unit: currency,
+                                       marks: [("p50", report.p50), ("p90", report.p90), ("p99", report.p99)].map { ($0, Double($1.nanos) / 1e9) })
         let tornado = sensitivityChart(report.sensitivity)
         let rows = report.choices.map { choice in
             "<tr><th scope=\"row\">\(escape(choice.name))</th><td>\(percent(choice.premiumShare))</td><td>\(money(choice.perTask))</td>"
@@ -87,8 +90,10 @@ public enum ForecastOutput {
             .figure span { display: block; color: #5b6475; font-size: 0.85rem; } .figure strong { font-size: 1.25rem; }
             table { border-collapse: collapse; width: 100%; } th, td { text-align: right; padding: 0.3rem 0.6rem; border-bottom: 1px solid #e5e8ee; }
             th:first-child, td:first-child { text-align: left; }
-            svg { width: 100%; height: auto; } svg text { font: 12px system-ui, sans-serif; fill: #1d2330; }
-            .muted { color: #5b6475; }
+            figure { margin: 1rem 0; overflow-x: auto; } figcaption { margin-top: 0.3rem; }
+            svg { width: 100%; min-width: 640px; height: auto; } svg text { font: 12px system-ui, sans-serif; fill: #1d2330; }
+            .muted { color: #5b6475; } .scroll { overflow-x: auto; }
+            p, h1 { overflow-wrap: anywhere; }
             </style>
             </head>
             <body>
@@ -99,15 +104,15 @@ public enum ForecastOutput {
             <div class="figure"><span>per task (\(report.exact ? "exact expectation" : "Monte Carlo mean"))</span><strong>\(money(report.perTask))</strong></div>
             <div class="figure"><span>per day</span><strong>\(money(report.perDay))</strong></div>
             <div class="figure"><span>period</span><strong>\(money(report.period))</strong></div>
-            <div class="figure"><span>per task p50 / p90 / p99</span><strong>\(report.p50.decimalString) / \(report.p90.decimalString) / \(report.p99.decimalString)</strong></div>
+            <div class="figure"><span>per task p50 / p90 / p99</span><strong>\(readable(report.p50)) / \(readable(report.p90)) / \(readable(report.p99))</strong></div>
             </div>
             <h2>Choices</h2>
-            <table id="choices">
+            <div class="scroll"><table id="choices">
             <thead><tr><th scope="col">choice</th><th scope="col">premium share</th><th scope="col">per task</th><th scope="col">per day</th><th scope="col">period</th></tr></thead>
             <tbody>
             \(rows)
             </tbody>
-            </table>
+            </table></div>
             \(breakEven)
             \(choiceBars)
             <h2>Cost of a task</h2>
@@ -145,7 +150,7 @@ public enum ForecastOutput {
             """
     }
 
-    static func histogramChart(_ values: [Double], unit: String) -> String {
+    static func histogramChart(_ values: [Double], unit: String, marks: [(String, Double)] = []) -> String {
         guard let low = values.min(), let high = values.max() else { return "<p>No tasks sampled.</p>" }
         let binCount = low == high ? 1 : 30
         var bins = [Int](repeating: 0, count: binCount)
@@ -164,9 +169,15 @@ public enum ForecastOutput {
                 + "width=\"\(fixed(max(barWidth - 2, 1)))\" height=\"\(fixed(barHeight))\" fill=\"#6a8fd8\" data-count=\"\(count)\">"
                 + "<title>\(count) tasks from \(amountText(from)) \(unit)</title></rect>\n"
         }
+        var lines = ""
+        for (label, value) in marks where high > low {
+            let x = 10 + (width - 20) * (value - low) / (high - low)
+            lines += "<line class=\"mark\" x1=\"\(fixed(x))\" y1=\"\(fixed(top))\" x2=\"\(fixed(x))\" y2=\"\(fixed(height - bottom))\" "
+                + "stroke=\"#d8673b\" stroke-dasharray=\"4 3\"/><text x=\"\(fixed(x + 3))\" y=\"\(fixed(top + 10))\">\(label)</text>\n"
+        }
         return """
             <figure><svg id="distribution-chart" viewBox="0 0 \(fixed(width)) \(fixed(height))" role="img" aria-label="Distribution of the cost of a task">
-            \(rects)<line x1="10" y1="\(fixed(height - bottom))" x2="\(fixed(width - 10))" y2="\(fixed(height - bottom))" stroke="#5b6475"/>
+            \(rects)\(lines)<line x1="10" y1="\(fixed(height - bottom))" x2="\(fixed(width - 10))" y2="\(fixed(height - bottom))" stroke="#5b6475"/>
             <text x="10" y="\(fixed(height - 14))">\(amountText(low)) \(unit)</text>
             <text x="\(fixed(width - 10))" y="\(fixed(height - 14))" text-anchor="end">\(amountText(high)) \(unit)</text>
             </svg><figcaption class="muted">\(values.count) tasks sampled; each bar counts the tasks in its cost range.</figcaption></figure>
@@ -213,6 +224,29 @@ public enum ForecastOutput {
 
     static func format(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.1f", value)
+    }
+
+    /// An amount for people: two decimals from 1 up (with thousands separators), four significant
+    /// digits below; JSON keeps every nano-unit.
+    public static func readable(_ money: Money) -> String {
+        let value = Double(money.nanos) / 1e9
+        if abs(value) >= 1 {
+            // Cents, rounded half-even from the exact nanos.
+            let cents = (Decimal(money.nanos) / 10_000_000)
+            var rounded = Decimal()
+            var source = cents
+            NSDecimalRound(&rounded, &source, 0, .bankers)
+            let whole = NSDecimalNumber(decimal: rounded).int64Value
+            let units = String(abs(whole) / 100)
+            var grouped = ""
+            for (index, digit) in units.reversed().enumerated() {
+                if index > 0, index % 3 == 0 { grouped.append(",") }
+                grouped.append(digit)
+            }
+            let fraction = abs(whole) % 100
+            return (whole < 0 ? "-" : "") + String(grouped.reversed()) + "." + (fraction < 10 ? "0" : "") + String(fraction)
+        }
+        return value == 0 ? "0" : String(format: "%.4g", value)
     }
 
     static func signedPercent(_ change: Double) -> String { String(format: "%+.1f%%", change * 100) }

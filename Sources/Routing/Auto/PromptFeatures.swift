@@ -33,9 +33,9 @@ public struct PromptFeatures: Sendable, Hashable {
         self.init(prompt: text)
     }
 
-    /// The most of a prompt read: the features of a longer one come from its first 16 KB (a
+    /// The most of a prompt read: the features of a longer one come from its first 8 KB (a
     /// pasted document adds nothing a classifier of questions can use, and reading it would cost).
-    static let readLimit = 16 << 10
+    static let readLimit = 8 << 10
 
     public init(prompt: String) {
         var words = 0
