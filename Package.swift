@@ -110,7 +110,7 @@ let package = Package(
         // Forecasting: what a workload will cost (`tollgate simulate`) and what a period would have cost (`tollgate replay`).
         .target(
             name: "Simulator",
-            dependencies: ["Gateway", "Pricing", "Routing", "TollgateCore", .product(name: "Yams", package: "Yams")]
+            dependencies: ["Gateway", "Pricing", "Providers", "Routing", "Tokenizers", "TollgateCore", .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "SimulatedProviders",
@@ -161,7 +161,7 @@ let package = Package(
         ),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "TollgateCore"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "Providers", "Pricing", "TollgateCore", "TollgateTesting"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Gateway", "Pricing", "TollgateCore"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Gateway", "Pricing", "Providers", "Routing", "Tokenizers", "TollgateCore"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [

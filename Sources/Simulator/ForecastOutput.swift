@@ -212,7 +212,7 @@ public enum ForecastOutput {
 
     // MARK: text
 
-    static func aligned(_ rows: [[String]]) -> [String] {
+    public static func aligned(_ rows: [[String]]) -> [String] {
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
             row.indices.map { column in

@@ -4,6 +4,7 @@ import Gateway
 import Pricing
 import Routing
 import Simulator
+import Tokenizers
 import TollgateCore
 
 /// `tollgate simulate WORKLOAD [--route NAME] [--samples N] [--format table|json|html] [--out FILE]`.
@@ -104,5 +105,90 @@ struct SimulateCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure("'\(name)' is neither a configured model nor priced in the catalog: \(error)")
         }
+    }
+}
+
+/// `tollgate replay --org ORG --from DATE --to DATE (--model M | --route R | --price-list L)`.
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Re-price a period's request records under another model, route or price list, beside what was charged.",
+        discussion: """
+            Each record's tokens at the sell price the organization pays, at the moment it was made. Counts are \
+            scaled when the target's tokenizer differs from the recorded model's (records keep counts, not text: \
+            the scale is how the two count a fixed reference text). An auto route is its cheapest and dearest \
+            candidates at its premium share; another route its first choice. See docs/forecasting.md.
+            """
+    )
+
+    @OptionGroup var databaseOptions: DatabaseOptions
+    @OptionGroup var configOptions: ConfigOptions
+    @Option(help: "The organization, by id or name.") var org: String
+    @Option(help: "Start, inclusive: YYYY-MM-DD (UTC midnight) or an ISO 8601 instant.") var from: String
+    @Option(help: "End, exclusive: YYYY-MM-DD (UTC midnight) or an ISO 8601 instant.") var to: String
+    @Option(help: "Every request on this model.") var model: String?
+    @Option(help: "Every request through this configured route.") var route: String?
+    @Option(name: .customLong("price-list"), help: "The recorded models at this configured price list.") var priceList: String?
+    @Option(help: "table or json.") var format: String = "table"
+
+    func validate() throws {
+        guard [model, route, priceList].compactMap({ $0 }).count == 1 else { throw ValidationError("give one of --model, --route and --price-list") }
+        guard StatementPeriod.instant(from) != nil, StatementPeriod.instant(to) != nil else {
+            throw ValidationError("--from and --to: YYYY-MM-DD or an ISO 8601 instant")
+        }
+        guard ["table", "json"].contains(format) else { throw ValidationError("--format is table or json") }
+    }
+
+    func run() async throws {
+        try await reportingFailure {
+            var configuration = try configOptions.load()
+            if configuration.prices.models.isEmpty { configuration.prices = try PriceBook.builtIn() }
+            let target: Replay.Target = if let model { .model(model) } else if let route { .route(route) } else { .priceList(priceList!) }
+            let replay = try await databaseOptions.withDatabase { database in
+                guard let organization = try await AccountStore(database: database).organization(named: org) else {
+                    throw CommandFailure("no organization '\(org)'")
+                }
+                let records = try await RequestRecordStore(database: database).records(
+                    organizationID: organization.id, from: Date(timeIntervalSince1970: Double(StatementPeriod.instant(from)!) / 1000),
+                    to: Date(timeIntervalSince1970: Double(StatementPeriod.instant(to)!) / 1000))
+                return try await Replay.run(records: records, target: target, configuration: configuration, organization: organization,
+                                            encodings: EncodingStore(registry: EncodingRegistry(overrides: configuration.tokenizerOverrides)))
+            }
+            print(format == "json" ? Self.json(replay) : Self.table(replay), terminator: "")
+        }
+    }
+
+    static func table(_ replay: Replay) -> String {
+        let change: (Money, Money) -> String = { recorded, replayed in
+            recorded.nanos == 0 ? "—" : String(format: "%+.1f%%", (Double(replayed.nanos) / Double(recorded.nanos) - 1) * 100)
+        }
+        var rows = [["RECORDED MODEL", "REQUESTS", "TOKENS", "RECORDED", "REPLAYED", "CHANGE"]]
+        for row in replay.rows {
+            rows.append([row.model, String(row.requests), String(row.tokens), row.recorded.description, row.replayed.description,
+                         change(row.recorded, row.replayed)])
+        }
+        rows.append(["total", String(replay.rows.reduce(0) { $0 + $1.requests }), String(replay.rows.reduce(0) { $0 + $1.tokens }),
+                     replay.recorded.description, replay.replayed.description, change(replay.recorded, replay.replayed)])
+        var lines = ["# replayed on \(replay.target.description)"]
+        lines += ForecastOutput.aligned(rows)
+        if replay.skipped > 0 { lines.append("(\(replay.skipped) records without usage or charge left out)") }
+        for (pair, ratio) in replay.ratios.sorted(by: { $0.key < $1.key }) {
+            lines.append("(tokens scaled \(pair): ×\(String(format: "%.3f", ratio)))")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func json(_ replay: Replay) -> String {
+        let value: JSONValue = [
+            "target": .string(replay.target.description), "currency": .string(replay.currency.code),
+            "recorded": .string(replay.recorded.decimalString), "replayed": .string(replay.replayed.decimalString),
+            "skipped": .int(Int64(replay.skipped)),
+            "rows": .array(replay.rows.map { row in
+                ["model": .string(row.model), "requests": .int(Int64(row.requests)), "tokens": .int(Int64(row.tokens)),
+                 "recorded": .string(row.recorded.decimalString), "replayed": .string(row.replayed.decimalString)]
+            }),
+            "token_scale": .object(JSONObject(uniqueKeysWithValues: replay.ratios.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) })),
+        ]
+        return value.jsonText + "\n"
     }
 }

@@ -7,7 +7,7 @@ struct Tollgate: AsyncParsableCommand {
         commandName: "tollgate",
         abstract: "A self-hosted LLM gateway that meters, prices and settles every token.",
         subcommands: [
-            ServeCommand.self, DemoCommand.self, MigrateCommand.self, SimulateCommand.self,
+            ServeCommand.self, DemoCommand.self, MigrateCommand.self, SimulateCommand.self, ReplayCommand.self,
             OrgsCommand.self, CreditsCommand.self, KeysCommand.self, TeamsCommand.self, BudgetsCommand.self,
             PackagesCommand.self, SessionsCommand.self,
             TokenizeCommand.self, CountCommand.self, PricesCommand.self, RouteEvalCommand.self, RouteTrainCommand.self,

@@ -185,3 +185,19 @@ routes:
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("# cheap deepseek-chat, premium gpt-4o")
+
+
+def test_replay_reprices_a_period_and_names_what_it_cannot_find(tmp_path):
+    db = f"sqlite:{tmp_path}/r.db"
+    assert subprocess.run([BINARY, "orgs", "create", "acme", "--database", db], capture_output=True).returncode == 0
+    result = subprocess.run([BINARY, "replay", "--org", "acme", "--from", "2026-11-01", "--to", "2026-12-01", "--model", "deepseek-chat",
+                             "--database", db, "--format", "json"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["target"] == "model deepseek-chat" and report["recorded"] == "0.000000000" and report["rows"] == []
+    missing = subprocess.run([BINARY, "replay", "--org", "nobody", "--from", "2026-11-01", "--to", "2026-12-01", "--model", "x",
+                              "--database", db], capture_output=True, text=True)
+    assert missing.returncode == 1 and missing.stderr.strip() == "tollgate: no organization 'nobody'"
+    both = subprocess.run([BINARY, "replay", "--org", "acme", "--from", "2026-11-01", "--to", "2026-12-01", "--model", "a", "--route", "b",
+                           "--database", db], capture_output=True, text=True)
+    assert both.returncode == 2

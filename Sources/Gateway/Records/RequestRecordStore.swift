@@ -55,6 +55,13 @@ public struct RequestRecordStore: Sendable {
             .map(Self.record(from:))
     }
 
+    /// An organization's records created in [from, to), oldest first.
+    public func records(organizationID: String, from: Date, to: Date) async throws -> [RequestRecord] {
+        try await database.sql.select().column("*").from("request_records").where("org_id", .equal, organizationID)
+            .where("created_at", .greaterThanOrEqual, Timestamp.milliseconds(from)).where("created_at", .lessThan, Timestamp.milliseconds(to))
+            .orderBy("created_at", .ascending).orderBy("id", .ascending).all().map(Self.record(from:))
+    }
+
     /// One record by id.
     public func record(id: String) async throws -> RequestRecord? {
         try await database.sql.select().column("*").from("request_records").where("id", .equal, id).first()
