@@ -62,7 +62,7 @@ struct RouteEvalCommand: AsyncParsableCommand {
             scores[label] = holdout == nil
                 ? dataset.items.map { classifier.score(PromptFeatures(prompt: $0.prompt)) }
                 : holdouts!.scores(for: index)
-            var random = SeededGenerator(seed: 7)
+            var random = SplitMix64(seed: 7)
             scores["random"] = dataset.items.map { _ in Double.random(in: 0..<1, using: &random) }
             scores["length"] = dataset.items.map { Double($0.prompt.unicodeScalars.count) }
             scores["oracle"] = dataset.items.map { $0.gain }
@@ -210,18 +210,5 @@ struct RouteEvalPricing {
             return (Double(try configuration.cost(of: weak, for: cheap, at: now).nanos),
                     Double(try configuration.cost(of: strong, for: premium, at: now).nanos))
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so the random baseline is the same every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
