@@ -2,21 +2,31 @@ import Foundation
 import Pricing
 import TollgateCore
 
-/// What one model costs a request at a moment: the price book's price in force then, rounded once.
+/// What one model costs a request at a moment: the price book's price in force then (its version,
+/// its time-of-day window, tiers by the request's input), rounded once.
 public struct Pricer: Sendable {
-    public var name: String
-    public var currency: Currency
-    public var cost: @Sendable (TokenUsage, Date) throws -> Money
-    /// What decides the price at a moment (the price version and time-of-day window in force):
-    /// two moments with the same regime price every request the same.
-    public var regime: @Sendable (Date) throws -> String
+    public let name: String
+    public let currency: Currency
+    let book: PriceBook
+    /// The model's entry in the book.
+    let priceName: String
 
-    public init(name: String, currency: Currency, cost: @escaping @Sendable (TokenUsage, Date) throws -> Money,
-                regime: @escaping @Sendable (Date) throws -> String) {
+    /// - Parameters:
+    ///   - name: what the forecast calls it.
+    ///   - priceName: its entry in `book` (default `name`): a configured model's `priceName`.
+    public init(name: String, priceName: String? = nil, book: PriceBook, at date: Date = Date()) throws {
         self.name = name
-        self.currency = currency
-        self.cost = cost
-        self.regime = regime
+        self.priceName = priceName ?? name
+        self.book = book
+        currency = try book.cost(of: TokenUsage(input: 1), for: self.priceName, at: date).total.currency
+    }
+
+    func cost(_ usage: TokenUsage, _ date: Date) throws -> Money { try book.cost(of: usage, for: priceName, at: date).total }
+
+    /// What decides the price at a moment: two moments of one regime price every request the same.
+    func regime(_ date: Date) throws -> String {
+        let probe = try book.cost(of: TokenUsage(input: 1), for: priceName, at: date)
+        return "\(probe.priceEffectiveFrom.timeIntervalSince1970)|\(probe.timeWindow ?? "")|\(probe.multiplier)"
     }
 }
 

@@ -83,25 +83,10 @@ struct SimulateCommand: AsyncParsableCommand {
         }
     }
 
-    /// The price version and time-of-day window a cost was priced under.
-    static func regime(_ cost: Cost) -> String {
-        "\(cost.priceEffectiveFrom.timeIntervalSince1970)|\(cost.timeWindow ?? "")|\(cost.multiplier)"
-    }
-
     /// A model by its configured name, else the catalog's id or alias.
     static func pricer(_ name: String, _ configuration: GatewayConfiguration) throws -> Pricer {
-        let probe = TokenUsage(input: 1)
-        if let model = configuration.model(named: name) {
-            let currency = try configuration.cost(of: probe, for: model, at: Date()).currency
-            let prices = configuration.prices
-            return Pricer(name: name, currency: currency, cost: { usage, date in try configuration.cost(of: usage, for: model, at: date) },
-                          regime: { date in regime(try prices.cost(of: probe, for: model.priceName, at: date)) })
-        }
-        let prices = configuration.prices
         do {
-            let currency = try prices.cost(of: probe, for: name, at: Date()).total.currency
-            return Pricer(name: name, currency: currency, cost: { usage, date in try prices.cost(of: usage, for: name, at: date).total },
-                          regime: { date in regime(try prices.cost(of: probe, for: name, at: date)) })
+            return try Pricer(name: name, priceName: configuration.model(named: name)?.priceName, book: configuration.prices)
         } catch {
             throw CommandFailure("'\(name)' is neither a configured model nor priced in the catalog: \(error)")
         }

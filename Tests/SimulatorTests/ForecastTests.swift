@@ -9,11 +9,7 @@ import TollgateCore
 
     /// A catalog model at its list price (deepseek-chat: 280 nanos an input token, 28 cached, 420
     /// output; claude-sonnet-4-5: 3,000, 300 and 15,000).
-    static func pricer(_ name: String) -> Pricer {
-        let catalog = catalog
-        return Pricer(name: name, currency: .usd, cost: { usage, date in try catalog.cost(of: usage, for: name, at: date).total },
-                      regime: { date in "\(try catalog.cost(of: TokenUsage(input: 1), for: name, at: date).priceEffectiveFrom)" })
-    }
+    static func pricer(_ name: String) -> Pricer { try! Pricer(name: name, book: catalog) }
 
     /// The coding agent: 10 steps of 1,000 system, 500 tools, 200 user, 300 tool output and
     /// 100 output tokens, the whole context carried, 100 tasks a day for 30 days; `overrides`
@@ -108,6 +104,19 @@ import TollgateCore
         #expect(!first.exact)
         #expect(first.perTask == second.perTask && first.p90 == second.p90, "the same seed gives the same forecast")
         #expect(first.standardError.nanos > 0)
+    }
+
+    @Test func tasksArePricedAtTheirHourSoAnOffPeakWindowOfThePriceBookApplies() throws {
+        // In March 2025 DeepSeek priced 16:30–00:30 UTC at half (the catalog's time window).
+        let hours: (Int) -> String = { hour in "[" + (0..<24).map { $0 == hour ? "1" : "0" }.joined(separator: ", ") + "]" }
+        let peak = try Self.report(Self.workload(["start": "2025-03-03", "premium_share": "0", "hourly_shape": hours(10)]))
+        let offPeak = try Self.report(Self.workload(["start": "2025-03-03", "premium_share": "0", "hourly_shape": hours(20)]))
+        // 35,000 input at 0.27 USD/1M and 1,000 output at 1.10 USD/1M: 9,450,000 + 1,100,000 nanos.
+        #expect(peak.perTask.nanos == 35_000 * 270 + 1_000 * 1_100)
+        #expect(offPeak.perTask.nanos * 2 == peak.perTask.nanos)
+        let both = try Self.report(Self.workload(["start": "2025-03-03", "premium_share": "0",
+                                                  "hourly_shape": "[" + (0..<24).map { $0 == 10 || $0 == 20 ? "1" : "0" }.joined(separator: ", ") + "]"]))
+        #expect(both.perTask.nanos * 4 == peak.perTask.nanos * 3, "half the tasks at each price")
     }
 
     @Test func theWeeklyShapeSpreadsTheSameMeanVolumeOverTheWeek() throws {
