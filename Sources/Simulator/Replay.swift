@@ -117,9 +117,7 @@ public struct Replay: Sendable {
         let byPrice = models.sorted { (configuration.quote(of: $0, at: now)?.blended ?? .max) < (configuration.quote(of: $1, at: now)?.blended ?? .max) }
         switch route.policy {
         case .auto where byPrice.count > 1:
-            let share = route.premiumShare ?? route.threshold.map { threshold in
-                Double(route.autoClassifier.quantiles.filter { $0 >= threshold }.count) / Double(route.autoClassifier.quantiles.count)
-            } ?? 0.3
+            let share = route.autoPremiumShare
             return [(byPrice.first!, 1 - share), (byPrice.last!, share)]
         case .auto, .cost, .cascade:
             return [(byPrice[0], 1)]

@@ -47,7 +47,7 @@ struct SimulateCommand: AsyncParsableCommand {
             var workload = try WorkloadLoader().load(file: self.workload)
             var configuration = try configOptions.load()
             if configuration.prices.models.isEmpty { configuration.prices = try PriceBook.builtIn() }
-            var autoShare = 0.3
+            var autoShare = RouteDefinition.defaultPremiumShare
             if let route {
                 guard let definition = configuration.routes.first(where: { $0.name == route }) else {
                     throw CommandFailure("no route named '\(route)' in the configuration")
@@ -56,10 +56,7 @@ struct SimulateCommand: AsyncParsableCommand {
                 workload.cheap = cheap.name
                 workload.premium = premium.name
                 if definition.policy == .auto {
-                    autoShare = definition.premiumShare ?? definition.threshold.map { threshold in
-                        let quantiles = definition.autoClassifier.quantiles
-                        return Double(quantiles.filter { $0 >= threshold }.count) / Double(quantiles.count)
-                    } ?? 0.3
+                    autoShare = definition.autoPremiumShare
                 }
             }
             let forecaster = try Forecaster(workload: workload, cheap: try Self.pricer(workload.cheap, configuration),

@@ -60,7 +60,7 @@ struct CascadeStage: Sendable {
 
     /// Settles an answer that failed the check as a record of its own: the provider generated it,
     /// so it is billed — by the provider's usage, else Tollgate's count — though the client never sees it.
-    func settleEscalated(_ checked: Checked, record: RequestRecord, metered: MeteredRequest?, started: Duration) async -> RequestRecord {
+    func settleEscalated(_ checked: Checked, record: RequestRecord, metered: MeteredRequest?, started: Duration) async {
         var record = record
         let model = checked.answer.model
         record.status = 200
@@ -77,7 +77,6 @@ struct CascadeStage: Sendable {
         }
         if let usage { record.usage = usage.tokens }
         sinks.deliver(RequestOutcome(record: record, usage: usage, metered: metered, answered: model))
-        return record
     }
 
     private static func generated(_ response: ChatResponse) -> String {

@@ -101,7 +101,7 @@ struct ProxyPipeline: Sendable {
                     escalated.id = requestID
                     escalated.route = planned.reason + "; cascade: \(answer.model.name) \(failure), escalated"
                     escalated.attempts = progress.attempts
-                    _ = await cascade.settleEscalated(checked, record: escalated, metered: progress.metered, started: started)
+                    await cascade.settleEscalated(checked, record: escalated, metered: progress.metered, started: started)
                     progress.escalations.append("\(answer.model.name) (\(failure); billed as \(requestID))")
                     // The next call is a request of its own to the ledger and the rate limits.
                     requestID = "req_" + TimeOrderedID().description

@@ -59,5 +59,16 @@ extension RouteDefinition {
     public var autoClassifier: AutoClassifier { classifier ?? .shipped }
 
     /// The score at or above which `auto` goes premium.
-    public var autoThreshold: Double { threshold ?? autoClassifier.threshold(premiumShare: premiumShare ?? 0.3) }
+    public var autoThreshold: Double { threshold ?? autoClassifier.threshold(premiumShare: premiumShare ?? Self.defaultPremiumShare) }
+
+    /// The share of requests `auto` is meant to send premium: `premium_share`, or the share of the
+    /// classifier's training scores at or above `threshold`.
+    public var autoPremiumShare: Double {
+        if let premiumShare { return premiumShare }
+        guard let threshold else { return Self.defaultPremiumShare }
+        let quantiles = autoClassifier.quantiles
+        return Double(quantiles.filter { $0 >= threshold }.count) / Double(quantiles.count)
+    }
+
+    public static let defaultPremiumShare = 0.3
 }
