@@ -115,7 +115,7 @@ struct FakeAnthropicAnswer {
     let stopReason: String
 
     init(request: JSONValue, seenBefore: Bool, includeUsage: Bool) {
-        completion = FakeCompletion(request: request, style: .openai, seenBefore: false)
+        completion = FakeCompletion(request: request, style: .openai, cachedPrefix: 0)
         self.includeUsage = includeUsage
         let prompt = completion.promptTokens
         let marked = request.jsonText.contains("\"cache_control\"")

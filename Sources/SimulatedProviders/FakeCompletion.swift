@@ -63,7 +63,9 @@ struct FakeCompletion: Sendable {
         return (name, .object(arguments))
     }
 
-    init(request: JSONValue, style: FakeUsageStyle, seenBefore: Bool) {
+    /// - Parameter cachedPrefix: the prompt tokens of the longest leading run of its messages the
+    ///   provider has seen before (what its prefix cache holds).
+    init(request: JSONValue, style: FakeUsageStyle, cachedPrefix: Int) {
         id = "chatcmpl-" + String(UInt64.random(in: 1...UInt64.max), radix: 36)
         model = request["model"]?.stringValue ?? "unknown"
         created = Int64(Date().timeIntervalSince1970)
@@ -86,7 +88,7 @@ struct FakeCompletion: Sendable {
         }
         let unit = style == .openai ? 128 : 64
         let minimum = style == .openai ? 1024 : 64
-        cachedTokens = seenBefore && promptTokens >= minimum ? (promptTokens / unit) * unit : 0
+        cachedTokens = cachedPrefix >= minimum ? (min(cachedPrefix, promptTokens) / unit) * unit : 0
     }
 
     var completionTokens: Int { toolCall.map { 8 + $0.arguments.utf8.count / 4 } ?? words.count }

@@ -40,6 +40,7 @@ public final class FakeProvider: Sendable {
     struct State {
         var script: [FakeBehavior] = []
         var defaultBehavior: FakeBehavior = .normal
+        /// Every leading run of messages of every prompt seen: the provider's prefix cache.
         var seenPrompts: Set<JSONValue> = []
         /// Calls made under `.flaky`, to fail every other one.
         var flakyCalls = 0
@@ -159,10 +160,20 @@ public final class FakeProvider: Sendable {
             return errorResponse(status: 400, message: "Invalid request body", type: "invalid_request_error")
         }
         let behavior = FakeBehavior(requestedBy: body) ?? nextBehavior()
-        let seenBefore = state.withLock { state -> Bool in
+        let messages = body["messages"]?.arrayValue ?? []
+        let cachedRun = state.withLock { state -> Int in
             state.observations.requests.append(body)
             state.observations.authorizations.append(authorization)
-            return !state.seenPrompts.insert(body["messages"] ?? nil).inserted
+            // The longest leading run of messages seen before is cached; every run of this one is now.
+            var longest = 0
+            for count in stride(from: messages.count, through: 1, by: -1) where state.seenPrompts.contains(.array(Array(messages[..<count]))) {
+                longest = count
+                break
+            }
+            for count in 1...max(1, messages.count) where count <= messages.count {
+                state.seenPrompts.insert(.array(Array(messages[..<count])))
+            }
+            return longest
         }
         if let apiKey, authorization != "Bearer \(apiKey)" {
             return errorResponse(status: 401, message: "Incorrect API key provided.", type: "invalid_request_error",
@@ -170,7 +181,10 @@ public final class FakeProvider: Sendable {
         }
         if case .delayFirstByte(let delay) = behavior { try await Task.sleep(for: delay) }
         if case .fail(let status) = behavior { return failure(status: status) }
-        let completion = FakeCompletion(request: body, style: style, seenBefore: seenBefore)
+        var prefix = body
+        prefix["messages"] = .array(Array(messages[..<cachedRun]))
+        let completion = FakeCompletion(request: body, style: style,
+                                        cachedPrefix: cachedRun == 0 ? 0 : FakeCompletion.promptTokens(of: prefix))
         let includeUsage = behavior != .omitUsage
         if body["stream"]?.boolValue == true {
             let askedForUsage = body["stream_options"]?["include_usage"]?.boolValue == true

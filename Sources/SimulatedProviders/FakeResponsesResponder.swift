@@ -30,7 +30,7 @@ extension FakeProvider {
         if case .fail(let status) = behavior { return openAIError(status, "The fake failed as asked.", type: "server_error") }
         // The answer the fake's Chat Completions would give the same conversation.
         let chatBody = OpenAIChatFormat.body(for: chat, model: chat.model, includeUsage: false)
-        let completion = FakeCompletion(request: chatBody, style: .openai, seenBefore: false)
+        let completion = FakeCompletion(request: chatBody, style: .openai, cachedPrefix: 0)
         let answer = OpenAIChatFormat.response(from: completion.response(includeUsage: false))
         let usage = TokenUsage(input: completion.promptTokens, output: completion.completionTokens)
         let context = AnswerContext(created: completion.created, request: body,

@@ -138,7 +138,7 @@ struct ConfigurationReader {
 
     mutating func configuration(_ root: Node, catalog: PriceBook) throws(ConfigurationError) -> GatewayConfiguration {
         let fields = try mapping(root, "", allowed: ["admin_token", "metrics_token", "server", "upstream", "providers", "models", "routes",
-                                                          "metering", "sessions", "price_lists", "routing", "responses"])
+                                                          "metering", "sessions", "price_lists", "routing", "responses", "cache"])
         var configuration = GatewayConfiguration()
         if let node = fields["admin_token"] { configuration.adminToken = try string(node, "admin_token") }
         if let node = fields["metrics_token"] { configuration.metricsToken = try string(node, "metrics_token") }
@@ -171,6 +171,7 @@ struct ConfigurationReader {
         if let node = fields["metering"] { try metering(node, into: &configuration.metering) }
         if let node = fields["sessions"] { try sessions(node, into: &configuration.metering) }
         if let node = fields["price_lists"] { configuration.priceLists = try priceLists(node, models: configuration.models) }
+        if let node = fields["cache"] { try cache(node, into: &configuration.cache) }
         if let node = fields["responses"] {
             let responses = try mapping(node, "responses", allowed: ["retention_days"])
             if let value = responses["retention_days"] {
@@ -178,6 +179,15 @@ struct ConfigurationReader {
             }
         }
         return configuration
+    }
+
+    func cache(_ node: Node, into settings: inout CacheSettings) throws(ConfigurationError) {
+        let fields = try mapping(node, "cache", allowed: ["max_entries", "memory_mb", "hit_price_share"])
+        if let value = fields["max_entries"] { settings.maxEntries = try integer(value, "cache.max_entries", range: 1...100_000_000) }
+        if let value = fields["memory_mb"] { settings.memoryBytes = (try integer(value, "cache.memory_mb", range: 0...65_536)) << 20 }
+        if let value = fields["hit_price_share"] {
+            settings.hitPriceMillionths = Int64((try fraction(value, "cache.hit_price_share", allowingZero: true) * 1_000_000).rounded())
+        }
     }
 
     func server(_ node: Node, into configuration: inout GatewayConfiguration) throws(ConfigurationError) {
@@ -320,7 +330,8 @@ struct ConfigurationReader {
             let path = "routes.\(name)"
             if models.contains(where: { $0.name == name }) { throw error(key, path, "'\(name)' is already a model's name") }
             let fields = try self.mapping(value, path, allowed: ["policy", "candidates", "weights", "max_price", "unsupported_parameters",
-                                                                 "threshold", "premium_share", "classifier"])
+                                                                 "threshold", "premium_share", "classifier",
+                                                                 "cache_ttl_seconds", "cache_nondeterministic"])
             let policyNode = try required(fields, "policy", path, in: value)
             let policyText = try string(policyNode, "\(path).policy")
             guard let policy = RouteDefinition.Policy(rawValue: policyText) else {
@@ -376,6 +387,12 @@ struct ConfigurationReader {
                     throw self.error(node, "\(path).classifier", "'\(file)' is not a classifier file: \(error)")
                 }
             }
+            if let node = fields["cache_ttl_seconds"] {
+                route.cacheTTL = .seconds(try integer(node, "\(path).cache_ttl_seconds", range: 1...(30 * 86_400)))
+            }
+            if let node = fields["cache_nondeterministic"] {
+                route.cachesNondeterministic = try boolean(node, "\(path).cache_nondeterministic")
+            }
             routes.append(route)
         }
         return routes
@@ -415,7 +432,10 @@ struct ConfigurationReader {
 
     func routing(_ node: Node, into settings: inout RoutingSettings) throws(ConfigurationError) {
         let fields = try mapping(node, "routing", allowed: ["retries", "max_attempts", "backoff_ms", "max_backoff_ms",
-                                                              "max_retry_after_seconds", "breaker"])
+                                                              "max_retry_after_seconds", "breaker", "affinity_seconds"])
+        if let value = fields["affinity_seconds"] {
+            settings.affinity = .seconds(try integer(value, "routing.affinity_seconds", range: 0...86_400))
+        }
         if let value = fields["retries"] { settings.retry.retriesPerCandidate = try integer(value, "routing.retries", range: 0...10) }
         if let value = fields["max_attempts"] { settings.retry.maxAttempts = try integer(value, "routing.max_attempts", range: 1...20) }
         if let value = fields["backoff_ms"] {

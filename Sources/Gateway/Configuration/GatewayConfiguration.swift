@@ -40,6 +40,8 @@ public struct GatewayConfiguration: Sendable {
     public var metering = MeteringConfiguration()
     /// Retries, backoff and circuit breakers for upstream calls (`routing:` in the file).
     public var routing = RoutingSettings()
+    /// The response cache's limits and hit price.
+    public var cache = CacheSettings()
     /// How long a stored response (the Responses API's `store`) is kept (`responses.retention_days`).
     /// Default 30 days.
     public var responseRetention: Duration = .seconds(30 * 86_400)

@@ -14,10 +14,14 @@ import Routing
 ///     minimum_requests: 10      # fewer calls never open it (default 10)
 ///     failure_ratio: 0.5        # share of failed calls that opens it (default 0.5)
 ///     cooldown_seconds: 15      # open this long before a probe (default 15)
+///   affinity_seconds: 300       # a session (or a long shared prefix) stays on the model that last
+///                               # answered it while idle less than this, so prompt caches hit; 0: off
 /// ```
 public struct RoutingSettings: Sendable, Hashable {
     public var retry = RetryPolicy()
     public var breakers = CircuitBreaker.Configuration()
+    /// How long a session or prefix stays on the model that last answered it; zero turns affinity off.
+    public var affinity: Duration = .seconds(300)
 
     public init(retry: RetryPolicy = RetryPolicy(), breakers: CircuitBreaker.Configuration = .init()) {
         self.retry = retry

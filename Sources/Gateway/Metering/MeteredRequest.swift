@@ -55,13 +55,18 @@ struct MeteredRequest: Sendable {
     }
 
     /// Completes `record` with what it is charged for `usage` (nothing when `nil`: the reservation
-    /// is released) and hands it to the writer with its settlement.
+    /// is released) — or, for an answer no provider was paid for (a cache hit), the `fixed`
+    /// charge — and hands it to the writer with its settlement.
     /// - Returns: the record as priced and submitted.
     @discardableResult
-    func finish(_ record: RequestRecord, usage: BillableUsage?) -> RequestRecord {
+    func finish(_ record: RequestRecord, usage: BillableUsage?, fixed: Money? = nil) -> RequestRecord {
         var record = record
         var charge: Reservation.Charge?
-        if let usage, let sell = sell(usage), let cost = cost(usage) {
+        if let fixed {
+            charge = Reservation.Charge(sell: fixed, cost: .zero(fixed.currency), tokens: 0)
+            record.cost = reservation?.paysInTokens == true ? .zero(fixed.currency) : fixed
+            record.providerCost = .zero(fixed.currency)
+        } else if let usage, let sell = sell(usage), let cost = cost(usage) {
             let package = reservation?.paysInTokens == true
             charge = Reservation.Charge(sell: sell, cost: cost, tokens: Int64(usage.tokens.total))
             record.cost = package ? .zero(sell.currency) : sell

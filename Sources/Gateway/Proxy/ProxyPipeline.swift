@@ -33,6 +33,8 @@ struct ProxyPipeline: Sendable {
     let planner: RoutePlanner
     let attempts: AttemptStage
     let cascade: CascadeStage
+    let cache: CacheStage
+    let affinity: PromptAffinity
     let sinks: OutcomeSinks
     /// Kept answers, for formats with conversation state.
     let responses: ResponseStore
@@ -44,7 +46,7 @@ struct ProxyPipeline: Sendable {
         let started = clock.now()
         let startDate = clock.date()
         var outcome = RequestOutcome(record: RequestRecord(id: "req_" + TimeOrderedID().description, status: 0, createdAt: startDate))
-        var headers: HTTPFields = [.tollgateRequestID: outcome.record.id]
+        var headers: HTTPFields = [.tollgateRequestID: outcome.record.id, .tollgateCache: "bypass"]
         var slot: IdempotencySlot?
         var progress = AttemptStage.Progress()
         var plan: RoutePlan?
@@ -56,9 +58,26 @@ struct ProxyPipeline: Sendable {
             case .admitted(let request): admitted = request
             }
             slot = admitted.slot
-            // Plan: the candidates that can serve it, in the route's order, and why.
-            let (planned, counted) = try await self.plan(admitted)
+            let profile = admitted.chat.map { PromptProfile(admitted.body, format: admitted.format, chat: $0) }
+            if let profile {
+                outcome.record.promptHash = profile.digest
+                outcome.record.prefixHash = profile.prefixDigest
+                outcome.record.promptSize = profile.size
+            }
+            // Plan: the candidates that can serve it, in the route's order, and why; a session's
+            // requests kept on the model its prompt is cached at.
+            var (planned, counted) = try await self.plan(admitted)
+            let affinityKey = affinityKey(admitted, profile: profile, plan: planned)
+            if let affinityKey { planned = affinity.apply(planned, key: affinityKey.key, subject: affinityKey.subject) }
             plan = planned
+            // The response cache: answered from it when a live entry matches.
+            let lookup = try profile.flatMap { try cache.decide(admitted, profile: $0, plan: planned, route: planned.route.flatMap(planner.route(named:))) }
+            outcome.record.cache = lookup == nil ? "bypass" : "miss"
+            headers[.tollgateCache] = outcome.record.cache
+            if let lookup, let entry = await cache.find(lookup) {
+                return try await answerFromCache(entry, admitted: admitted, plan: planned, outcome: &outcome, headers: &headers,
+                                                 started: started, startDate: startDate)
+            }
             // Reserve and attempt, down the plan: the reservation follows the candidate tried.
             let limits = rateLimits(admitted.caller, session: admitted.session)
             var admittedTokens: Int64?
@@ -116,6 +135,7 @@ struct ProxyPipeline: Sendable {
             }
             guard let metered = progress.metered else { throw GatewayError(status: 500, type: "server_error", message: "No reservation.") }
             let model = answer.model
+            if let affinityKey { affinity.remember(affinityKey.key, model: model.name) }
             outcome.metered = metered
             outcome.answered = model
             Self.describe(planned, progress, model: model, into: &outcome.record, headers: &headers)
@@ -128,9 +148,14 @@ struct ProxyPipeline: Sendable {
                 headers[.cacheControl] = "no-cache"
                 let counter = counter
                 let input = metered.countedInput
+                var fill: (@Sendable (ChatResponse, TokenUsage) async -> Void)?
+                if let lookup {
+                    let cache = cache
+                    fill = { response, usage in await cache.fill(lookup, response: response, usage: usage, model: model) }
+                }
                 let relay = StreamRelay(model: model, call: answer.call, metering: metered,
                                         sinks: sinks, idempotency: slot, headers: headers, keep: keeper(for: admitted, record: outcome.record),
-                                        logger: logger,
+                                        fill: fill, logger: logger,
                                         countUsage: { output in await counter.usage(input: input, output: output, model: model) })
                 let pending = PendingRecord(outcome, sinks: sinks, started: started, clock: clock)
                 return Response(status: .ok, headers: headers, body: ResponseBody { writer in
@@ -139,7 +164,7 @@ struct ProxyPipeline: Sendable {
                 })
             }
             return try await relayWhole(answer, admitted: admitted, metered: metered, outcome: &outcome, headers: &headers,
-                                        started: started, keep: keeper(for: admitted, record: outcome.record))
+                                        started: started, keep: keeper(for: admitted, record: outcome.record), fill: lookup)
         } catch {
             let failure = Self.gatewayError(for: error)
             outcome.record.status = failure.status
@@ -197,7 +222,7 @@ struct ProxyPipeline: Sendable {
     /// Relays a whole answer: its usage read (or counted), priced, and written in the client's format.
     private func relayWhole(_ answer: AttemptStage.Answer, admitted: AdmittedRequest, metered: MeteredRequest,
                             outcome: inout RequestOutcome, headers: inout HTTPFields, started: Duration,
-                            keep: (@Sendable (JSONValue) async -> Void)?) async throws -> Response {
+                            keep: (@Sendable (JSONValue) async -> Void)?, fill: CacheStage.Lookup?) async throws -> Response {
         guard let body = answer.body else { throw GatewayError(status: 500, type: "server_error", message: "No answer body.") }
         let model = answer.model
         outcome.record.timeToFirstTokenMilliseconds = (clock.now() - started).wholeMilliseconds
@@ -213,6 +238,9 @@ struct ProxyPipeline: Sendable {
             usage = BillableUsage(tokens: counted)
             outcome.record.usageSource = .counted
         }
+        let response = answer.call.provider.response(from: body)
+        outcome.record.finishReason = response.finishReason?.rawValue
+        if let fill, let usage { await cache.fill(fill, response: response, usage: usage.tokens, model: model) }
         var reply = answer.call.clientBody(for: body, usage: usage?.tokens, context: AnswerContext(
             created: Int64(clock.date().timeIntervalSince1970), request: answer.call.clientRequest, requestID: outcome.record.id))
         if let usage { outcome.record.usage = usage.tokens }

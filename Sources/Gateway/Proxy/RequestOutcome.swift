@@ -1,6 +1,7 @@
 import Pricing
 import Providers
 import Routing
+import TollgateCore
 
 /// What is known of a request at its end — route and reason, attempts, usage and its source,
 /// charge, timings, replay status, error — in its record, with what settles it. Every way a
@@ -15,6 +16,8 @@ struct RequestOutcome: Sendable {
     var answered: ModelDefinition?
     /// The answer failed after it began (a cut or malformed stream, a provider's error event).
     var failedAfterAnswer = false
+    /// What it is charged when no provider was paid (a cache hit): settles instead of `usage`.
+    var fixedCharge: Money?
 }
 
 /// Where outcomes go: the record writer with settlement — the one place a request is settled or
@@ -34,7 +37,7 @@ struct OutcomeSinks: Sendable {
                           timeToFirstToken: record.timeToFirstTokenMilliseconds.map { .milliseconds($0) })
         }
         if let metered = outcome.metered {
-            metrics.record(metered.finish(outcome.record, usage: outcome.usage))
+            metrics.record(metered.finish(outcome.record, usage: outcome.usage, fixed: outcome.fixedCharge))
         } else {
             records.submit(outcome.record)
             metrics.record(outcome.record)

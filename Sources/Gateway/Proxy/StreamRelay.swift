@@ -35,6 +35,8 @@ struct StreamRelay: Sendable {
     let headers: HTTPFields
     /// Keeps the whole answer, for formats whose last event carries it and requests that ask.
     let keep: (@Sendable (JSONValue) async -> Void)?
+    /// Keeps the whole answer in the response cache once it completes, when the request is cached.
+    let fill: (@Sendable (ChatResponse, TokenUsage) async -> Void)?
     let logger: Logger
     /// Tollgate's own count, from the text sent, for a stream that ends without the provider's usage.
     let countUsage: @Sendable (String) async -> TokenUsage?
@@ -62,6 +64,7 @@ struct StreamRelay: Sendable {
         var outcome = Outcome.completed
         var kept: String? = idempotency == nil ? nil : ""
         var answerKept = false
+        var whole = ChatResponseBuilder()
         do {
             var next: ByteBuffer? = stream.first
             upstream: while let chunk = next {
@@ -84,6 +87,7 @@ struct StreamRelay: Sendable {
                         events = try decoder.decode(parsed, provider: stream.provider)
                     }
                     for step in events {
+                        whole.add(step)
                         switch step {
                         case .usage(let report):
                             do {
@@ -140,6 +144,7 @@ struct StreamRelay: Sendable {
             record.error = failure.description
         }
         let completed = ended && { if case .completed = outcome { true } else { false } }()
+        record.finishReason = whole.response.finishReason?.rawValue
         var billed = usage.billable
         if usage.billable == nil, let counted = await countUsage(generated) {
             // What was sent is billed, by Tollgate's count, when the provider never said.
@@ -161,6 +166,7 @@ struct StreamRelay: Sendable {
         // finds its record.
         let providerFailed = if case .upstreamFailed = outcome { true } else { false }
         sinks.deliver(RequestOutcome(record: record, usage: billed, metered: metering, answered: model, failedAfterAnswer: providerFailed))
+        if completed, let fill, let billed { await fill(whole.response, billed.tokens) }
         if completed, let kept {
             await idempotency?.complete(status: 200, headers: headers.map { ($0.name.canonicalName, $0.value) }, body: kept)
         } else {

@@ -55,6 +55,19 @@ public struct RequestRecord: Hashable, Sendable, Codable {
     public var route: String?
     /// Every upstream call made for it, in order; the last one's model answered when it succeeded.
     public var attempts: [AttemptRecord]
+    /// What the response cache did (`hit`, `miss`, `bypass`).
+    public var cache: String?
+    /// For a cache hit: the tokens the call it replaced used, and what it would have cost.
+    public var savedTokens: Int64 = 0
+    public var savedCost: Money?
+    /// The digest of the request's canonical form, and of its stable prefix (system prompt and
+    /// tools) when it has one: what the waste report finds repeats by.
+    public var promptHash: String?
+    public var prefixHash: String?
+    /// Why the answer ended (`stop`, `length`, `tool_calls`, `content_filter`), when it did.
+    public var finishReason: String?
+    /// The prompt's size in bytes, and its system prompt's, tool definitions' and tool outputs' shares.
+    public var promptSize = PromptSize()
 
     public init(id: String, keyID: String? = nil, organizationID: String? = nil, modelRequested: String? = nil,
                 modelUsed: String? = nil, provider: String? = nil, status: Int, streamed: Bool = false,
@@ -87,7 +100,30 @@ public struct RequestRecord: Hashable, Sendable, Codable {
         case modelUsed = "model_used", provider, status, streamed, usage, cost, providerCost = "provider_cost"
         case packageTokens = "package_tokens", reserved, settlement, usageSource = "usage_source"
         case latencyMilliseconds = "latency_ms", timeToFirstTokenMilliseconds = "ttft_ms", error
-        case createdAt = "created_at", route, attempts
+        case createdAt = "created_at", route, attempts, cache, savedTokens = "saved_tokens", savedCost = "saved_cost"
+        case promptHash = "prompt_hash", prefixHash = "prefix_hash", finishReason = "finish_reason", promptSize = "prompt_size"
+    }
+}
+
+/// A prompt's size in bytes of text, whole and by part: what the waste report weighs its parts by.
+public struct PromptSize: Hashable, Sendable, Codable {
+    public var total: Int64 = 0
+    /// System and developer instructions.
+    public var system: Int64 = 0
+    /// Tool definitions (their JSON).
+    public var tools: Int64 = 0
+    /// Tool results sent back to the model.
+    public var toolOutput: Int64 = 0
+
+    public init(total: Int64 = 0, system: Int64 = 0, tools: Int64 = 0, toolOutput: Int64 = 0) {
+        self.total = total
+        self.system = system
+        self.tools = tools
+        self.toolOutput = toolOutput
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case total, system, tools, toolOutput = "tool_output"
     }
 }
 

@@ -27,7 +27,9 @@ public struct RequestRecordStore: Sendable {
             "id", "key_id", "org_id", "team", "session_id", "end_user", "tags", "model_requested", "model_used", "provider", "status", "streamed",
             "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
             "cost_nanos", "currency", "provider_cost_nanos", "package_tokens", "reserved_nanos", "settlement",
-            "usage_source", "latency_ms", "ttft_ms", "error", "created_at", "route", "attempts")
+            "usage_source", "latency_ms", "ttft_ms", "error", "created_at", "route", "attempts",
+            "cache", "saved_tokens", "saved_nanos", "prompt_hash", "prefix_hash", "finish_reason", "prompt_bytes", "system_bytes",
+            "tool_bytes", "tool_output_bytes")
         for record in records {
             insert = insert.values(
                 SQLBind(record.id), SQLBind(record.keyID), SQLBind(record.organizationID), SQLBind(record.team),
@@ -40,7 +42,10 @@ public struct RequestRecordStore: Sendable {
                 SQLBind(record.reserved), SQLBind(record.settlement), SQLBind(record.usageSource.rawValue),
                 SQLBind(record.latencyMilliseconds), SQLBind(record.timeToFirstTokenMilliseconds),
                 SQLBind(record.error), SQLBind(Timestamp.milliseconds(record.createdAt)),
-                SQLBind(record.route), SQLBind(record.attempts.isEmpty ? nil : AttemptRecord.encode(record.attempts)))
+                SQLBind(record.route), SQLBind(record.attempts.isEmpty ? nil : AttemptRecord.encode(record.attempts)),
+                SQLBind(record.cache), SQLBind(record.savedTokens), SQLBind(record.savedCost?.nanos ?? 0), SQLBind(record.promptHash),
+                SQLBind(record.prefixHash), SQLBind(record.finishReason), SQLBind(record.promptSize.total),
+                SQLBind(record.promptSize.system), SQLBind(record.promptSize.tools), SQLBind(record.promptSize.toolOutput))
         }
         // A retry after a commit whose acknowledgement was lost finds its records there already.
         try await insert.ignoringConflicts(with: ["id"]).run()
@@ -103,6 +108,17 @@ public struct RequestRecordStore: Sendable {
         record.settlement = try row.decode(column: "settlement", as: String?.self)
         record.route = try row.decode(column: "route", as: String?.self)
         record.attempts = try row.decode(column: "attempts", as: String?.self).map(AttemptRecord.decode) ?? []
+        record.cache = try row.decode(column: "cache", as: String?.self)
+        record.savedTokens = try row.decode(column: "saved_tokens", as: Int64.self)
+        let saved = try row.decode(column: "saved_nanos", as: Int64.self)
+        if let currency, saved != 0 { record.savedCost = Money(nanos: saved, currency: currency) }
+        record.promptHash = try row.decode(column: "prompt_hash", as: String?.self)
+        record.prefixHash = try row.decode(column: "prefix_hash", as: String?.self)
+        record.finishReason = try row.decode(column: "finish_reason", as: String?.self)
+        record.promptSize = PromptSize(total: try row.decode(column: "prompt_bytes", as: Int64.self),
+                                       system: try row.decode(column: "system_bytes", as: Int64.self),
+                                       tools: try row.decode(column: "tool_bytes", as: Int64.self),
+                                       toolOutput: try row.decode(column: "tool_output_bytes", as: Int64.self))
         return record
     }
 

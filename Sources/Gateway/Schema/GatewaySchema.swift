@@ -7,6 +7,7 @@ import Storage
 public enum GatewaySchema {
     public static let migrations: [Migration] = [
         accounts, LedgerSchema.migration, metering, rateSharing, idempotency, endUsersAndTags, routes, storedResponses, readiness,
+        efficiency,
     ]
 
     /// Organizations, keys, credit and request records.
@@ -221,5 +222,41 @@ extension GatewaySchema {
     /// The row `GET /ready` writes to prove the database takes writes.
     static let readiness = Migration(version: 9, name: "readiness check", statements: [
         "CREATE TABLE readiness (id INTEGER PRIMARY KEY, checked_at BIGINT NOT NULL)",
+    ])
+}
+
+extension GatewaySchema {
+    /// The response cache, and what the waste and savings reports read from request records: the
+    /// cache outcome and its saving, the prompt's digest and its stable prefix's, how the answer
+    /// finished, and the prompt's size by part.
+    static let efficiency = Migration(version: 10, name: "response cache and efficiency", statements: [
+        """
+        CREATE TABLE response_cache (
+            cache_key TEXT PRIMARY KEY,
+            org_id TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            model TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            input_tokens BIGINT NOT NULL,
+            cached_input_tokens BIGINT NOT NULL,
+            cache_write_tokens BIGINT NOT NULL,
+            output_tokens BIGINT NOT NULL,
+            reasoning_tokens BIGINT NOT NULL,
+            created_at BIGINT NOT NULL,
+            expires_at BIGINT NOT NULL,
+            last_used_at BIGINT NOT NULL
+        )
+        """,
+        "CREATE INDEX response_cache_used ON response_cache(last_used_at)",
+        "ALTER TABLE request_records ADD COLUMN cache TEXT",
+        "ALTER TABLE request_records ADD COLUMN saved_tokens BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE request_records ADD COLUMN saved_nanos BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE request_records ADD COLUMN prompt_hash TEXT",
+        "ALTER TABLE request_records ADD COLUMN prefix_hash TEXT",
+        "ALTER TABLE request_records ADD COLUMN finish_reason TEXT",
+        "ALTER TABLE request_records ADD COLUMN prompt_bytes BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE request_records ADD COLUMN system_bytes BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE request_records ADD COLUMN tool_bytes BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE request_records ADD COLUMN tool_output_bytes BIGINT NOT NULL DEFAULT 0",
     ])
 }

@@ -37,6 +37,10 @@ public struct Gateway: Sendable {
     public let responses: ResponseStore
     /// Circuit breakers and latency averages, shared by every request.
     public let health: RouteHealth
+    /// Answers kept for requests that ask for caching.
+    let responseCache: ResponseCache
+    /// The model each agent session (or long shared prefix) last went to.
+    public let affinity: PromptAffinity
     /// Where gateway logic reads the time.
     public let clock: any TimeSource
     /// Reservation and settlement on the ledger, or off.
@@ -58,6 +62,8 @@ public struct Gateway: Sendable {
         self.requestRecords = RequestRecordStore(database: database)
         self.metrics = GatewayMetrics(routes: configuration.routes)
         self.responses = ResponseStore(database: database, clock: clock, retention: configuration.responseRetention)
+        self.responseCache = ResponseCache(database: database, settings: configuration.cache, clock: clock, logger: logger)
+        self.affinity = PromptAffinity(idle: configuration.routing.affinity, clock: clock)
         let alerts = BudgetAlerts(database: database, ledger: accounts.ledger, httpClient: httpClient,
                                   secret: configuration.metering.alertSecret, retryDelay: configuration.metering.alertRetryDelay,
                                   clock: clock, logger: logger)
@@ -94,7 +100,8 @@ public struct Gateway: Sendable {
                                   attempts: AttemptStage(upstream: upstream, health: health, retry: configuration.routing.retry, logger: logger),
                                   cascade: CascadeStage(counter: counter, sinks: sinks, clock: clock,
                                                         streamLimit: configuration.upstream.maxResponseBytes),
-                                  sinks: sinks, responses: responses, clock: clock,
+                                  cache: CacheStage(cache: responseCache, settings: configuration.cache, logger: logger),
+                                  affinity: affinity, sinks: sinks, responses: responses, clock: clock,
                                   logger: logger)
         router.post("/v1/chat/completions") { request, _ in await proxy.handle(request, format: WireFormats.openAIChat) }
         router.post("/v1/messages") { request, _ in await proxy.handle(request, format: WireFormats.anthropicMessages) }

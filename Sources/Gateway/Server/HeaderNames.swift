@@ -18,4 +18,6 @@ extension HTTPField.Name {
     static let anthropicVersion = Self("anthropic-version")!
     static let tollgateCountSource = Self("x-tollgate-count-source")!
     static let tollgateDropped = Self("x-tollgate-dropped")!
+    static let tollgateCache = Self("x-tollgate-cache")!
+    static let cacheControlRequest = Self("cache-control")!
 }

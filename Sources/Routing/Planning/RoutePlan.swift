@@ -14,6 +14,8 @@ public struct RoutePlan: Sendable {
     public var lastResort = false
     /// The `auto` policy's decision, when it made one.
     public var auto: AutoDecision?
+    /// Why prompt-cache affinity put its first candidate first, when it did.
+    public var affinity: String?
 
     public init(route: String?, policy: String, candidates: [ModelDefinition], skipped: [SkippedCandidate] = []) {
         self.route = route
@@ -27,6 +29,7 @@ public struct RoutePlan: Sendable {
     public var reason: String {
         var text = route.map { "\($0): \(policy)" } ?? policy
         if let auto { text += "; " + auto.description }
+        if let affinity { text += "; affinity: " + affinity }
         if !skipped.isEmpty { text += "; skipped " + skipped.map(\.description).joined(separator: ", ") }
         return text
     }

@@ -35,6 +35,12 @@ public struct RouteDefinition: Hashable, Sendable {
     /// Overrides the candidates' own setting for requests through this route.
     public var unsupportedParameters: UnsupportedParameters?
 
+    /// Requests through this route are answered from the response cache for this long (unless
+    /// they say otherwise in `cache-control`).
+    public var cacheTTL: Duration?
+    /// Whether requests that are not deterministic (temperature above 0) are cached too.
+    public var cachesNondeterministic = false
+
     /// The `auto` policy's classifier (default: the one Tollgate ships).
     public var classifier: AutoClassifier?
     /// The score at or above which `auto` sends a request premium; `nil` derives it from
