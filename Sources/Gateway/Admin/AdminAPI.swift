@@ -105,6 +105,7 @@ struct AdminAPI: Sendable {
             }
         }
         registerMetering(on: admin)
+        registerReports(on: admin)
         admin.get("requests") { request, _ in
             try await guarded(request) {
                 let query = request.uri.queryParameters
