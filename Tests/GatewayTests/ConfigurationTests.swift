@@ -59,13 +59,16 @@ import TollgateCore
           smart: {policy: auto, candidates: [deepseek-chat, gpt-4o], premium_share: 0.2}
           exact: {policy: auto, candidates: [deepseek-chat, gpt-4o], threshold: 0.65}
           careful: {policy: cascade, candidates: [deepseek-chat, gpt-4o]}
+          faq: {policy: ordered, candidates: [deepseek-chat], cache_ttl_seconds: 600, cache_nondeterministic: true}
         routing:
+          affinity_seconds: 120
           retries: 2
           max_attempts: 6
           backoff_ms: 50
           max_backoff_ms: 800
           max_retry_after_seconds: 3
           breaker: {window_seconds: 20, minimum_requests: 8, failure_ratio: 0.25, cooldown_seconds: 5}
+        cache: {max_entries: 5000, memory_mb: 16, hit_price_share: 0.1}
         """
 
     @Test func fallbacksWeightsPriceCapsAndRetriesAreRead() throws {
@@ -94,6 +97,18 @@ import TollgateCore
         #expect(breakers.cooldown == .seconds(5))
     }
 
+    @Test func cacheAndAffinitySettingsAreRead() throws {
+        let configuration = try load(Self.routed)
+        let faq = try #require(configuration.routes.first { $0.name == "faq" })
+        #expect(faq.cacheTTL == .seconds(600) && faq.cachesNondeterministic)
+        #expect(configuration.routes.first { $0.name == "split" }?.cacheTTL == nil)
+        #expect(configuration.routing.affinity == .seconds(120))
+        #expect(configuration.cache.maxEntries == 5_000 && configuration.cache.memoryBytes == 16 << 20)
+        #expect(configuration.cache.hitPriceMillionths == 100_000)
+        let defaults = try load(Self.valid)
+        #expect(defaults.routing.affinity == .seconds(300) && defaults.cache.hitPriceMillionths == 0)
+    }
+
     @Test(arguments: [
         ("models[1].capabilities[0]", "capabilities: [tools, vision]", "capabilities: [telepathy]"),
         ("models[0].fallbacks", "fallbacks: [gpt-4o]", "fallbacks: [gpt-5]"),
@@ -110,6 +125,11 @@ import TollgateCore
         ("routes.smart.classifier", "premium_share: 0.2}", "premium_share: 0.2, classifier: missing.json}"),
         ("routing.breaker.failure_ratio", "failure_ratio: 0.25", "failure_ratio: 2"),
         ("routing.retries", "retries: 2", "retries: -1"),
+        ("routing.affinity_seconds", "affinity_seconds: 120", "affinity_seconds: soon"),
+        ("routes.faq.cache_ttl_seconds", "cache_ttl_seconds: 600", "cache_ttl_seconds: 0"),
+        ("routes.faq.cache_nondeterministic", "cache_nondeterministic: true", "cache_nondeterministic: maybe"),
+        ("cache.hit_price_share", "hit_price_share: 0.1", "hit_price_share: 2"),
+        ("cache", "max_entries: 5000", "max_rows: 5000"),
     ])
     func aMistakeInRoutingIsReportedWithItsKeyPath(_ path: String, _ good: String, _ bad: String) throws {
         let text = Self.routed.replacingOccurrences(of: good, with: bad)

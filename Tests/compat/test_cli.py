@@ -31,7 +31,7 @@ def test_each_bad_config_line_stops_serve_with_one_line(tmp_path):
          "4: providers[0].base_url: 'ftp://x' is not an http(s) URL"),
         (GOOD.replace("provider: deepseek", "provider: qwen"), "7: models[0].provider: no provider named 'qwen' is defined"),
         (GOOD.replace("input: 0.28", "input: cheap"), "8: models[0].price.input: 'cheap' is not a price per 1M tokens"),
-        (GOOD + "cache: {ttl: 5}\n", "9: cache: unknown key"),
+        (GOOD + "cache: {ttl: 5}\n", "9: cache.ttl: unknown key (expected one of: hit_price_share, max_entries, memory_mb)"),
     ]
     for text, expected in cases:
         result = serve_with(tmp_path, text)
@@ -201,3 +201,23 @@ def test_replay_reprices_a_period_and_names_what_it_cannot_find(tmp_path):
     both = subprocess.run([BINARY, "replay", "--org", "acme", "--from", "2026-11-01", "--to", "2026-12-01", "--model", "a", "--route", "b",
                            "--database", db], capture_output=True, text=True)
     assert both.returncode == 2
+
+
+def test_the_waste_and_savings_reports_print_a_table_or_json(tmp_path):
+    db = f"sqlite:{tmp_path}/r.db"
+    assert subprocess.run([BINARY, "orgs", "create", "acme", "--database", db], capture_output=True).returncode == 0
+    period = ["--org", "acme", "--from", "2026-12-01", "--to", "2026-12-08", "--database", db]
+    waste = subprocess.run([BINARY, "report", "waste", *period], capture_output=True, text=True)
+    assert waste.returncode == 0, waste.stderr
+    assert waste.stdout.startswith("Waste for acme, 2026-12-01T00:00:00Z to 2026-12-08T00:00:00Z (0 requests)")
+    savings = subprocess.run([BINARY, "report", "savings", *period, "--format", "json"], capture_output=True, text=True)
+    assert savings.returncode == 0, savings.stderr
+    report = json.loads(savings.stdout)
+    assert report["saved"] == "0.000000000" and [line["source"] for line in report["lines"]] == [
+        "response_cache", "provider_prompt_cache", "routing"]
+    missing = subprocess.run([BINARY, "report", "waste", *period[:-2], "--org", "nobody", "--database", db],
+                             capture_output=True, text=True)
+    assert missing.returncode == 1 and missing.stderr.strip() == "tollgate: no organization 'nobody'"
+    backwards = subprocess.run([BINARY, "report", "savings", "--org", "acme", "--from", "2026-12-08", "--to", "2026-12-01",
+                                "--database", db], capture_output=True, text=True)
+    assert backwards.returncode == 2

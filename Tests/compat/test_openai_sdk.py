@@ -327,3 +327,30 @@ def test_the_cascade_route_escalates_an_answer_cut_off_by_length_and_bills_both(
     assert completion.model == "gpt-4o"
     # The client pays for the answer it got here; the cheap attempt is billed on its own record.
     assert f"{completion.usage.model_extra['cost']:.9f} USD" == raw.headers["x-tollgate-cost"]
+
+
+def test_a_repeated_deterministic_request_is_answered_from_the_cache_plain_and_streamed(client):
+    asked = dict(model="deepseek-chat", temperature=0, max_tokens=12,
+                 messages=[{"role": "user", "content": "Cache me: what is double-entry bookkeeping?"}],
+                 extra_headers={"cache-control": "max-age=300"})
+    first = client.chat.completions.with_raw_response.create(**asked)
+    assert first.headers["x-tollgate-cache"] == "miss"
+    answer = first.parse()
+    again = client.chat.completions.with_raw_response.create(**asked)
+    assert again.headers["x-tollgate-cache"] == "hit"
+    assert again.headers["x-tollgate-attempts"] == "0"
+    assert again.headers["x-tollgate-cost"] == "0.000000000 USD"
+    hit = again.parse()
+    assert hit.choices[0].message.content == answer.choices[0].message.content
+    assert hit.usage.completion_tokens == answer.usage.completion_tokens
+
+    streamed = client.chat.completions.with_raw_response.create(**asked, stream=True, stream_options={"include_usage": True})
+    assert streamed.headers["x-tollgate-cache"] == "hit"
+    chunks = list(streamed.parse())
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == answer.choices[0].message.content
+    assert chunks[-1].usage.completion_tokens == answer.usage.completion_tokens
+    assert chunks[-1].usage.model_extra["cost"] == 0
+
+    # Not deterministic: not cached.
+    warm = client.chat.completions.with_raw_response.create(**{**asked, "temperature": 0.7})
+    assert warm.headers["x-tollgate-cache"] == "bypass"
