@@ -105,6 +105,25 @@ import TollgateTesting
         }
     }
 
+    @Test func aKeyCanAskForCachingForAllItsRequests() async throws {
+        try await GatewayHarness.with(adjust: { $0.adminToken = "admin-secret" }) { harness async throws in
+            let made = try await harness.post("/admin/orgs/acme/keys", json: ["name": "faq-bot", "cache_ttl_seconds": 120], key: "admin-secret")
+            #expect(made.status == 201)
+            #expect(made.json?["cache_ttl_seconds"] == 120)
+            let key = try #require(made.json?["key"]?.stringValue)
+            #expect(Self.outcome(try await harness.post(json: Self.deterministic(), key: key)) == "miss")
+            #expect(Self.outcome(try await harness.post(json: Self.deterministic(), key: key)) == "hit")
+            // The request's own word comes first.
+            #expect(Self.outcome(try await harness.post(json: Self.deterministic(), key: key, headers: [("cache-control", "no-store")])) == "bypass")
+            // Other keys of the organization share the entry only when they ask for caching.
+            #expect(Self.outcome(try await harness.post(json: Self.deterministic())) == "bypass")
+            #expect(Self.outcome(try await harness.post(json: Self.deterministic(), headers: Self.cached)) == "hit")
+            let refused = try await harness.post("/admin/orgs/acme/keys", json: ["cache_ttl_seconds": 0], key: "admin-secret")
+            #expect(refused.status == 400)
+            #expect(refused.json?["error"]?["param"] == "cache_ttl_seconds")
+        }
+    }
+
     @Test func anEntryIsNeverServedToAnotherOrganization() async throws {
         try await GatewayHarness.with { harness async throws in
             let accounts = harness.gateway.accounts

@@ -92,18 +92,19 @@ public final class AccountStore: Sendable {
     ///   - requestsPerMinute, tokensPerMinute: the key's own rate limits.
     public func createKey(for organization: Organization, name: String? = nil, team: String? = nil,
                           allowedModels: [String]? = nil, requestsPerMinute: Int64? = nil,
-                          tokensPerMinute: Int64? = nil, allowedRegions: [String]? = nil) async throws -> (key: VirtualKey, secret: String) {
+                          tokensPerMinute: Int64? = nil, allowedRegions: [String]? = nil,
+                          cacheTTLSeconds: Int64? = nil) async throws -> (key: VirtualKey, secret: String) {
         let secret = KeySecret.generate()
         let key = VirtualKey(id: "key_" + TimeOrderedID().description, organizationID: organization.id, name: name,
                              team: team, hint: KeySecret.hint(secret), allowedModels: allowedModels,
                              requestsPerMinute: requestsPerMinute, tokensPerMinute: tokensPerMinute,
-                             createdAt: clock.date(), revokedAt: nil, allowedRegions: allowedRegions)
+                             createdAt: clock.date(), revokedAt: nil, allowedRegions: allowedRegions, cacheTTLSeconds: cacheTTLSeconds)
         if let team { try await ensureTeam(team, of: organization) }
         try await database.write { sql in try await sql.raw("""
-            INSERT INTO api_keys (id, org_id, name, team, key_hash, key_hint, allowed_models, rpm, tpm, regions, created_at)
+            INSERT INTO api_keys (id, org_id, name, team, key_hash, key_hint, allowed_models, rpm, tpm, regions, cache_ttl_seconds, created_at)
             VALUES (\(bind: key.id), \(bind: organization.id), \(bind: name), \(bind: team), \(bind: KeySecret.hash(secret)),
                     \(bind: key.hint), \(bind: allowedModels?.joined(separator: ",")), \(bind: requestsPerMinute), \(bind: tokensPerMinute),
-                    \(bind: allowedRegions?.joined(separator: ",")), \(bind: Timestamp.milliseconds(key.createdAt)))
+                    \(bind: allowedRegions?.joined(separator: ",")), \(bind: cacheTTLSeconds), \(bind: Timestamp.milliseconds(key.createdAt)))
             """).run() }
         return (key, secret)
     }
@@ -117,6 +118,7 @@ public final class AccountStore: Sendable {
         }
         let row = try await database.sql.raw("""
             SELECT k.id, k.org_id, k.name, k.team, k.key_hint, k.allowed_models, k.rpm, k.tpm, k.created_at, k.revoked_at, k.regions,
+                   k.cache_ttl_seconds,
                    o.name AS org_name, o.currency, o.markup_bp, o.price_list, o.regions AS org_regions, t.rpm AS team_rpm, t.tpm AS team_tpm
             FROM api_keys k JOIN organizations o ON o.id = k.org_id
             LEFT JOIN teams t ON t.org_id = k.org_id AND t.name = k.team
@@ -143,7 +145,7 @@ public final class AccountStore: Sendable {
 
     public func keys(of organization: Organization) async throws -> [VirtualKey] {
         try await database.sql.raw("""
-            SELECT id, org_id, name, team, key_hint, allowed_models, rpm, tpm, created_at, revoked_at, regions
+            SELECT id, org_id, name, team, key_hint, allowed_models, rpm, tpm, created_at, revoked_at, regions, cache_ttl_seconds
             FROM api_keys WHERE org_id = \(bind: organization.id) ORDER BY created_at
             """).all().map(Self.key(from:))
     }
@@ -174,7 +176,8 @@ public final class AccountStore: Sendable {
             requestsPerMinute: try row.decode(column: "rpm", as: Int64?.self),
             tokensPerMinute: try row.decode(column: "tpm", as: Int64?.self),
             createdAt: Timestamp.date(milliseconds: try row.decode(column: "created_at", as: Int64.self)),
-            revokedAt: revoked.map(Timestamp.date(milliseconds:)), allowedRegions: try regions(row, "regions"))
+            revokedAt: revoked.map(Timestamp.date(milliseconds:)), allowedRegions: try regions(row, "regions"),
+            cacheTTLSeconds: try row.decode(column: "cache_ttl_seconds", as: Int64?.self))
     }
 
     /// Forgets every cached key, so the next request reads keys and teams afresh.

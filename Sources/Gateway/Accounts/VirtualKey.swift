@@ -23,6 +23,9 @@ public struct VirtualKey: Hashable, Sendable, Codable {
     public var revokedAt: Date?
     /// The provider regions the key may reach (`keys create --regions eu,us`); `nil` for any.
     public var allowedRegions: [String]? = nil
+    /// How long the key's requests are answered from the response cache (`cache_ttl_seconds`),
+    /// unless a request says otherwise; `nil`: only when asked.
+    public var cacheTTLSeconds: Int64? = nil
 
     public var isRevoked: Bool { revokedAt != nil }
 
@@ -34,6 +37,7 @@ public struct VirtualKey: Hashable, Sendable, Codable {
         case id, organizationID = "org_id", name, team, hint, allowedModels = "allowed_models"
         case requestsPerMinute = "rpm", tokensPerMinute = "tpm"
         case createdAt = "created_at", revokedAt = "revoked_at", allowedRegions = "regions"
+        case cacheTTLSeconds = "cache_ttl_seconds"
     }
 }
 

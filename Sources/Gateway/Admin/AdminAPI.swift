@@ -86,7 +86,7 @@ struct AdminAPI: Sendable {
                 let (key, secret) = try await gateway.accounts.createKey(
                     for: organization, name: body["name"]?.stringValue, team: body["team"]?.stringValue, allowedModels: models,
                     requestsPerMinute: body["rpm"]?.intValue.map(Int64.init), tokensPerMinute: body["tpm"]?.intValue.map(Int64.init),
-                    allowedRegions: try AdminInput.regions(body["regions"]))
+                    allowedRegions: try AdminInput.regions(body["regions"]), cacheTTLSeconds: try AdminInput.cacheTTL(body["cache_ttl_seconds"]))
                 var value = try JSONValue.encodable(key)
                 value["key"] = .string(secret)
                 if var limit {

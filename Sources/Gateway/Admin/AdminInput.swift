@@ -23,6 +23,15 @@ public enum AdminInput {
         return try regions(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
     }
 
+    /// A key's `cache_ttl_seconds`: 1 s to 30 days, or absent.
+    static func cacheTTL(_ value: JSONValue?) throws -> Int64? {
+        guard let value, !value.isNull else { return nil }
+        guard let seconds = value.intValue, (1...(30 * 86_400)).contains(seconds) else {
+            throw GatewayError.badRequest("'cache_ttl_seconds' must be a whole number of seconds from 1 to 2592000", param: "cache_ttl_seconds")
+        }
+        return Int64(seconds)
+    }
+
     static func regions(_ value: JSONValue?) throws -> [String]? {
         guard let value, !value.isNull else { return nil }
         if let text = value.stringValue { return try regions(text) }

@@ -7,7 +7,7 @@ import TollgateCore
 /// The response cache on the request path: after the plan and before the reservation it decides
 /// whether a request is cached and looks it up; after a good answer it fills the entry.
 ///
-/// A request is cached when it asks (`cache-control: max-age=N`) or its route does
+/// A request is cached when it asks (`cache-control: max-age=N`), or its key or its route does
 /// (`cache_ttl_seconds`), is deterministic (temperature 0, unless the route caches any), asks for
 /// one answer and keeps no conversation state. `no-store` bypasses the cache; `no-cache` skips
 /// the lookup but fills the entry with the fresh answer.
@@ -55,7 +55,8 @@ struct CacheStage: Sendable {
     func decide(_ admitted: AdmittedRequest, profile: PromptProfile, plan: RoutePlan, route: RouteDefinition?) throws -> Lookup? {
         let directives = try Directives(admitted.headers[.cacheControlRequest])
         if directives?.noStore == true { return nil }
-        guard let asked = directives?.maxAge ?? route?.cacheTTL, asked > .zero, let first = plan.candidates.first,
+        let keyTTL = admitted.caller.key.cacheTTLSeconds.map { Duration.seconds($0) }
+        guard let asked = directives?.maxAge ?? keyTTL ?? route?.cacheTTL, asked > .zero, let first = plan.candidates.first,
               let chat = admitted.chat else { return nil }
         let format = admitted.format
         // Answers kept for later turns, embeddings and several choices are not cached.

@@ -248,6 +248,7 @@ extension GatewaySchema {
         )
         """,
         "CREATE INDEX response_cache_used ON response_cache(last_used_at)",
+        "ALTER TABLE api_keys ADD COLUMN cache_ttl_seconds BIGINT",
         "ALTER TABLE request_records ADD COLUMN cache TEXT",
         "ALTER TABLE request_records ADD COLUMN saved_tokens BIGINT NOT NULL DEFAULT 0",
         "ALTER TABLE request_records ADD COLUMN saved_nanos BIGINT NOT NULL DEFAULT 0",
