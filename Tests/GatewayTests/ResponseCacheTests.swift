@@ -1,6 +1,8 @@
 import Foundation
 @testable import Gateway
 import Ledger
+import Logging
+import SQLKit
 import Providers
 import Routing
 import Testing
@@ -121,6 +123,24 @@ import TollgateTesting
             let refused = try await harness.post("/admin/orgs/acme/keys", json: ["cache_ttl_seconds": 0], key: "admin-secret")
             #expect(refused.status == 400)
             #expect(refused.json?["error"]?["param"] == "cache_ttl_seconds")
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func anotherReplicaOnTheSameDatabaseFindsTheEntry(_ backend: TestBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { harness async throws in
+            #expect(Self.outcome(try await harness.post(json: Self.deterministic(), headers: Self.cached)) == "miss")
+            let database = harness.gateway.database
+            let keys = try await database.sql.raw("SELECT cache_key, org_id FROM response_cache").all()
+            #expect(keys.count == 1)
+            let key = try #require(try keys.first?.decode(column: "cache_key", as: String.self))
+            #expect(try keys.first?.decode(column: "org_id", as: String.self) == harness.organization.id)
+            // A replica that has never seen it: an empty memory front, the same database.
+            let replica = ResponseCache(database: database, settings: CacheSettings(), clock: SystemTimeSource(), logger: Logger(label: "replica"))
+            let entry = try #require(try await replica.find(key, maxAge: .seconds(600)))
+            #expect(entry.model == "cheap" && entry.provider == "fake")
+            #expect(entry.usage.total > 0 && entry.response.finishReason == .stop)
+            #expect(try await replica.find(key, maxAge: .zero) == nil)
         }
     }
 
