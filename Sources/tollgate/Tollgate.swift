@@ -11,7 +11,7 @@ struct Tollgate: AsyncParsableCommand {
             OrgsCommand.self, CreditsCommand.self, KeysCommand.self, TeamsCommand.self, BudgetsCommand.self,
             PackagesCommand.self, SessionsCommand.self,
             TokenizeCommand.self, CountCommand.self, PricesCommand.self, RouteEvalCommand.self, RouteTrainCommand.self,
-            LedgerCommand.self, StatementCommand.self, SettlementCommand.self, ReportCommand.self,
+            LedgerCommand.self, StatementCommand.self, SettlementCommand.self, ReportCommand.self, ExportCommand.self,
         ]
     )
 

@@ -221,3 +221,18 @@ def test_the_waste_and_savings_reports_print_a_table_or_json(tmp_path):
     backwards = subprocess.run([BINARY, "report", "savings", "--org", "acme", "--from", "2026-12-08", "--to", "2026-12-01",
                                 "--database", db], capture_output=True, text=True)
     assert backwards.returncode == 2
+
+
+def test_the_usage_export_prints_csv_with_its_header_and_refuses_an_unknown_format(tmp_path):
+    db = f"sqlite:{tmp_path}/e.db"
+    assert subprocess.run([BINARY, "orgs", "create", "acme", "--database", db], capture_output=True).returncode == 0
+    exported = subprocess.run([BINARY, "export", "usage", "--from", "2026-12-01", "--to", "2026-12-08", "--org", "acme",
+                               "--database", db], capture_output=True, text=True)
+    assert exported.returncode == 0, exported.stderr
+    assert list(csv.reader(exported.stdout.splitlines()))[0][:3] == ["id", "time", "org_id"]
+    events = subprocess.run([BINARY, "export", "usage", "--from", "2026-12-01", "--to", "2026-12-08", "--format", "cloudevents",
+                             "--database", db], capture_output=True, text=True)
+    assert events.returncode == 0 and events.stdout == ""
+    bad = subprocess.run([BINARY, "export", "usage", "--from", "2026-12-01", "--to", "2026-12-08", "--format", "xml",
+                          "--database", db], capture_output=True, text=True)
+    assert bad.returncode == 2

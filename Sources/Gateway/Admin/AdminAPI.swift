@@ -106,6 +106,7 @@ struct AdminAPI: Sendable {
         }
         registerMetering(on: admin)
         registerReports(on: admin)
+        registerExport(on: admin)
         admin.get("requests") { request, _ in
             try await guarded(request) {
                 let query = request.uri.queryParameters
