@@ -107,6 +107,8 @@ struct AdminAPI: Sendable {
         registerMetering(on: admin)
         registerReports(on: admin)
         registerExport(on: admin)
+        registerAnalytics(on: admin)
+        registerRunway(on: admin)
         admin.get("requests") { request, _ in
             try await guarded(request) {
                 let query = request.uri.queryParameters

@@ -47,8 +47,11 @@ public struct RequestRecordStore: Sendable {
                 SQLBind(record.prefixHash), SQLBind(record.finishReason), SQLBind(record.promptSize.total),
                 SQLBind(record.promptSize.system), SQLBind(record.promptSize.tools), SQLBind(record.promptSize.toolOutput))
         }
-        // A retry after a commit whose acknowledgement was lost finds its records there already.
-        try await insert.ignoringConflicts(with: ["id"]).run()
+        // A retry after a commit whose acknowledgement was lost finds its records there already;
+        // only the records written now are added to the hourly totals.
+        let written = Set(try await insert.ignoringConflicts(with: ["id"]).returning("id").all()
+            .map { try $0.decode(column: "id", as: String.self) })
+        try await UsageRollup.add(records.filter { written.contains($0.id) }, in: sql)
     }
 
     /// The newest records first, optionally of one organization and one session.
