@@ -47,6 +47,18 @@ let package = Package(
             ],
             path: "LedgerBenchmark"
         ),
+        // /admin/analytics over a month of generated traffic: bench/analytics.sh.
+        .executableTarget(
+            name: "analytics-bench",
+            dependencies: [
+                .product(name: "Gateway", package: tollgate),
+                .product(name: "Storage", package: tollgate),
+                .product(name: "TollgateCore", package: tollgate),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            path: "AnalyticsBenchmark"
+        ),
         // Plain throughput numbers for bench/tokenizers.sh, compared there with tiktoken and tokenizers.
         .executableTarget(
             name: "TokenizerThroughput",

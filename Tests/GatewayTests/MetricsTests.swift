@@ -72,3 +72,28 @@ import TollgateTesting
         }
     }
 }
+
+extension MetricsTests {
+    @Test func metricsShowTheCacheOpenReservationsAndWhatIsLeftOfEachBudget() async throws {
+        try await GatewayHarness.with(adjust: { $0.adminToken = "admin-secret" }) { harness async throws in
+            let made = try await harness.post("/admin/orgs/acme/budgets", json: ["scope": "organization", "amount": "2", "period": "month"],
+                                              key: "admin-secret")
+            let budgetID = try #require(made.json?["id"]?.stringValue)
+            var body = GatewayHarness.chat("cheap", "Cache and count", maxTokens: 6)
+            body["temperature"] = 0
+            for _ in 0..<2 { #expect(try await harness.post(json: body, headers: [("cache-control", "max-age=60")]).status == 200) }
+            #expect(try await harness.post(json: GatewayHarness.chat("premium", "Plain", maxTokens: 6)).status == 200)
+            let records = try await harness.records()
+            let spent = records.reduce(Int64(0)) { $0 + ($1.cost?.nanos ?? 0) }
+            let samples = Self.samples(try await harness.get("/metrics").body)
+            #expect(Self.sum(samples, "tollgate_cache_requests_total") { $0["result"] == "hit" } == 1)
+            #expect(Self.sum(samples, "tollgate_cache_requests_total") { $0["result"] == "miss" } == 1)
+            #expect(Self.sum(samples, "tollgate_cache_requests_total") { $0["result"] == "bypass" } == 1)
+            #expect(Self.sum(samples, "tollgate_open_reservations") == 0)
+            let remaining = Self.sum(samples, "tollgate_budget_remaining_nano") { $0["budget"] == budgetID && $0["scope"] == "organization" }
+            #expect(remaining == Double(2 * Money.nanosPerUnit - spent))
+            // No key, secret, user or session in any label.
+            #expect(!samples.contains { $0.labels.values.contains { $0.hasPrefix("tg-") || $0.hasPrefix("key_") } })
+        }
+    }
+}

@@ -67,6 +67,12 @@ public final class BudgetStore: Sendable {
         return budgets
     }
 
+    /// Every live budget of every organization.
+    public func all() async throws -> [Budget] {
+        try await database.sql.raw("SELECT * FROM budgets WHERE deleted_at IS NULL ORDER BY org_id, created_at, id").all()
+            .map(Self.budget(from:))
+    }
+
     public func budget(id: String) async throws -> Budget? {
         try await database.sql.raw("SELECT * FROM budgets WHERE id = \(bind: id) AND deleted_at IS NULL").first().map(Self.budget(from:))
     }

@@ -34,6 +34,13 @@ public final class GatewayMetrics: Sendable {
     private static var firstToken: MetricNameDescriptor { descriptor("time_to_first_token", "seconds", "Time from the request to the first generated token.") }
     private static var upstreamErrors: MetricNameDescriptor { descriptor("upstream_errors", "total", "Failed upstream calls, retried or not, by status.") }
     private static var breaker: MetricNameDescriptor { descriptor("circuit_breaker", "state", "Circuit breakers: 0 closed, 1 half-open, 2 open.") }
+    private static var cache: MetricNameDescriptor { descriptor("cache_requests", "total", "Proxied requests by what the response cache did.") }
+    private static var openReservations: MetricNameDescriptor {
+        descriptor("open", "reservations", "Reservations held on the ledger now: made, not yet settled or released, not expired.")
+    }
+    private static var budgetRemaining: MetricNameDescriptor {
+        descriptor("budget_remaining", "nano", "What is left of each budget this period, in nano-units of its currency.")
+    }
 
     /// Counts one finished request.
     func record(_ record: RequestRecord) {
@@ -61,14 +68,28 @@ public final class GatewayMetrics: Sendable {
                                                buckets: Self.durationBuckets).record(.milliseconds(ttft))
             }
         }
+        if let outcome = record.cache {
+            registry.makeCounter(descriptor: Self.cache, labels: [("result", outcome), ("org", organization)]).increment()
+        }
         for attempt in record.attempts where attempt.status.map({ !(200..<300).contains($0) }) ?? true {
             registry.makeCounter(descriptor: Self.upstreamErrors, labels: [("model", attempt.model), ("provider", attempt.provider),
                                                                             ("status", attempt.status.map(String.init) ?? "none")]).increment()
         }
     }
 
-    /// The text exposition, with the breakers' states as they are now.
-    func exposition(models: [ModelDefinition], health: RouteHealth) -> [UInt8] {
+    /// The text exposition, with the breakers' states, the reservations held and the budgets'
+    /// remainders as they are now.
+    func exposition(models: [ModelDefinition], health: RouteHealth, openReservations: Int?,
+                    budgets: [(budget: Budget, remaining: Int64)]) -> [UInt8] {
+        if let openReservations {
+            registry.makeGauge(descriptor: Self.openReservations).set(Double(openReservations))
+        }
+        for (budget, remaining) in budgets {
+            registry.makeGauge(descriptor: Self.budgetRemaining, labels: [
+                ("org", budget.organizationID), ("scope", budget.scope.rawValue), ("period", budget.period.rawValue), ("budget", budget.id),
+                ("currency", budget.amount.currency.code),
+            ]).set(Double(remaining))
+        }
         for (key, label) in models.map({ ("model:" + $0.name, ("model", $0.name)) })
             + Set(models.map(\.provider.name)).sorted().map({ ("provider:" + $0, ("provider", $0)) }) {
             let value: Double = switch health.breakerState(key) {

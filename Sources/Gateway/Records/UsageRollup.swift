@@ -78,3 +78,12 @@ enum UsageRollup {
         }
     }
 }
+
+extension RequestRecordStore {
+    /// Adds records to the hourly totals without writing the records themselves, in one
+    /// transaction: what a benchmark fills the totals of millions of generated requests with.
+    @_spi(Benchmarks)
+    public func rollUp(_ records: [RequestRecord]) async throws {
+        try await database.transaction { sql in try await UsageRollup.add(records, in: sql) }
+    }
+}

@@ -111,7 +111,7 @@ public struct Gateway: Sendable {
         router.post("/v1/messages/count_tokens") { request, _ in await proxy.countTokens(request) }
         router.get("/v1/models") { request, _ in await self.models(request) }
         router.get("/v1/models/:id") { request, context in await self.model(request, id: context.parameters.get("id") ?? "") }
-        router.get("/metrics") { request, _ in self.metricsResponse(request) }
+        router.get("/metrics") { request, _ in await self.metricsResponse(request) }
         router.get("/health") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
