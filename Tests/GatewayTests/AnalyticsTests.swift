@@ -112,6 +112,13 @@ import TollgateTesting
         let cheap = try #require(rows.first { $0.group[.model] == "cheap" })
         #expect(cheap.totals.requests == 3 && cheap.totals.errors == 1 && cheap.totals.cost == 3_000 && cheap.totals.usage.output == 15)
         #expect(rows.first { $0.group[.model] == "premium" }?.totals.cost == 9_000)
+        // The whole day reads the daily totals, filled alike.
+        let day = hour / 86_400_000 * 86_400_000
+        let daily = try await Analytics(database: migrated).rows(from: Date(timeIntervalSince1970: Double(day) / 1000),
+                                                                to: Date(timeIntervalSince1970: Double(day + 86_400_000) / 1000),
+                                                                groupBy: [.model, .day], filter: Analytics.Filter(organization: "org_1"))
+        #expect(daily.first { $0.group[.model] == "cheap" }?.totals.cost == 3_000)
+        #expect(daily.first { $0.group[.model] == "cheap" }?.group[.day] == String(day))
         try await migrated.close()
         await remove()
     }

@@ -10,7 +10,8 @@ import Foundation
 
 /// `GET /admin/analytics`: requests, tokens by kind, cost, provider cost and margin, cache hits
 /// and errors for a period, grouped by any of organization, team, key, model, provider, route, day
-/// and hour — read from the hourly totals — or by session, end user or tag — read from the request
+/// and hour — read from the daily totals when the period is whole UTC days, else the hourly ones
+/// — or by session, end user or tag — read from the request
 /// records — with the growth against the previous period of the same length.
 ///
 /// Periods are taken in whole hours: `from` rounds down and `to` up to the hour. Days are UTC days.
@@ -130,6 +131,9 @@ public struct Analytics: Sendable {
     }
 
     private func rollupTotals(from: Int64, to: Int64, groupBy: [Dimension], filter: Filter) async throws -> [Key: Totals] {
+        // Whole UTC days without an hourly grouping read the daily totals, 24 times fewer rows.
+        let daily = from % Self.day == 0 && to % Self.day == 0 && !groupBy.contains(.hour)
+        let (table, bucket) = daily ? ("usage_daily", "day") : ("usage_hourly", "hour")
         let columns: [(Dimension, String)] = groupBy.map { dimension in
             switch dimension {
             case .organization: (dimension, "org_id")
@@ -138,7 +142,7 @@ public struct Analytics: Sendable {
             case .model: (dimension, "model")
             case .provider: (dimension, "provider")
             case .route: (dimension, "route")
-            case .day: (dimension, "(hour / \(Self.day)) * \(Self.day)")
+            case .day: (dimension, daily ? "day" : "(hour / \(Self.day)) * \(Self.day)")
             case .hour, .session, .endUser, .tag: (dimension, "hour")
             }
         }
@@ -146,7 +150,7 @@ public struct Analytics: Sendable {
         for (index, (_, expression)) in columns.enumerated() { query = query.column(SQLAlias(SQLRaw(expression), as: "g\(index)")) }
         query = query.column("currency")
         for column in Self.summed { query = query.column(SQLAlias(SQLRaw("CAST(SUM(\(column)) AS BIGINT)"), as: column)) }
-        query = query.from("usage_hourly").where("hour", .greaterThanOrEqual, from).where("hour", .lessThan, to)
+        query = query.from(table).where(bucket, .greaterThanOrEqual, from).where(bucket, .lessThan, to)
         for (column, value) in [("org_id", filter.organization), ("team", filter.team), ("key_id", filter.key), ("model", filter.model),
                                 ("provider", filter.provider), ("route", filter.route)] {
             if let value { query = query.where(column, .equal, value) }

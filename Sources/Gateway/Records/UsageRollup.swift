@@ -42,40 +42,51 @@ enum UsageRollup {
 
     static let hour: Int64 = 3_600_000
 
-    /// Adds `records` to their hours' totals.
+    static let day: Int64 = 86_400_000
+
+    /// Adds `records` to their hours' and days' totals.
     static func add(_ records: [RequestRecord], in sql: any SQLDatabase) async throws {
-        var groups: [Group: Totals] = [:]
-        for record in records {
-            guard let organization = record.organizationID else { continue }
-            let group = Group(organization: organization, hour: Timestamp.milliseconds(record.createdAt) / hour * hour,
-                              team: record.team ?? "", key: record.keyID ?? "", model: record.modelUsed ?? record.modelRequested ?? "",
-                              provider: record.provider ?? "", route: record.modelRequested ?? "", currency: record.cost?.currency.code ?? "")
-            groups[group, default: Totals()].add(record)
+        for (table, column, width) in [("usage_hourly", "hour", hour), ("usage_daily", "day", day)] {
+            var groups: [Group: Totals] = [:]
+            for record in records {
+                guard let organization = record.organizationID else { continue }
+                let group = Group(organization: organization, hour: Timestamp.milliseconds(record.createdAt) / width * width,
+                                  team: record.team ?? "", key: record.keyID ?? "", model: record.modelUsed ?? record.modelRequested ?? "",
+                                  provider: record.provider ?? "", route: record.modelRequested ?? "",
+                                  currency: record.cost?.currency.code ?? "")
+                groups[group, default: Totals()].add(record)
+            }
+            // In a fixed order, so concurrent writers take the rows' locks alike.
+            let ordered = groups.sorted { ($0.key.hour, $0.key.key, $0.key.model, $0.key.route) < ($1.key.hour, $1.key.key, $1.key.model, $1.key.route) }
+            for (group, totals) in ordered {
+                try await upsert(group, totals, table: table, column: column, in: sql)
+            }
         }
-        // In a fixed order, so concurrent writers take the rows' locks alike.
-        for (group, totals) in groups.sorted(by: { ($0.key.hour, $0.key.key, $0.key.model) < ($1.key.hour, $1.key.key, $1.key.model) }) {
-            try await sql.raw("""
-                INSERT INTO usage_hourly (org_id, hour, team, key_id, model, provider, route, currency, requests, errors, cache_hits,
-                    input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_nanos,
-                    provider_cost_nanos, saved_nanos)
-                VALUES (\(bind: group.organization), \(bind: group.hour), \(bind: group.team), \(bind: group.key), \(bind: group.model),
-                    \(bind: group.provider), \(bind: group.route), \(bind: group.currency), \(bind: totals.requests), \(bind: totals.errors),
-                    \(bind: totals.cacheHits), \(bind: totals.usage.input), \(bind: totals.usage.cachedInput),
-                    \(bind: totals.usage.cacheWrite), \(bind: totals.usage.output), \(bind: totals.usage.reasoning), \(bind: totals.cost),
-                    \(bind: totals.providerCost), \(bind: totals.saved))
-                ON CONFLICT (org_id, hour, team, key_id, model, provider, route, currency) DO UPDATE SET
-                    requests = usage_hourly.requests + excluded.requests, errors = usage_hourly.errors + excluded.errors,
-                    cache_hits = usage_hourly.cache_hits + excluded.cache_hits,
-                    input_tokens = usage_hourly.input_tokens + excluded.input_tokens,
-                    cached_input_tokens = usage_hourly.cached_input_tokens + excluded.cached_input_tokens,
-                    cache_write_tokens = usage_hourly.cache_write_tokens + excluded.cache_write_tokens,
-                    output_tokens = usage_hourly.output_tokens + excluded.output_tokens,
-                    reasoning_tokens = usage_hourly.reasoning_tokens + excluded.reasoning_tokens,
-                    cost_nanos = usage_hourly.cost_nanos + excluded.cost_nanos,
-                    provider_cost_nanos = usage_hourly.provider_cost_nanos + excluded.provider_cost_nanos,
-                    saved_nanos = usage_hourly.saved_nanos + excluded.saved_nanos
-                """).run()
+    }
+
+    private static func upsert(_ group: Group, _ totals: Totals, table: String, column: String, in sql: any SQLDatabase) async throws {
+        let summed = ["requests", "errors", "cache_hits", "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens",
+                      "reasoning_tokens", "cost_nanos", "provider_cost_nanos", "saved_nanos"]
+        let values: [Int64] = [totals.requests, totals.errors, totals.cacheHits, Int64(totals.usage.input), Int64(totals.usage.cachedInput),
+                               Int64(totals.usage.cacheWrite), Int64(totals.usage.output), Int64(totals.usage.reasoning), totals.cost,
+                               totals.providerCost, totals.saved]
+        var query: SQLQueryString = "INSERT INTO \(unsafeRaw: table) (org_id, \(unsafeRaw: column), team, key_id, model, provider, route, currency, "
+        query.appendInterpolation(unsafeRaw: summed.joined(separator: ", "))
+        query.appendLiteral(") VALUES (")
+        query.appendInterpolation(bind: group.organization)
+        query.appendLiteral(", ")
+        query.appendInterpolation(bind: group.hour)
+        for text in [group.team, group.key, group.model, group.provider, group.route, group.currency] {
+            query.appendLiteral(", ")
+            query.appendInterpolation(bind: text)
         }
+        for value in values {
+            query.appendLiteral(", ")
+            query.appendInterpolation(bind: value)
+        }
+        query.appendLiteral(") ON CONFLICT (org_id, \(column), team, key_id, model, provider, route, currency) DO UPDATE SET ")
+        query.appendInterpolation(unsafeRaw: summed.map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ", "))
+        try await sql.raw(query).run()
     }
 }
 

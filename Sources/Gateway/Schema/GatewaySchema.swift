@@ -263,10 +263,11 @@ extension GatewaySchema {
 }
 
 extension GatewaySchema {
-    /// Hourly totals per organization × team × key × model × provider × route (what the client
-    /// asked for) × currency, kept as records are written: what `/admin/analytics`, burn rates and
-    /// runways read instead of the records. Filled from the records already there.
-    static let rollups = Migration(version: 11, name: "hourly usage rollups", statements: [
+    /// Hourly and daily (UTC) totals per organization × team × key × model × provider × route
+    /// (what the client asked for) × currency, kept as records are written: what
+    /// `/admin/analytics`, burn rates and runways read instead of the records. Filled from the
+    /// records already there.
+    static let rollups = Migration(version: 11, name: "hourly and daily usage rollups", statements: [
         """
         CREATE TABLE usage_hourly (
             org_id TEXT NOT NULL,
@@ -302,6 +303,43 @@ extension GatewaySchema {
             SUM(cost_nanos), SUM(COALESCE(provider_cost_nanos, 0)), SUM(saved_nanos)
         FROM request_records WHERE org_id IS NOT NULL
         GROUP BY org_id, (created_at / 3600000) * 3600000, COALESCE(team, ''), COALESCE(key_id, ''),
+            COALESCE(model_used, model_requested, ''), COALESCE(provider, ''), COALESCE(model_requested, ''), COALESCE(currency, '')
+        """,
+        """
+        CREATE TABLE usage_daily (
+            org_id TEXT NOT NULL,
+            day BIGINT NOT NULL,
+            team TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            model TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            route TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            requests BIGINT NOT NULL,
+            errors BIGINT NOT NULL,
+            cache_hits BIGINT NOT NULL,
+            input_tokens BIGINT NOT NULL,
+            cached_input_tokens BIGINT NOT NULL,
+            cache_write_tokens BIGINT NOT NULL,
+            output_tokens BIGINT NOT NULL,
+            reasoning_tokens BIGINT NOT NULL,
+            cost_nanos BIGINT NOT NULL,
+            provider_cost_nanos BIGINT NOT NULL,
+            saved_nanos BIGINT NOT NULL,
+            PRIMARY KEY (org_id, day, team, key_id, model, provider, route, currency)
+        )
+        """,
+        """
+        INSERT INTO usage_daily (org_id, day, team, key_id, model, provider, route, currency, requests, errors, cache_hits,
+            input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_nanos, provider_cost_nanos,
+            saved_nanos)
+        SELECT org_id, (created_at / 86400000) * 86400000, COALESCE(team, ''), COALESCE(key_id, ''),
+            COALESCE(model_used, model_requested, ''), COALESCE(provider, ''), COALESCE(model_requested, ''), COALESCE(currency, ''),
+            COUNT(*), SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), SUM(CASE WHEN cache = 'hit' THEN 1 ELSE 0 END),
+            SUM(input_tokens), SUM(cached_input_tokens), SUM(cache_write_tokens), SUM(output_tokens), SUM(reasoning_tokens),
+            SUM(cost_nanos), SUM(COALESCE(provider_cost_nanos, 0)), SUM(saved_nanos)
+        FROM request_records WHERE org_id IS NOT NULL
+        GROUP BY org_id, (created_at / 86400000) * 86400000, COALESCE(team, ''), COALESCE(key_id, ''),
             COALESCE(model_used, model_requested, ''), COALESCE(provider, ''), COALESCE(model_requested, ''), COALESCE(currency, '')
         """,
     ])
