@@ -56,35 +56,44 @@ enum UsageRollup {
                                   currency: record.cost?.currency.code ?? "")
                 groups[group, default: Totals()].add(record)
             }
-            // In a fixed order, so concurrent writers take the rows' locks alike.
+            // In a fixed order, so concurrent writers take the rows' locks alike; many rows a statement.
             let ordered = groups.sorted { ($0.key.hour, $0.key.key, $0.key.model, $0.key.route) < ($1.key.hour, $1.key.key, $1.key.model, $1.key.route) }
-            for (group, totals) in ordered {
-                try await upsert(group, totals, table: table, column: column, in: sql)
+            for start in stride(from: 0, to: ordered.count, by: rowsPerStatement) {
+                try await upsert(ordered[start..<min(start + rowsPerStatement, ordered.count)], table: table, column: column, in: sql)
             }
         }
     }
 
-    private static func upsert(_ group: Group, _ totals: Totals, table: String, column: String, in sql: any SQLDatabase) async throws {
-        let summed = ["requests", "errors", "cache_hits", "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens",
-                      "reasoning_tokens", "cost_nanos", "provider_cost_nanos", "saved_nanos"]
-        let values: [Int64] = [totals.requests, totals.errors, totals.cacheHits, Int64(totals.usage.input), Int64(totals.usage.cachedInput),
-                               Int64(totals.usage.cacheWrite), Int64(totals.usage.output), Int64(totals.usage.reasoning), totals.cost,
-                               totals.providerCost, totals.saved]
+    /// Rows per INSERT: 19 binds each, under SQLite's 32,766 and PostgreSQL's 65,535.
+    static let rowsPerStatement = 500
+
+    static let summed = ["requests", "errors", "cache_hits", "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens",
+                         "reasoning_tokens", "cost_nanos", "provider_cost_nanos", "saved_nanos"]
+
+    private static func upsert(_ rows: ArraySlice<(key: Group, value: Totals)>, table: String, column: String,
+                               in sql: any SQLDatabase) async throws {
         var query: SQLQueryString = "INSERT INTO \(unsafeRaw: table) (org_id, \(unsafeRaw: column), team, key_id, model, provider, route, currency, "
         query.appendInterpolation(unsafeRaw: summed.joined(separator: ", "))
-        query.appendLiteral(") VALUES (")
-        query.appendInterpolation(bind: group.organization)
-        query.appendLiteral(", ")
-        query.appendInterpolation(bind: group.hour)
-        for text in [group.team, group.key, group.model, group.provider, group.route, group.currency] {
+        query.appendLiteral(") VALUES ")
+        for (index, (group, totals)) in rows.enumerated() {
+            let values: [Int64] = [totals.requests, totals.errors, totals.cacheHits, Int64(totals.usage.input), Int64(totals.usage.cachedInput),
+                                   Int64(totals.usage.cacheWrite), Int64(totals.usage.output), Int64(totals.usage.reasoning), totals.cost,
+                                   totals.providerCost, totals.saved]
+            query.appendLiteral(index == 0 ? "(" : ", (")
+            query.appendInterpolation(bind: group.organization)
             query.appendLiteral(", ")
-            query.appendInterpolation(bind: text)
+            query.appendInterpolation(bind: group.hour)
+            for text in [group.team, group.key, group.model, group.provider, group.route, group.currency] {
+                query.appendLiteral(", ")
+                query.appendInterpolation(bind: text)
+            }
+            for value in values {
+                query.appendLiteral(", ")
+                query.appendInterpolation(bind: value)
+            }
+            query.appendLiteral(")")
         }
-        for value in values {
-            query.appendLiteral(", ")
-            query.appendInterpolation(bind: value)
-        }
-        query.appendLiteral(") ON CONFLICT (org_id, \(column), team, key_id, model, provider, route, currency) DO UPDATE SET ")
+        query.appendLiteral(" ON CONFLICT (org_id, \(column), team, key_id, model, provider, route, currency) DO UPDATE SET ")
         query.appendInterpolation(unsafeRaw: summed.map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ", "))
         try await sql.raw(query).run()
     }

@@ -305,6 +305,9 @@ extension GatewaySchema {
         GROUP BY org_id, (created_at / 3600000) * 3600000, COALESCE(team, ''), COALESCE(key_id, ''),
             COALESCE(model_used, model_requested, ''), COALESCE(provider, ''), COALESCE(model_requested, ''), COALESCE(currency, '')
         """,
+        // Filters without an organization (a model's or a key's traffic) read a range of these.
+        "CREATE INDEX usage_hourly_model ON usage_hourly(model, hour)",
+        "CREATE INDEX usage_hourly_key ON usage_hourly(key_id, hour)",
         """
         CREATE TABLE usage_daily (
             org_id TEXT NOT NULL,
