@@ -55,7 +55,9 @@ import Tokenizers
 
     @Test func aClientThatDisconnectsMidStreamCancelsTheUpstreamAndIsStillRecorded() async throws {
         try await GatewayHarness.with { harness in
-            harness.fake.enqueue(.paced(.milliseconds(20)))
+            // 22 words 100 ms apart: the client leaves after about six, and a loaded machine still
+            // has more than a second to notice before the answer would be complete.
+            harness.fake.enqueue(.paced(.milliseconds(100)))
             var request = HTTPClientRequest(url: harness.baseURL + "/v1/chat/completions")
             request.method = .POST
             request.headers.add(name: "authorization", value: "Bearer \(harness.key)")
@@ -86,7 +88,9 @@ import Tokenizers
 
     @Test func eventsReachTheClientAsTheProviderSendsThemNotWhenItIsDone() async throws {
         try await GatewayHarness.with { harness in
-            harness.fake.enqueue(.paced(.milliseconds(20)))
+            // 22 words 100 ms apart: the client leaves after about six, and a loaded machine still
+            // has more than a second to notice before the answer would be complete.
+            harness.fake.enqueue(.paced(.milliseconds(100)))
             var request = HTTPClientRequest(url: harness.baseURL + "/v1/chat/completions")
             request.method = .POST
             request.headers.add(name: "authorization", value: "Bearer \(harness.key)")
