@@ -59,10 +59,18 @@ struct CommandFailure: Error, CustomStringConvertible {
 }
 
 enum CommandLogging {
-    /// Logs to standard error at `LOG_LEVEL` (default `info`).
+    /// Logs to standard error at `LOG_LEVEL` (default `info`), as text or, with `LOG_FORMAT=json`,
+    /// one JSON object a line.
     static func bootstrap() -> Logger {
-        let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let environment = ProcessInfo.processInfo.environment
+        let level = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let json = environment["LOG_FORMAT"] == "json"
         LoggingSystem.bootstrap { label in
+            if json {
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler

@@ -40,6 +40,7 @@ struct GatewayHarness: Sendable {
         style: FakeUsageStyle = .openai,
         credit: Int64 = 10 * Money.nanosPerUnit,
         clock: (any TimeSource)? = nil,
+        logger testLogger: Logger? = nil,
         adjust: @Sendable (inout GatewayConfiguration) -> Void = { _ in },
         prepare: @Sendable (AccountStore) async throws -> Void = { _ in },
         _ body: @Sendable (GatewayHarness) async throws -> R
@@ -69,6 +70,7 @@ struct GatewayHarness: Sendable {
 
             var logger = Logger(label: "test")
             logger.logLevel = .error
+            if let testLogger { logger = testLogger }
             let (url, removeDatabase) = try await TestDatabase.make(backend, logger: logger)
             let database = try await Database.open(url, migrations: GatewaySchema.migrations, logger: logger)
             let accounts = AccountStore(database: database)

@@ -13,10 +13,7 @@ extension AdminAPI {
         admin.get("analytics") { request, _ in
             try await guarded(request) {
                 let query = request.uri.queryParameters
-                guard let fromText = query["from"], let toText = query["to"],
-                      let from = AdminInput.instant(String(fromText)), let to = AdminInput.instant(String(toText)), from < to else {
-                    throw GatewayError.badRequest("'from' and 'to' must be dates such as 2026-11-01, 'from' before 'to'", param: "from")
-                }
+                let (from, to) = try AdminInput.period(query["from"], query["to"])
                 var groupBy: [Analytics.Dimension] = []
                 for name in (query["group_by"].map(String.init) ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
                 where !name.isEmpty {

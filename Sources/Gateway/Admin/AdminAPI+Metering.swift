@@ -138,10 +138,7 @@ extension AdminAPI {
 
     /// `from` and `to` (dates or ISO 8601 instants) as milliseconds, `from` before `to`.
     private func period(_ query: Parameters) throws -> (from: Int64, to: Int64) {
-        guard let fromText = query["from"], let toText = query["to"],
-              let from = AdminInput.instant(String(fromText)), let to = AdminInput.instant(String(toText)), from < to else {
-            throw GatewayError.badRequest("'from' and 'to' must be dates such as 2026-11-01, 'from' before 'to'", param: "from")
-        }
+        let (from, to) = try AdminInput.period(query["from"], query["to"])
         return (Timestamp.milliseconds(from), Timestamp.milliseconds(to))
     }
 

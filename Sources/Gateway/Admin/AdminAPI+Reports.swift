@@ -38,10 +38,7 @@ extension AdminAPI {
             }
             var scope: (organization: String?, from: Date, to: Date)?
             let checked = try await guarded(request) {
-                guard let fromText = query["from"], let toText = query["to"],
-                      let from = AdminInput.instant(String(fromText)), let to = AdminInput.instant(String(toText)), from < to else {
-                    throw GatewayError.badRequest("'from' and 'to' must be dates such as 2026-11-01, 'from' before 'to'", param: "from")
-                }
+                let (from, to) = try AdminInput.period(query["from"], query["to"])
                 var organizationID: String?
                 if let name = query["org"].map(String.init) {
                     guard let organization = try await gateway.accounts.organization(named: name) else {
@@ -77,10 +74,7 @@ extension AdminAPI {
         guard let organization = try await gateway.accounts.organization(named: name) else {
             throw GatewayError.notFound("no organization '\(name)'")
         }
-        guard let fromText = query["from"], let toText = query["to"],
-              let from = AdminInput.instant(String(fromText)), let to = AdminInput.instant(String(toText)), from < to else {
-            throw GatewayError.badRequest("'from' and 'to' must be dates such as 2026-11-01, 'from' before 'to'", param: "from")
-        }
+        let (from, to) = try AdminInput.period(query["from"], query["to"])
         return (organization, from, to)
     }
 }

@@ -23,6 +23,14 @@ public enum AdminInput {
         return try regions(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
     }
 
+    /// `from` and `to` of a query: dates or instants, `from` before `to`.
+    static func period(_ from: Substring?, _ to: Substring?) throws -> (from: Date, to: Date) {
+        guard let from = from.flatMap({ instant(String($0)) }), let to = to.flatMap({ instant(String($0)) }), from < to else {
+            throw GatewayError.badRequest("'from' and 'to' must be dates such as 2026-11-01, 'from' before 'to'", param: "from")
+        }
+        return (from, to)
+    }
+
     /// A key's `cache_ttl_seconds`: 1 s to 30 days, or absent.
     static func cacheTTL(_ value: JSONValue?) throws -> Int64? {
         guard let value, !value.isNull else { return nil }

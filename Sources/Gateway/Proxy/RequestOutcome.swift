@@ -1,3 +1,4 @@
+import Logging
 import Pricing
 import Providers
 import Routing
@@ -21,11 +22,13 @@ struct RequestOutcome: Sendable {
 }
 
 /// Where outcomes go: the record writer with settlement — the one place a request is settled or
-/// its reservation released — and the route health (breakers and latency averages).
+/// its reservation released — the route health (breakers and latency averages), the metrics, and
+/// the log (one line per request at info level).
 struct OutcomeSinks: Sendable {
     let records: RequestRecordWriter
     let health: RouteHealth
     let metrics: GatewayMetrics
+    var logger = Logger(label: "tollgate.requests")
 
     func deliver(_ outcome: RequestOutcome) {
         if let model = outcome.answered {
@@ -36,11 +39,33 @@ struct OutcomeSinks: Sendable {
                           latency: record.streamed ? nil : .milliseconds(record.latencyMilliseconds),
                           timeToFirstToken: record.timeToFirstTokenMilliseconds.map { .milliseconds($0) })
         }
+        let record: RequestRecord
         if let metered = outcome.metered {
-            metrics.record(metered.finish(outcome.record, usage: outcome.usage, fixed: outcome.fixedCharge))
+            record = metered.finish(outcome.record, usage: outcome.usage, fixed: outcome.fixedCharge)
         } else {
-            records.submit(outcome.record)
-            metrics.record(outcome.record)
+            record = outcome.record
+            records.submit(record)
         }
+        metrics.record(record)
+        log(record)
+    }
+
+    /// One line for the request: who (organization, team, key id — never a secret), what it asked
+    /// and what served it, tokens, cost, timings, the cache, the error. Headers are never logged.
+    func log(_ record: RequestRecord) {
+        guard logger.logLevel <= .info else { return }
+        var metadata: Logger.Metadata = [
+            "request": "\(record.id)", "status": "\(record.status)", "latency_ms": "\(record.latencyMilliseconds)",
+            "input_tokens": "\(record.usage.totalInput)", "output_tokens": "\(record.usage.totalOutput)",
+        ]
+        let optional: [(String, String?)] = [
+            ("org", record.organizationID), ("team", record.team), ("key", record.keyID), ("session", record.sessionID),
+            ("model_requested", record.modelRequested), ("model", record.modelUsed), ("provider", record.provider),
+            ("cost", record.cost.map(\.description)), ("cache", record.cache), ("ttft_ms", record.timeToFirstTokenMilliseconds.map(String.init)),
+            ("attempts", record.attempts.isEmpty ? nil : String(record.attempts.count)),
+            ("streamed", record.streamed ? "true" : nil), ("error", record.error),
+        ]
+        for (key, value) in optional { if let value { metadata[key] = "\(value)" } }
+        logger.info("request", metadata: metadata)
     }
 }

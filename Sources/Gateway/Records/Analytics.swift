@@ -35,6 +35,19 @@ public struct Analytics: Sendable {
         public var providerCost: Int64 = 0
         public var saved: Int64 = 0
 
+        /// Adds one request.
+        mutating func add(_ record: RequestRecord) {
+            let one = Totals(requests: 1, errors: record.status >= 400 ? 1 : 0, cacheHits: record.cache == "hit" ? 1 : 0, usage: record.usage,
+                             cost: record.cost?.nanos ?? 0, providerCost: record.providerCost?.nanos ?? 0, saved: record.savedCost?.nanos ?? 0)
+            add(one)
+        }
+
+        /// The figures in `UsageRollup.summed` order.
+        var values: [Int64] {
+            [requests, errors, cacheHits, Int64(usage.input), Int64(usage.cachedInput), Int64(usage.cacheWrite), Int64(usage.output),
+             Int64(usage.reasoning), cost, providerCost, saved]
+        }
+
         mutating func add(_ other: Totals) {
             requests += other.requests
             errors += other.errors
@@ -149,7 +162,7 @@ public struct Analytics: Sendable {
         var query = database.sql.select()
         for (index, (_, expression)) in columns.enumerated() { query = query.column(SQLAlias(SQLRaw(expression), as: "g\(index)")) }
         query = query.column("currency")
-        for column in Self.summed { query = query.column(SQLAlias(SQLRaw("CAST(SUM(\(column)) AS BIGINT)"), as: column)) }
+        for column in UsageRollup.summed { query = query.column(SQLAlias(SQLRaw("CAST(SUM(\(column)) AS BIGINT)"), as: column)) }
         query = query.from(table).where(bucket, .greaterThanOrEqual, from).where(bucket, .lessThan, to)
         for (column, value) in [("org_id", filter.organization), ("team", filter.team), ("key_id", filter.key), ("model", filter.model),
                                 ("provider", filter.provider), ("route", filter.route)] {
@@ -178,9 +191,6 @@ public struct Analytics: Sendable {
         return result
     }
 
-    static let summed = ["requests", "errors", "cache_hits", "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens",
-                         "reasoning_tokens", "cost_nanos", "provider_cost_nanos", "saved_nanos"]
-
     static func integer(_ row: any SQLRow, _ column: String) throws -> Int64 {
         try row.decode(column: column, as: Int64.self)
     }
@@ -196,10 +206,8 @@ public struct Analytics: Sendable {
                     if let model = filter.model, (record.modelUsed ?? record.modelRequested) != model { continue }
                     if let provider = filter.provider, record.provider != provider { continue }
                     if let route = filter.route, record.modelRequested != route { continue }
-                    var single = UsageRollup.Totals()
-                    single.add(record)
-                    let totals = Totals(requests: single.requests, errors: single.errors, cacheHits: single.cacheHits, usage: single.usage,
-                                        cost: single.cost, providerCost: single.providerCost, saved: single.saved)
+                    var totals = Totals()
+                    totals.add(record)
                     let time = Timestamp.milliseconds(record.createdAt)
                     // A record with several tags counts once under each.
                     let tags = groupBy.contains(.tag) ? (record.tags.isEmpty ? [""] : record.tags) : [""]

@@ -16,30 +16,6 @@ enum UsageRollup {
         var currency: String
     }
 
-    struct Totals {
-        var requests: Int64 = 0
-        var errors: Int64 = 0
-        var cacheHits: Int64 = 0
-        var usage = TokenUsage.zero
-        var cost: Int64 = 0
-        var providerCost: Int64 = 0
-        var saved: Int64 = 0
-
-        mutating func add(_ record: RequestRecord) {
-            requests += 1
-            if record.status >= 400 { errors += 1 }
-            if record.cache == "hit" { cacheHits += 1 }
-            usage.input += record.usage.input
-            usage.cachedInput += record.usage.cachedInput
-            usage.cacheWrite += record.usage.cacheWrite
-            usage.output += record.usage.output
-            usage.reasoning += record.usage.reasoning
-            cost += record.cost?.nanos ?? 0
-            providerCost += record.providerCost?.nanos ?? 0
-            saved += record.savedCost?.nanos ?? 0
-        }
-    }
-
     static let hour: Int64 = 3_600_000
 
     static let day: Int64 = 86_400_000
@@ -47,14 +23,14 @@ enum UsageRollup {
     /// Adds `records` to their hours' and days' totals.
     static func add(_ records: [RequestRecord], in sql: any SQLDatabase) async throws {
         for (table, column, width) in [("usage_hourly", "hour", hour), ("usage_daily", "day", day)] {
-            var groups: [Group: Totals] = [:]
+            var groups: [Group: Analytics.Totals] = [:]
             for record in records {
                 guard let organization = record.organizationID else { continue }
                 let group = Group(organization: organization, hour: Timestamp.milliseconds(record.createdAt) / width * width,
                                   team: record.team ?? "", key: record.keyID ?? "", model: record.modelUsed ?? record.modelRequested ?? "",
                                   provider: record.provider ?? "", route: record.modelRequested ?? "",
                                   currency: record.cost?.currency.code ?? "")
-                groups[group, default: Totals()].add(record)
+                groups[group, default: Analytics.Totals()].add(record)
             }
             // In a fixed order, so concurrent writers take the rows' locks alike; many rows a statement.
             let ordered = groups.sorted { ($0.key.hour, $0.key.key, $0.key.model, $0.key.route) < ($1.key.hour, $1.key.key, $1.key.model, $1.key.route) }
@@ -67,18 +43,17 @@ enum UsageRollup {
     /// Rows per INSERT: 19 binds each, under SQLite's 32,766 and PostgreSQL's 65,535.
     static let rowsPerStatement = 500
 
+    /// The summed columns of a rollup row, in `Analytics.Totals.values` order.
     static let summed = ["requests", "errors", "cache_hits", "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens",
                          "reasoning_tokens", "cost_nanos", "provider_cost_nanos", "saved_nanos"]
 
-    private static func upsert(_ rows: ArraySlice<(key: Group, value: Totals)>, table: String, column: String,
+    private static func upsert(_ rows: ArraySlice<(key: Group, value: Analytics.Totals)>, table: String, column: String,
                                in sql: any SQLDatabase) async throws {
         var query: SQLQueryString = "INSERT INTO \(unsafeRaw: table) (org_id, \(unsafeRaw: column), team, key_id, model, provider, route, currency, "
         query.appendInterpolation(unsafeRaw: summed.joined(separator: ", "))
         query.appendLiteral(") VALUES ")
         for (index, (group, totals)) in rows.enumerated() {
-            let values: [Int64] = [totals.requests, totals.errors, totals.cacheHits, Int64(totals.usage.input), Int64(totals.usage.cachedInput),
-                                   Int64(totals.usage.cacheWrite), Int64(totals.usage.output), Int64(totals.usage.reasoning), totals.cost,
-                                   totals.providerCost, totals.saved]
+            let values = totals.values
             query.appendLiteral(index == 0 ? "(" : ", (")
             query.appendInterpolation(bind: group.organization)
             query.appendLiteral(", ")

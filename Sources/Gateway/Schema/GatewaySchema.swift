@@ -267,83 +267,42 @@ extension GatewaySchema {
     /// (what the client asked for) × currency, kept as records are written: what
     /// `/admin/analytics`, burn rates and runways read instead of the records. Filled from the
     /// records already there.
-    static let rollups = Migration(version: 11, name: "hourly and daily usage rollups", statements: [
-        """
-        CREATE TABLE usage_hourly (
-            org_id TEXT NOT NULL,
-            hour BIGINT NOT NULL,
-            team TEXT NOT NULL,
-            key_id TEXT NOT NULL,
-            model TEXT NOT NULL,
-            provider TEXT NOT NULL,
-            route TEXT NOT NULL,
-            currency TEXT NOT NULL,
-            requests BIGINT NOT NULL,
-            errors BIGINT NOT NULL,
-            cache_hits BIGINT NOT NULL,
-            input_tokens BIGINT NOT NULL,
-            cached_input_tokens BIGINT NOT NULL,
-            cache_write_tokens BIGINT NOT NULL,
-            output_tokens BIGINT NOT NULL,
-            reasoning_tokens BIGINT NOT NULL,
-            cost_nanos BIGINT NOT NULL,
-            provider_cost_nanos BIGINT NOT NULL,
-            saved_nanos BIGINT NOT NULL,
-            PRIMARY KEY (org_id, hour, team, key_id, model, provider, route, currency)
-        )
-        """,
-        """
-        INSERT INTO usage_hourly (org_id, hour, team, key_id, model, provider, route, currency, requests, errors, cache_hits,
-            input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_nanos, provider_cost_nanos,
-            saved_nanos)
-        SELECT org_id, (created_at / 3600000) * 3600000, COALESCE(team, ''), COALESCE(key_id, ''),
-            COALESCE(model_used, model_requested, ''), COALESCE(provider, ''), COALESCE(model_requested, ''), COALESCE(currency, ''),
-            COUNT(*), SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), SUM(CASE WHEN cache = 'hit' THEN 1 ELSE 0 END),
-            SUM(input_tokens), SUM(cached_input_tokens), SUM(cache_write_tokens), SUM(output_tokens), SUM(reasoning_tokens),
-            SUM(cost_nanos), SUM(COALESCE(provider_cost_nanos, 0)), SUM(saved_nanos)
-        FROM request_records WHERE org_id IS NOT NULL
-        GROUP BY org_id, (created_at / 3600000) * 3600000, COALESCE(team, ''), COALESCE(key_id, ''),
-            COALESCE(model_used, model_requested, ''), COALESCE(provider, ''), COALESCE(model_requested, ''), COALESCE(currency, '')
-        """,
+    static let rollups = Migration(version: 11, name: "hourly and daily usage rollups",
+                                   statements: rollupTable("usage_hourly", bucket: "hour", milliseconds: 3_600_000) + [
         // Filters without an organization (a model's or a key's traffic) read a range of these.
         "CREATE INDEX usage_hourly_model ON usage_hourly(model, hour)",
         "CREATE INDEX usage_hourly_key ON usage_hourly(key_id, hour)",
-        """
-        CREATE TABLE usage_daily (
-            org_id TEXT NOT NULL,
-            day BIGINT NOT NULL,
-            team TEXT NOT NULL,
-            key_id TEXT NOT NULL,
-            model TEXT NOT NULL,
-            provider TEXT NOT NULL,
-            route TEXT NOT NULL,
-            currency TEXT NOT NULL,
-            requests BIGINT NOT NULL,
-            errors BIGINT NOT NULL,
-            cache_hits BIGINT NOT NULL,
-            input_tokens BIGINT NOT NULL,
-            cached_input_tokens BIGINT NOT NULL,
-            cache_write_tokens BIGINT NOT NULL,
-            output_tokens BIGINT NOT NULL,
-            reasoning_tokens BIGINT NOT NULL,
-            cost_nanos BIGINT NOT NULL,
-            provider_cost_nanos BIGINT NOT NULL,
-            saved_nanos BIGINT NOT NULL,
-            PRIMARY KEY (org_id, day, team, key_id, model, provider, route, currency)
-        )
-        """,
-        """
-        INSERT INTO usage_daily (org_id, day, team, key_id, model, provider, route, currency, requests, errors, cache_hits,
-            input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_nanos, provider_cost_nanos,
-            saved_nanos)
-        SELECT org_id, (created_at / 86400000) * 86400000, COALESCE(team, ''), COALESCE(key_id, ''),
-            COALESCE(model_used, model_requested, ''), COALESCE(provider, ''), COALESCE(model_requested, ''), COALESCE(currency, ''),
-            COUNT(*), SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), SUM(CASE WHEN cache = 'hit' THEN 1 ELSE 0 END),
-            SUM(input_tokens), SUM(cached_input_tokens), SUM(cache_write_tokens), SUM(output_tokens), SUM(reasoning_tokens),
-            SUM(cost_nanos), SUM(COALESCE(provider_cost_nanos, 0)), SUM(saved_nanos)
-        FROM request_records WHERE org_id IS NOT NULL
-        GROUP BY org_id, (created_at / 86400000) * 86400000, COALESCE(team, ''), COALESCE(key_id, ''),
-            COALESCE(model_used, model_requested, ''), COALESCE(provider, ''), COALESCE(model_requested, ''), COALESCE(currency, '')
-        """,
-    ])
+    ] + rollupTable("usage_daily", bucket: "day", milliseconds: 86_400_000))
+
+    /// A rollup table whose rows are `bucket`s of `milliseconds`, filled from the records.
+    private static func rollupTable(_ table: String, bucket: String, milliseconds: Int64) -> [String] {
+        let summed = UsageRollup.summed.map { "\($0) BIGINT NOT NULL," }.joined(separator: "\n    ")
+        return [
+            """
+            CREATE TABLE \(table) (
+                org_id TEXT NOT NULL,
+                \(bucket) BIGINT NOT NULL,
+                team TEXT NOT NULL,
+                key_id TEXT NOT NULL,
+                model TEXT NOT NULL,
+                provider TEXT NOT NULL,
+                route TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                \(summed)
+                PRIMARY KEY (org_id, \(bucket), team, key_id, model, provider, route, currency)
+            )
+            """,
+            """
+            INSERT INTO \(table) (org_id, \(bucket), team, key_id, model, provider, route, currency, \(UsageRollup.summed.joined(separator: ", ")))
+            SELECT org_id, (created_at / \(milliseconds)) * \(milliseconds), COALESCE(team, ''), COALESCE(key_id, ''),
+                COALESCE(model_used, model_requested, ''), COALESCE(provider, ''), COALESCE(model_requested, ''), COALESCE(currency, ''),
+                COUNT(*), SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END), SUM(CASE WHEN cache = 'hit' THEN 1 ELSE 0 END),
+                SUM(input_tokens), SUM(cached_input_tokens), SUM(cache_write_tokens), SUM(output_tokens), SUM(reasoning_tokens),
+                SUM(cost_nanos), SUM(COALESCE(provider_cost_nanos, 0)), SUM(saved_nanos)
+            FROM request_records WHERE org_id IS NOT NULL
+            GROUP BY org_id, (created_at / \(milliseconds)) * \(milliseconds), COALESCE(team, ''), COALESCE(key_id, ''),
+                COALESCE(model_used, model_requested, ''), COALESCE(provider, ''), COALESCE(model_requested, ''), COALESCE(currency, '')
+            """,
+        ]
+    }
 }

@@ -92,7 +92,7 @@ public struct Gateway: Sendable {
         let router = Router()
         router.add(middleware: ErrorBodyMiddleware())
         let counter = TokenCounter(store: encodings)
-        let sinks = OutcomeSinks(records: recordWriter, health: health, metrics: metrics)
+        let sinks = OutcomeSinks(records: recordWriter, health: health, metrics: metrics, logger: logger)
         let proxy = ProxyPipeline(configuration: configuration, accounts: accounts, metering: metering, limiter: limiter, upstream: upstream,
                                   counter: counter, records: recordWriter,
                                   idempotency: IdempotencyStore(database: database, clock: clock),
