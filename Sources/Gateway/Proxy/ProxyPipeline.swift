@@ -226,6 +226,8 @@ struct ProxyPipeline: Sendable {
         guard let body = answer.body else { throw GatewayError(status: 500, type: "server_error", message: "No answer body.") }
         let model = answer.model
         outcome.record.timeToFirstTokenMilliseconds = (clock.now() - started).wholeMilliseconds
+        // Read once: its finish reason, its text when usage must be counted, the cache's copy, a translation.
+        let response = answer.call.provider.response(from: body)
         var usage: BillableUsage?
         do {
             usage = try UsageReading.billable(answer.call.usage(of: body))
@@ -234,14 +236,13 @@ struct ProxyPipeline: Sendable {
         }
         outcome.record.usageSource = usage == nil ? .none : .provider
         if usage == nil,
-           let counted = await counter.usage(input: metered.countedInput, output: answer.call.outputText(of: body), model: model) {
+           let counted = await counter.usage(input: metered.countedInput, output: UpstreamCall.outputText(of: response), model: model) {
             usage = BillableUsage(tokens: counted)
             outcome.record.usageSource = .counted
         }
-        let response = answer.call.provider.response(from: body)
         outcome.record.finishReason = response.finishReason?.rawValue
         if let fill, let usage { await cache.fill(fill, response: response, usage: usage.tokens, model: model) }
-        var reply = answer.call.clientBody(for: body, usage: usage?.tokens, context: AnswerContext(
+        var reply = answer.call.clientBody(for: body, response: response, usage: usage?.tokens, context: AnswerContext(
             created: Int64(clock.date().timeIntervalSince1970), request: answer.call.clientRequest, requestID: outcome.record.id))
         if let usage { outcome.record.usage = usage.tokens }
         if let usage, let charged = metered.charged(usage) {

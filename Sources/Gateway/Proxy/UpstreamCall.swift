@@ -77,9 +77,9 @@ struct UpstreamCall: Sendable {
     /// The provider's usage report in its answer.
     func usage(of answer: JSONValue) -> UsageReport? { provider.usage(of: answer) }
 
-    /// The generated text of the provider's complete answer (text, reasoning, tool arguments).
-    func outputText(of answer: JSONValue) -> String {
-        provider.response(from: answer).content.map { part -> String in
+    /// The generated text of a complete answer (text, reasoning, tool arguments).
+    static func outputText(of response: ChatResponse) -> String {
+        response.content.map { part -> String in
             switch part {
             case .text(let text), .thinking(let text, _): text
             case .toolCall(let call): call.name + call.arguments
@@ -88,10 +88,10 @@ struct UpstreamCall: Sendable {
         }.joined()
     }
 
-    /// The provider's complete answer in the client's format, its usage as the price book read it;
-    /// `created` dates a translated answer.
-    func clientBody(for answer: JSONValue, usage: TokenUsage?, context: AnswerContext) -> JSONValue {
+    /// The provider's complete answer in the client's format (`response` is it read in Tollgate's
+    /// chat form), its usage as the price book read it; `created` dates a translated answer.
+    func clientBody(for answer: JSONValue, response: ChatResponse, usage: TokenUsage?, context: AnswerContext) -> JSONValue {
         guard translated else { return answer }
-        return client.clientBody(for: provider.response(from: answer), usage: usage, context: context)
+        return client.clientBody(for: response, usage: usage, context: context)
     }
 }
