@@ -1,4 +1,5 @@
 import Foundation
+import Gateway
 import Pricing
 import TollgateCore
 
@@ -226,28 +227,8 @@ public enum ForecastOutput {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.1f", value)
     }
 
-    /// An amount for people: two decimals from 1 up (with thousands separators), four significant
-    /// digits below; JSON keeps every nano-unit.
-    public static func readable(_ money: Money) -> String {
-        let value = Double(money.nanos) / 1e9
-        if abs(value) >= 1 {
-            // Cents, rounded half-even from the exact nanos.
-            let cents = (Decimal(money.nanos) / 10_000_000)
-            var rounded = Decimal()
-            var source = cents
-            NSDecimalRound(&rounded, &source, 0, .bankers)
-            let whole = NSDecimalNumber(decimal: rounded).int64Value
-            let units = String(abs(whole) / 100)
-            var grouped = ""
-            for (index, digit) in units.reversed().enumerated() {
-                if index > 0, index % 3 == 0 { grouped.append(",") }
-                grouped.append(digit)
-            }
-            let fraction = abs(whole) % 100
-            return (whole < 0 ? "-" : "") + String(grouped.reversed()) + "." + (fraction < 10 ? "0" : "") + String(fraction)
-        }
-        return value == 0 ? "0" : String(format: "%.4g", value)
-    }
+    /// An amount for people (see `Money.readable`).
+    public static func readable(_ money: Money) -> String { money.readable }
 
     static func signedPercent(_ change: Double) -> String { String(format: "%+.1f%%", change * 100) }
 
@@ -263,8 +244,5 @@ public enum ForecastOutput {
         return formatter.string(from: date)
     }
 
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    static func escape(_ text: String) -> String { HTML.escape(text) }
 }

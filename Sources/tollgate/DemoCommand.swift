@@ -104,6 +104,7 @@ struct DemoCommand: AsyncParsableCommand {
           demo org:    demo, 10.00 USD prepaid credit
           demo key:    \(key)
           admin token: \(adminToken)
+          dashboard:   http://\(host):\(port)/dashboard (sign in with the admin token)
           database:    \(database)
           providers:   \(providers.map { "\($0.name) at \($0.baseURL)" }.joined(separator: ", "))
 

@@ -44,3 +44,13 @@ import Testing
                 == "01234567-89ab-7def-8000-0000000000ff")
     }
 }
+
+@Test func readableAmountsRoundHalfEvenToCentsWithSeparatorsAndKeepFourDigitsBelowOne() {
+    #expect(Money(nanos: 1_234_567_005_000_000, currency: .usd).readable == "1,234,567.00")
+    #expect(Money(nanos: 1_005_000_000, currency: .usd).readable == "1.00")
+    #expect(Money(nanos: 1_015_000_000, currency: .usd).readable == "1.02")
+    #expect(Money(nanos: -2_500_000_000, currency: .usd).readable == "-2.50")
+    #expect(Money(nanos: 233_912, currency: .usd).readable == "0.0002339")
+    #expect(Money(nanos: 500_000_000, currency: .usd).readable == "0.5")
+    #expect(Money(nanos: 0, currency: .usd).readable == "0")
+}

@@ -102,41 +102,26 @@ extension AdminAPI {
     func registerRunway(on admin: RouterGroup<BasicRequestContext>) {
         admin.get("orgs/:org/runway") { request, context in
             try await guarded(request) {
-                let organization = try await organization(context)
-                let now = gateway.clock.date()
-                let burn = try await BurnRate.of(organizationID: organization.id, at: now, database: gateway.database)
-                let budgets = try await gateway.budgets.budgets(of: organization.id)
-                let currency = organization.currency
+                let runway = try await gateway.runway(of: try await organization(context))
+                let currency = runway.organization.currency
                 let money = { (nanos: Int64) -> JSONValue in .string(Money(nanos: nanos, currency: currency).decimalString) }
-                var scopes: [JSONValue] = []
-                for line in burn.lines {
-                    let holder: AccountStore.Holder = switch line.scope {
-                    case .organization: .organization
-                    case .team: .team(line.subject)
-                    case .key: .key(line.subject)
-                    }
-                    let available = try await gateway.accounts.balance(of: organization, holder: holder).nanos
-                    var object: JSONValue = [
-                        "scope": .string(line.scope.rawValue), "subject": .string(line.scope == .organization ? organization.name : line.subject),
+                let scopes: [JSONValue] = runway.scopes.map { scope in
+                    let line = scope.burn
+                    return [
+                        "scope": .string(line.scope.rawValue), "subject": .string(scope.name),
                         "spent_day": money(line.spentDay), "spent_week": money(line.spentWeek),
                         "rate_per_day": money(line.ratePerDay), "rate_per_day_week": money(line.ratePerDayOverWeek),
-                        "available": money(available), "runway_days": line.runwayDays(available).map(JSONValue.double) ?? nil,
+                        "available": money(scope.available), "runway_days": scope.runwayDays.map(JSONValue.double) ?? nil,
                         "last_hour": money(line.lastHour), "hourly_median": money(line.hourlyMedian), "anomaly": .bool(line.anomaly),
+                        "budgets": .array(scope.limits.map { limit in
+                            ["id": .string(limit.budget.id), "period": .string(limit.budget.period.rawValue),
+                             "amount": money(limit.budget.amount.nanos), "spent": money(limit.spent), "remaining": money(limit.remaining),
+                             "runway_days": limit.runwayDays.map(JSONValue.double) ?? nil]
+                        }),
                     ]
-                    var limits: [JSONValue] = []
-                    for budget in budgets where budget.scope.rawValue == line.scope.rawValue
-                        && (line.scope == .organization || budget.subject == line.subject) {
-                        let spent = try await gateway.budgetSpent(budget, at: now).nanos
-                        let remaining = budget.amount.nanos - spent
-                        limits.append(["id": .string(budget.id), "period": .string(budget.period.rawValue), "amount": money(budget.amount.nanos),
-                                       "spent": money(spent), "remaining": money(remaining),
-                                       "runway_days": line.runwayDays(remaining).map(JSONValue.double) ?? nil])
-                    }
-                    object["budgets"] = .array(limits)
-                    scopes.append(object)
                 }
-                return ["organization": .string(organization.name), "currency": .string(currency.code),
-                        "at": .string(now.formatted(.iso8601)), "scopes": .array(scopes)]
+                return ["organization": .string(runway.organization.name), "currency": .string(currency.code),
+                        "at": .string(runway.at.formatted(.iso8601)), "scopes": .array(scopes)]
             }
         }
     }

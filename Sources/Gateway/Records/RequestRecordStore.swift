@@ -54,11 +54,16 @@ public struct RequestRecordStore: Sendable {
         try await UsageRollup.add(records.filter { written.contains($0.id) }, in: sql)
     }
 
-    /// The newest records first, optionally of one organization and one session.
-    public func recent(organizationID: String? = nil, sessionID: String? = nil, limit: Int = 100) async throws -> [RequestRecord] {
+    /// The newest records first, optionally of one organization, session, model (asked for or
+    /// used) and provider, and only failed (`failed: true`) or only answered ones.
+    public func recent(organizationID: String? = nil, sessionID: String? = nil, model: String? = nil, provider: String? = nil,
+                       failed: Bool? = nil, limit: Int = 100) async throws -> [RequestRecord] {
         var query = database.sql.select().column("*").from("request_records")
         if let organizationID { query = query.where("org_id", .equal, organizationID) }
         if let sessionID { query = query.where("session_id", .equal, sessionID) }
+        if let model { query = query.where { $0.where("model_used", .equal, model).orWhere("model_requested", .equal, model) } }
+        if let provider { query = query.where("provider", .equal, provider) }
+        if let failed { query = query.where("status", failed ? .greaterThanOrEqual : .lessThan, 400) }
         return try await query.orderBy("created_at", .descending).orderBy("id", .descending).limit(limit).all()
             .map(Self.record(from:))
     }

@@ -41,6 +41,8 @@ public struct Gateway: Sendable {
     let responseCache: ResponseCache
     /// The model each agent session (or long shared prefix) last went to.
     public let affinity: PromptAffinity
+    /// Who is signed in to the dashboard.
+    public let dashboardSessions: DashboardSessions
     /// Where gateway logic reads the time.
     public let clock: any TimeSource
     /// Reservation and settlement on the ledger, or off.
@@ -56,6 +58,7 @@ public struct Gateway: Sendable {
                 encodings: EncodingStore? = nil, clock: any TimeSource = SystemTimeSource()) {
         self.configuration = configuration
         self.clock = clock
+        self.dashboardSessions = DashboardSessions(clock: clock)
         self.health = RouteHealth(clock: clock, breakers: configuration.routing.breakers)
         self.database = database
         self.accounts = AccountStore(database: database, clock: clock)
@@ -118,6 +121,7 @@ public struct Gateway: Sendable {
         }
         router.get("/ready") { _, _ in await self.readiness() }
         AdminAPI(gateway: self).register(on: router)
+        Dashboard(gateway: self).register(on: router)
         return router
     }
 
