@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -31,6 +32,8 @@ public final class FakeProvider: Sendable {
         public var authorizations: [String?] = []
         /// The `anthropic-version` header of each Messages request.
         public var anthropicVersions: [String?] = []
+        /// The `traceparent` header (W3C trace context) of each Chat Completions request.
+        public var traceparents: [String?] = []
         /// Streams whose client went away before the fake finished sending.
         public var cancelledStreams = 0
         /// Streams the fake sent to the end.
@@ -161,8 +164,10 @@ public final class FakeProvider: Sendable {
         }
         let behavior = FakeBehavior(requestedBy: body) ?? nextBehavior()
         let messages = body["messages"]?.arrayValue ?? []
+        let traceparent = HTTPField.Name("traceparent").flatMap { request.headers[$0] }
         let cachedRun = state.withLock { state -> Int in
             state.observations.requests.append(body)
+            state.observations.traceparents.append(traceparent)
             state.observations.authorizations.append(authorization)
             // The longest leading run of messages seen before is cached; every run of this one is now.
             var longest = 0

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import Foundation
 import Gateway
 import Storage
 import Logging
@@ -39,15 +40,20 @@ enum GatewayRunner {
     static func run(configuration: GatewayConfiguration, database: Database, logger: Logger,
                     onListening: @escaping @Sendable (Int) async -> Void) async throws {
         try await withHTTPClient(configuration.upstream) { httpClient in
-            let gateway = Gateway(configuration: configuration, database: database, httpClient: httpClient, logger: logger)
+            let tracing = try TraceExport.make(configuration.tracing, environment: ProcessInfo.processInfo.environment, logger: logger)
+            let gateway = Gateway(configuration: configuration, database: database, httpClient: httpClient, logger: logger,
+                                  tracer: tracing?.tracer)
             // One gateway per process: metrics reported through swift-metrics (by the libraries
             // underneath) join Tollgate's own at /metrics.
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: gateway.metrics.registry))
             if try await gateway.accounts.importCreditFromBeforeTheLedger() > 0 {
                 logger.notice("prepaid credit from before the ledger moved onto it")
             }
+            // The trace exporter starts first and stops last, after the last request's span.
             let group = ServiceGroup(configuration: .init(
-                services: gateway.services { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
+                services: (tracing.map { [$0.service] } ?? []) + gateway.services { channel in
+                    await onListening(channel.localAddress?.port ?? configuration.port)
+                },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         }

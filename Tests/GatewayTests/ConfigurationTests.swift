@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import Logging
 import Pricing
 import Routing
 import Testing
@@ -95,6 +96,28 @@ import TollgateCore
         let breakers = configuration.routing.breakers
         #expect(breakers.window == .seconds(20) && breakers.minimumRequests == 8 && breakers.failureRatio == 0.25)
         #expect(breakers.cooldown == .seconds(5))
+    }
+
+    @Test func tracingIsOffUntilAnEndpointIsSetAndItsSettingsAreRead() throws {
+        #expect(try load(Self.valid).tracing.endpoint == nil)
+        #expect(try TraceExport.make(load(Self.valid).tracing, environment: [:], logger: Logger(label: "test")) == nil)
+        let traced = try load(Self.valid + """
+
+            tracing:
+              endpoint: http://collector:4318
+              protocol: http/json
+              service_name: gateway-eu
+              sample_ratio: 0.25
+              headers: {authorization: "Bearer ${OTLP_TOKEN}"}
+            """, environment: ["DEEPSEEK_API_KEY": "sk-1", "OTLP_TOKEN": "t0k"])
+        #expect(traced.tracing.tracesURL == "http://collector:4318/v1/traces")
+        #expect(traced.tracing.json && traced.tracing.serviceName == "gateway-eu" && traced.tracing.sampleRatio == 0.25)
+        #expect(traced.tracing.headers == ["authorization": "Bearer t0k"])
+        var settings = TracingSettings()
+        settings.endpoint = "https://otlp.example.com/custom/path/"
+        #expect(settings.tracesURL == "https://otlp.example.com/custom/path")
+        #expect(throws: ConfigurationError.self) { try load(Self.valid + "\ntracing: {endpoint: http://c:4318, protocol: grpc}\n") }
+        #expect(throws: ConfigurationError.self) { try load(Self.valid + "\ntracing: {endpoint: collector:4318}\n") }
     }
 
     @Test func cacheAndAffinitySettingsAreRead() throws {

@@ -13,6 +13,7 @@ import Storage
 import Tokenizers
 import TollgateCore
 import TollgateTesting
+import Tracing
 
 /// A real gateway on a loopback port, in front of a real fake provider, with a fresh SQLite file,
 /// a funded organization and a key — for tests that go through sockets end to end.
@@ -40,6 +41,7 @@ struct GatewayHarness: Sendable {
         style: FakeUsageStyle = .openai,
         credit: Int64 = 10 * Money.nanosPerUnit,
         clock: (any TimeSource)? = nil,
+        tracer: (any Tracer)? = nil,
         logger testLogger: Logger? = nil,
         adjust: @Sendable (inout GatewayConfiguration) -> Void = { _ in },
         prepare: @Sendable (AccountStore) async throws -> Void = { _ in },
@@ -88,7 +90,7 @@ struct GatewayHarness: Sendable {
             do {
                 let result = try await run(configuration: configuration, database: database, upstreamClient: upstreamClient,
                                            client: client, fake: fake, key: key, organization: organization, logger: logger,
-                                           clock: clock ?? SystemTimeSource(), body)
+                                           clock: clock ?? SystemTimeSource(), tracer: tracer, body)
                 try await client.shutdown()
                 try await upstreamClient.shutdown()
                 await removeDatabase()
@@ -105,10 +107,11 @@ struct GatewayHarness: Sendable {
     private static func run<R: Sendable>(
         configuration: GatewayConfiguration, database: Database, upstreamClient: HTTPClient, client: HTTPClient,
         fake: FakeProvider, key: String,
-        organization: Organization, logger: Logger, clock: any TimeSource, _ body: @Sendable (GatewayHarness) async throws -> R
+        organization: Organization, logger: Logger, clock: any TimeSource, tracer: (any Tracer)?,
+        _ body: @Sendable (GatewayHarness) async throws -> R
     ) async throws -> R {
             let gateway = Gateway(configuration: configuration, database: database, httpClient: upstreamClient, logger: logger,
-                                  encodings: sharedEncodings, clock: clock)
+                                  encodings: sharedEncodings, clock: clock, tracer: tracer)
             let (ports, portContinuation) = AsyncStream<Int>.makeStream()
             let group = ServiceGroup(configuration: .init(
                 services: gateway.services { channel in

@@ -131,7 +131,7 @@ import TollgateCore
 
     static func pending(_ id: String, _ metering: MeteredRequest, _ writer: RequestRecordWriter) -> PendingRecord {
         PendingRecord(RequestOutcome(record: RequestRecord(id: id, status: 200, streamed: true), metered: metering),
-                      sinks: OutcomeSinks(records: writer, health: RouteHealth(), metrics: GatewayMetrics(routes: [])), started: .zero, clock: SystemTimeSource())
+                      sinks: OutcomeSinks(records: writer, health: RouteHealth(), metrics: GatewayMetrics(routes: []), tracing: RequestTracing(tracer: nil)), started: .zero, clock: SystemTimeSource())
     }
 
     @Test func aStreamThatNeverStartsIsRecordedAs499AndOneThatRunsOnlyOnce() async throws {

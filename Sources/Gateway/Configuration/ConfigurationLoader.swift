@@ -138,7 +138,8 @@ struct ConfigurationReader {
 
     mutating func configuration(_ root: Node, catalog: PriceBook) throws(ConfigurationError) -> GatewayConfiguration {
         let fields = try mapping(root, "", allowed: ["admin_token", "metrics_token", "server", "upstream", "providers", "models", "routes",
-                                                          "metering", "sessions", "price_lists", "routing", "responses", "cache"])
+                                                          "metering", "sessions", "price_lists", "routing", "responses", "cache",
+                                                          "tracing"])
         var configuration = GatewayConfiguration()
         if let node = fields["admin_token"] { configuration.adminToken = try string(node, "admin_token") }
         if let node = fields["metrics_token"] { configuration.metricsToken = try string(node, "metrics_token") }
@@ -172,6 +173,7 @@ struct ConfigurationReader {
         if let node = fields["sessions"] { try sessions(node, into: &configuration.metering) }
         if let node = fields["price_lists"] { configuration.priceLists = try priceLists(node, models: configuration.models) }
         if let node = fields["cache"] { try cache(node, into: &configuration.cache) }
+        if let node = fields["tracing"] { try tracing(node, into: &configuration.tracing) }
         if let node = fields["responses"] {
             let responses = try mapping(node, "responses", allowed: ["retention_days"])
             if let value = responses["retention_days"] {
@@ -179,6 +181,33 @@ struct ConfigurationReader {
             }
         }
         return configuration
+    }
+
+    func tracing(_ node: Node, into settings: inout TracingSettings) throws(ConfigurationError) {
+        let fields = try mapping(node, "tracing", allowed: ["endpoint", "protocol", "service_name", "sample_ratio", "headers"])
+        if let value = fields["endpoint"] {
+            let endpoint = try string(value, "tracing.endpoint")
+            guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
+                throw error(value, "tracing.endpoint", "must be an http:// or https:// URL, such as http://otel-collector:4318")
+            }
+            settings.endpoint = endpoint
+        }
+        if let value = fields["protocol"] {
+            switch try string(value, "tracing.protocol") {
+            case "http/protobuf": settings.json = false
+            case "http/json": settings.json = true
+            case let other: throw error(value, "tracing.protocol", "must be http/protobuf or http/json, not '\(other)'")
+            }
+        }
+        if let value = fields["service_name"] { settings.serviceName = try string(value, "tracing.service_name") }
+        if let value = fields["sample_ratio"] { settings.sampleRatio = try fraction(value, "tracing.sample_ratio", allowingZero: true) }
+        if let value = fields["headers"] {
+            guard let headers = value.mapping else { throw error(value, "tracing.headers", "must be a mapping of header names to values") }
+            for (key, header) in headers {
+                guard let name = key.string else { throw error(key, "tracing.headers", "has a key that is not a string") }
+                settings.headers[name] = try string(header, "tracing.headers.\(name)")
+            }
+        }
     }
 
     func cache(_ node: Node, into settings: inout CacheSettings) throws(ConfigurationError) {

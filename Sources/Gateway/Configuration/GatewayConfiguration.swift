@@ -42,6 +42,8 @@ public struct GatewayConfiguration: Sendable {
     public var routing = RoutingSettings()
     /// The response cache's limits and hit price.
     public var cache = CacheSettings()
+    /// Where request traces go (`tracing:`); off by default.
+    public var tracing = TracingSettings()
     /// How long a stored response (the Responses API's `store`) is kept (`responses.retention_days`).
     /// Default 30 days.
     public var responseRetention: Duration = .seconds(30 * 86_400)

@@ -21,6 +21,7 @@ struct AttemptStage: Sendable {
     let upstream: UpstreamClient
     let health: RouteHealth
     let retry: RetryPolicy
+    let tracing: RequestTracing
     let logger: Logger
 
     /// What answered: the candidate, the call made to it and what came back.
@@ -110,17 +111,19 @@ struct AttemptStage: Sendable {
 
     /// One call: the response head, then the whole body (or a stream's first bytes).
     private func attempt(_ call: UpstreamCall, model: ModelDefinition) async throws -> Answer {
-        let response = try await upstream.post(call.path, json: Data(call.body.encodedBytes()), to: model.provider, headers: call.headers)
-        guard response.isSuccess else { throw await response.error() }
-        if call.streamed {
-            let stream = try await response.openStream()
-            return Answer(model: model, call: call, response: response, body: nil, stream: stream)
+        try await tracing.attempt(model, operation: RequestTracing.operation(path: call.path), headers: call.headers) { headers in
+            let response = try await upstream.post(call.path, json: Data(call.body.encodedBytes()), to: model.provider, headers: headers)
+            guard response.isSuccess else { throw await response.error() }
+            if call.streamed {
+                let stream = try await response.openStream()
+                return Answer(model: model, call: call, response: response, body: nil, stream: stream)
+            }
+            let buffer = try await response.collect()
+            guard let body = try? JSONValue(parsing: buffer.readableBytesView), body.objectValue != nil else {
+                throw UpstreamError(.malformed, provider: response.provider, detail: "the response body is not a JSON object")
+            }
+            return Answer(model: model, call: call, response: response, body: body, stream: nil)
         }
-        let buffer = try await response.collect()
-        guard let body = try? JSONValue(parsing: buffer.readableBytesView), body.objectValue != nil else {
-            throw UpstreamError(.malformed, provider: response.provider, detail: "the response body is not a JSON object")
-        }
-        return Answer(model: model, call: call, response: response, body: body, stream: nil)
     }
 
     private static func summary(_ failure: (any Error)?) -> String {

@@ -10,6 +10,7 @@ import Routing
 import Storage
 import Tokenizers
 import TollgateCore
+import Tracing
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -43,9 +44,18 @@ struct ProxyPipeline: Sendable {
 
     /// The request path: admission → plan → reserve → attempt (down the plan) → relay → outcome.
     func handle(_ request: Request, format: any WireFormat) async -> Response {
+        let id = "req_" + TimeOrderedID().description
+        // Traced: the request's span is the parent of its upstream attempts' while it runs.
+        guard let trace = sinks.tracing.start(requestID: id, request: request.headers, path: request.uri.path) else {
+            return await handle(request, format: format, id: id)
+        }
+        return await InstrumentationContext.withValue(trace) { await handle(request, format: format, id: id) }
+    }
+
+    private func handle(_ request: Request, format: any WireFormat, id: String) async -> Response {
         let started = clock.now()
         let startDate = clock.date()
-        var outcome = RequestOutcome(record: RequestRecord(id: "req_" + TimeOrderedID().description, status: 0, createdAt: startDate))
+        var outcome = RequestOutcome(record: RequestRecord(id: id, status: 0, createdAt: startDate))
         var headers: HTTPFields = [.tollgateRequestID: outcome.record.id, .tollgateCache: "bypass"]
         var slot: IdempotencySlot?
         var progress = AttemptStage.Progress()
@@ -54,7 +64,9 @@ struct ProxyPipeline: Sendable {
             // Admission: key, headers, body, the client's format, idempotency.
             let admitted: AdmittedRequest
             switch try await admit(request, format: format, record: &outcome.record) {
-            case .replay(let response): return response
+            case .replay(let response):
+                sinks.tracing.abandon(requestID: id)
+                return response
             case .admitted(let request): admitted = request
             }
             slot = admitted.slot

@@ -22,12 +22,13 @@ struct RequestOutcome: Sendable {
 }
 
 /// Where outcomes go: the record writer with settlement — the one place a request is settled or
-/// its reservation released — the route health (breakers and latency averages), the metrics, and
-/// the log (one line per request at info level).
+/// its reservation released — the route health (breakers and latency averages), the metrics, the
+/// request's trace span, and the log (one line per request at info level).
 struct OutcomeSinks: Sendable {
     let records: RequestRecordWriter
     let health: RouteHealth
     let metrics: GatewayMetrics
+    let tracing: RequestTracing
     var logger = Logger(label: "tollgate.requests")
 
     func deliver(_ outcome: RequestOutcome) {
@@ -47,6 +48,7 @@ struct OutcomeSinks: Sendable {
             records.submit(record)
         }
         metrics.record(record)
+        tracing.finish(record)
         log(record)
     }
 

@@ -10,6 +10,7 @@ import ServiceLifecycle
 import Storage
 import Tokenizers
 import TollgateCore
+import Tracing
 
 /// The gateway assembled: its stores, its upstream client, its routes and its services.
 ///
@@ -33,6 +34,8 @@ public struct Gateway: Sendable {
     public let encodings: EncodingStore
     /// Prometheus metrics, fed by every request's outcome.
     public let metrics: GatewayMetrics
+    /// OpenTelemetry spans of requests and their upstream attempts, when a tracer is given.
+    public let tracing: RequestTracing
     /// Responses kept for the Responses API's conversation state.
     public let responses: ResponseStore
     /// Circuit breakers and latency averages, shared by every request.
@@ -54,8 +57,9 @@ public struct Gateway: Sendable {
 
     /// - Parameter encodings: the tokenizers to share (default: a new store for this gateway).
     /// - Parameter clock: where the request path reads the time (default: the system's).
+    /// - Parameter tracer: where request spans go (default: none, tracing off).
     public init(configuration: GatewayConfiguration, database: Database, httpClient: HTTPClient, logger: Logger,
-                encodings: EncodingStore? = nil, clock: any TimeSource = SystemTimeSource()) {
+                encodings: EncodingStore? = nil, clock: any TimeSource = SystemTimeSource(), tracer: (any Tracer)? = nil) {
         self.configuration = configuration
         self.clock = clock
         self.dashboardSessions = DashboardSessions(clock: clock)
@@ -64,6 +68,7 @@ public struct Gateway: Sendable {
         self.accounts = AccountStore(database: database, clock: clock)
         self.requestRecords = RequestRecordStore(database: database)
         self.metrics = GatewayMetrics(routes: configuration.routes)
+        self.tracing = RequestTracing(tracer: tracer)
         self.responses = ResponseStore(database: database, clock: clock, retention: configuration.responseRetention)
         self.responseCache = ResponseCache(database: database, settings: configuration.cache, clock: clock, logger: logger)
         self.affinity = PromptAffinity(idle: configuration.routing.affinity, clock: clock)
@@ -95,12 +100,13 @@ public struct Gateway: Sendable {
         let router = Router()
         router.add(middleware: ErrorBodyMiddleware())
         let counter = TokenCounter(store: encodings)
-        let sinks = OutcomeSinks(records: recordWriter, health: health, metrics: metrics, logger: logger)
+        let sinks = OutcomeSinks(records: recordWriter, health: health, metrics: metrics, tracing: tracing, logger: logger)
         let proxy = ProxyPipeline(configuration: configuration, accounts: accounts, metering: metering, limiter: limiter, upstream: upstream,
                                   counter: counter, records: recordWriter,
                                   idempotency: IdempotencyStore(database: database, clock: clock),
                                   planner: RoutePlanner(models: configuration.models, routes: configuration.routes, health: health),
-                                  attempts: AttemptStage(upstream: upstream, health: health, retry: configuration.routing.retry, logger: logger),
+                                  attempts: AttemptStage(upstream: upstream, health: health, retry: configuration.routing.retry,
+                                                         tracing: tracing, logger: logger),
                                   cascade: CascadeStage(counter: counter, sinks: sinks, clock: clock,
                                                         streamLimit: configuration.upstream.maxResponseBytes),
                                   cache: CacheStage(cache: responseCache, settings: configuration.cache, logger: logger),
