@@ -7,6 +7,7 @@ import Hummingbird
 import Logging
 import Providers
 import SQLKit
+import Storage
 import ServiceLifecycle
 import Synchronization
 import Testing
@@ -99,6 +100,55 @@ final class WebhookReceiver: Sendable {
                 #expect(rows.count == 3)
                 #expect(try rows.allSatisfy { try $0.decode(column: "delivered_at", as: Int64?.self) != nil })
                 #expect(try rows.map { try $0.decode(column: "attempts", as: Int.self) }.reduce(0, +) == 5)
+            }
+        }
+    }
+
+    @Test func aRunawayHourFiresOneAnomalyAlertWithTheUsualHourItWasJudgedAgainst() async throws {
+        let receiver = WebhookReceiver(failFirst: 0)
+        // Twenty minutes into an hour: the hour's requests are all in one bucket.
+        let clock = ManualTimeSource(origin: Date(timeIntervalSince1970: 1_796_634_000 + 1_200))
+        try await receiver.run { url in
+            try await GatewayHarness.with(credit: 10_000_000_000, clock: clock) { harness in
+                let organization = harness.organization.id
+                let budget = Budget(organizationID: organization, scope: .organization, subject: organization,
+                                    amount: Money(nanos: 100_000_000_000, currency: .usd), period: .day, hard: false,
+                                    thresholds: [], webhookURL: url, createdAt: clock.date())
+                try await harness.gateway.budgets.create(budget)
+                // The four hours before spent 10 nano-dollars each: a usual hour of 10.
+                let hour = Timestamp.milliseconds(clock.date()) / 3_600_000 * 3_600_000
+                for back in 1...4 {
+                    try await harness.gateway.database.sql.raw("""
+                        INSERT INTO usage_hourly (org_id, hour, team, key_id, model, provider, route, currency, requests, errors, cache_hits,
+                            input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_nanos,
+                            provider_cost_nanos, saved_nanos)
+                        VALUES (\(bind: organization), \(bind: hour - Int64(back) * 3_600_000), '', '', 'cheap', 'fake', 'cheap', 'USD',
+                            1, 0, 0, 1, 0, 0, 1, 0, 10, 10, 0)
+                        """).run()
+                }
+                for index in 0..<3 {
+                    #expect(try await harness.post(json: GatewayHarness.chat("cheap", "Run away \(index)")).status == 200)
+                    await harness.gateway.recordWriter.flush()
+                }
+                try await eventually { receiver.deliveries.withLock { $0.count } == 1 }
+                // Later in the same hour, more spending: still one alert for the hour.
+                clock.advance(by: .seconds(120))
+                #expect(try await harness.post(json: GatewayHarness.chat("cheap", "Still running")).status == 200)
+                await harness.gateway.recordWriter.flush()
+                try await Task.sleep(for: .milliseconds(300))
+                let deliveries = receiver.deliveries.withLock { $0 }
+                #expect(deliveries.count == 1)
+                let alert = try JSONValue(parsing: Array(try #require(deliveries.first).body.utf8))
+                let records = try await harness.records()
+                // The first request's settlement already made the hour a runaway's.
+                let spent = try #require(records.last?.cost?.nanos)
+                #expect(alert["type"] == "budget.anomaly")
+                #expect(alert["budget_id"]?.stringValue == budget.id)
+                #expect(alert["hour_start"]?.intValue.map(Int64.init) == hour)
+                #expect(alert["hourly_median"] == "0.000000010")
+                #expect(alert["last_hour"]?.stringValue == Money(nanos: spent, currency: .usd).decimalString)
+                #expect(alert["ratio"]?.doubleValue == (Double(spent) / 10 * 100).rounded() / 100)
+                #expect(alert["threshold_percent"] == nil)
             }
         }
     }

@@ -24,18 +24,34 @@ import Foundation
 /// it. Undelivered rows are sent again at start-up, so a crash between firing and delivering
 /// loses nothing.
 ///
-/// The request body is JSON (`type: budget.threshold`); `x-tollgate-signature: t=UNIX,v1=HEX` is
-/// HMAC-SHA256 over `"UNIX.BODY"` with `metering.alert_secret` (absent without a secret).
+/// A budget with a webhook also fires `budget.anomaly` when its organization, team or key spends
+/// more than five times its usual hour in the current hour (a runaway agent): once per budget and
+/// hour, checked at most once a minute per budget as settlements come in.
+///
+/// The request body is JSON (`type: budget.threshold` or `budget.anomaly`, also in
+/// `x-tollgate-event`); `x-tollgate-signature: t=UNIX,v1=HEX` is HMAC-SHA256 over `"UNIX.BODY"` with
+/// `metering.alert_secret` (absent without a secret).
 public final class BudgetAlerts: Service, Sendable {
     /// One fired alert, as stored and sent.
     struct Alert: Sendable, Hashable {
         var key: String
         var budget: Budget
         var session: String?
+        /// The budget's period; for an anomaly, the hour it happened in.
         var periodStart: Int64
+        /// The percentage passed, or `anomaly` (-1).
         var threshold: Int
+        /// What the period has spent; for an anomaly, what the hour has.
         var spent: Int64
         var firedAt: Int64
+        /// For an anomaly: the usual hour's spend (the median of the week's earlier hours that spent).
+        var baseline: Int64? = nil
+
+        var isAnomaly: Bool { threshold == Self.anomaly }
+        var event: String { isAnomaly ? "budget.anomaly" : "budget.threshold" }
+
+        /// The threshold an anomaly alert is stored under.
+        static let anomaly = -1
     }
 
     private enum Work: Sendable {
@@ -55,6 +71,8 @@ public final class BudgetAlerts: Service, Sendable {
     let clock: any TimeSource
     let logger: Logger
     private let fired = Mutex<Set<String>>([])
+    /// When each budget was last checked for an anomaly.
+    private let anomalyChecked = Mutex<[String: Int64]>([:])
     private let work: AsyncStream<Work>
     private let workContinuation: AsyncStream<Work>.Continuation
 
@@ -73,7 +91,7 @@ public final class BudgetAlerts: Service, Sendable {
 
     /// Called with the budget legs of settlements that just committed; never waits.
     func settled(_ legs: [Reservation.BudgetLeg]) {
-        let watched = legs.filter { $0.budget.webhookURL != nil && !$0.budget.thresholds.isEmpty }
+        let watched = legs.filter { $0.budget.webhookURL != nil }
         if !watched.isEmpty { workContinuation.yield(.check(watched)) }
     }
 
@@ -108,8 +126,8 @@ public final class BudgetAlerts: Service, Sendable {
     /// Fires the thresholds the legs' budgets have newly passed; returns the alerts this process made.
     private func check(_ legs: [Reservation.BudgetLeg]) async throws -> [Alert] {
         var seen = Set<String>()
-        var alerts: [Alert] = []
-        for leg in legs where seen.insert(leg.leg.accountID).inserted {
+        var alerts = try await anomalies(legs)
+        for leg in legs where seen.insert(leg.leg.accountID).inserted && !leg.budget.thresholds.isEmpty {
             let key = leg.budget.id + (leg.session.map { "/" + $0 } ?? "")
             let pending = leg.budget.thresholds.filter { threshold in
                 !fired.withLock { $0.contains("\(key)|\(leg.periodStart)|\(threshold)") }
@@ -134,10 +152,56 @@ public final class BudgetAlerts: Service, Sendable {
         return alerts
     }
 
+    /// Fires an anomaly alert for each budget whose organization, team or key spends more than five
+    /// times its usual hour now, once per budget and hour; returns the alerts this process made.
+    private func anomalies(_ legs: [Reservation.BudgetLeg]) async throws -> [Alert] {
+        let now = Timestamp.milliseconds(clock.date())
+        let hour = now / 3_600_000 * 3_600_000
+        var due: [Budget] = []
+        for leg in legs where leg.session == nil && leg.budget.scope != .session && !due.contains(where: { $0.id == leg.budget.id }) {
+            let budget = leg.budget
+            let checked = anomalyChecked.withLock { checked -> Bool in
+                if let last = checked[budget.id], now - last < 60_000 { return false }
+                checked[budget.id] = now
+                return true
+            }
+            if checked, !fired.withLock({ $0.contains("\(budget.id)|\(hour)|\(Alert.anomaly)") }) { due.append(budget) }
+        }
+        var alerts: [Alert] = []
+        var rates: [String: BurnRate] = [:]
+        for budget in due {
+            let burn: BurnRate
+            if let known = rates[budget.organizationID] { burn = known } else {
+                burn = try await BurnRate.of(organizationID: budget.organizationID, at: clock.date(), database: database)
+                rates[budget.organizationID] = burn
+            }
+            let line = burn.lines.first { line in
+                switch budget.scope {
+                case .organization: line.scope == .organization
+                case .team: line.scope == .team && line.subject == budget.subject
+                case .key: line.scope == .key && line.subject == budget.subject
+                case .session: false
+                }
+            }
+            guard let line, line.anomaly else { continue }
+            let alert = Alert(key: budget.id, budget: budget, session: nil, periodStart: hour, threshold: Alert.anomaly,
+                              spent: line.lastHour, firedAt: now, baseline: line.hourlyMedian)
+            let inserted = try await database.write { sql in try await sql.raw("""
+                INSERT INTO budget_alerts (budget_id, period_start, threshold, spent_nanos, baseline_nanos, fired_at, attempts)
+                VALUES (\(bind: alert.key), \(bind: hour), \(bind: Alert.anomaly), \(bind: alert.spent), \(bind: alert.baseline),
+                        \(bind: now), 0)
+                ON CONFLICT (budget_id, period_start, threshold) DO NOTHING RETURNING threshold
+                """).all() }
+            fired.withLock { _ = $0.insert("\(budget.id)|\(hour)|\(Alert.anomaly)") }
+            if !inserted.isEmpty { alerts.append(alert) }
+        }
+        return alerts
+    }
+
     /// Alerts fired and not delivered, with attempts left, of budgets that still exist.
     private func undelivered() async throws -> [Alert] {
         let rows = try await database.sql.raw("""
-            SELECT budget_id, period_start, threshold, spent_nanos, fired_at FROM budget_alerts
+            SELECT budget_id, period_start, threshold, spent_nanos, baseline_nanos, fired_at FROM budget_alerts
             WHERE delivered_at IS NULL AND attempts < \(bind: maxAttempts) ORDER BY fired_at
             """).all()
         var alerts: [Alert] = []
@@ -150,7 +214,8 @@ public final class BudgetAlerts: Service, Sendable {
                                 periodStart: try row.decode(column: "period_start", as: Int64.self),
                                 threshold: try row.decode(column: "threshold", as: Int.self),
                                 spent: try row.decode(column: "spent_nanos", as: Int64.self),
-                                firedAt: try row.decode(column: "fired_at", as: Int64.self)))
+                                firedAt: try row.decode(column: "fired_at", as: Int64.self),
+                                baseline: try row.decode(column: "baseline_nanos", as: Int64?.self)))
         }
         return alerts
     }
@@ -165,7 +230,7 @@ public final class BudgetAlerts: Service, Sendable {
             var request = HTTPClientRequest(url: url)
             request.method = .POST
             request.headers.add(name: "content-type", value: "application/json")
-            request.headers.add(name: "x-tollgate-event", value: "budget.threshold")
+            request.headers.add(name: "x-tollgate-event", value: alert.event)
             if let signature = signature(body) { request.headers.add(name: "x-tollgate-signature", value: signature) }
             request.body = .bytes(ByteBuffer(bytes: body))
             var failure: String?
@@ -193,16 +258,26 @@ public final class BudgetAlerts: Service, Sendable {
 
     static func payload(_ alert: Alert) -> [UInt8] {
         let budget = alert.budget
-        let value: JSONValue = [
-            "type": "budget.threshold",
+        let money = { (nanos: Int64) -> JSONValue in .string(Money(nanos: nanos, currency: budget.amount.currency).decimalString) }
+        var value: JSONValue = [
+            "type": .string(alert.event),
             "budget_id": .string(budget.id), "org_id": .string(budget.organizationID),
             "scope": .string(budget.scope.rawValue), "subject": .string(budget.subject),
-            "session": alert.session.map { .string($0) } ?? .null,
-            "period": .string(budget.period.rawValue), "period_start": .int(alert.periodStart),
-            "threshold_percent": .int(Int64(alert.threshold)), "hard": .bool(budget.hard),
-            "amount": .string(budget.amount.decimalString), "spent": .string(Money(nanos: alert.spent, currency: budget.amount.currency).decimalString),
+            "period": .string(budget.period.rawValue), "hard": .bool(budget.hard), "amount": money(budget.amount.nanos),
             "currency": .string(budget.amount.currency.code), "fired_at": .int(alert.firedAt),
         ]
+        if alert.isAnomaly {
+            let baseline = alert.baseline ?? 0
+            value["hour_start"] = .int(alert.periodStart)
+            value["last_hour"] = money(alert.spent)
+            value["hourly_median"] = money(baseline)
+            value["ratio"] = baseline > 0 ? .double((Double(alert.spent) / Double(baseline) * 100).rounded() / 100) : .null
+        } else {
+            value["session"] = alert.session.map { .string($0) } ?? .null
+            value["period_start"] = .int(alert.periodStart)
+            value["threshold_percent"] = .int(Int64(alert.threshold))
+            value["spent"] = money(alert.spent)
+        }
         return value.encodedBytes()
     }
 

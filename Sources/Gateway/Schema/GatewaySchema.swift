@@ -7,7 +7,7 @@ import Storage
 public enum GatewaySchema {
     public static let migrations: [Migration] = [
         accounts, LedgerSchema.migration, metering, rateSharing, idempotency, endUsersAndTags, routes, storedResponses, readiness,
-        efficiency, rollups,
+        efficiency, rollups, anomalyAlerts,
     ]
 
     /// Organizations, keys, credit and request records.
@@ -267,6 +267,11 @@ extension GatewaySchema {
     /// (what the client asked for) × currency, kept as records are written: what
     /// `/admin/analytics`, burn rates and runways read instead of the records. Filled from the
     /// records already there.
+    /// Budget alerts for runaway spending keep the usual hour they were judged against.
+    static let anomalyAlerts = Migration(version: 12, name: "anomaly alerts", statements: [
+        "ALTER TABLE budget_alerts ADD COLUMN baseline_nanos BIGINT",
+    ])
+
     static let rollups = Migration(version: 11, name: "hourly and daily usage rollups",
                                    statements: rollupTable("usage_hourly", bucket: "hour", milliseconds: 3_600_000) + [
         // Filters without an organization (a model's or a key's traffic) read a range of these.
