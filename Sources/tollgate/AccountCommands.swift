@@ -87,7 +87,7 @@ struct CreditsCommand: AsyncParsableCommand {
 
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "keys", abstract: "Virtual keys.",
-                                                    subcommands: [Create.self, List.self, Revoke.self])
+                                                    subcommands: [Create.self, List.self, Revoke.self, Rotate.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a key; it is printed once and only its hash is stored.")
@@ -156,6 +156,30 @@ struct KeysCommand: AsyncParsableCommand {
                 try await databaseOptions.withDatabase { database in
                     guard try await AccountStore(database: database).revokeKey(id: id) else { throw CommandFailure("no live key '\(id)'") }
                     print("revoked \(id)")
+                }
+            }
+        }
+    }
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give a key a new secret, printed once; the old one keeps working for the grace period, then stops.")
+        @OptionGroup var databaseOptions: DatabaseOptions
+        @Argument(help: "The key's id (key_…).") var id: String
+        @Option(help: "How long the old secret keeps working, in seconds (0 to 2592000; default one day).") var graceSeconds: Int = 86_400
+
+        func validate() throws {
+            guard (0...(30 * 86_400)).contains(graceSeconds) else { throw ValidationError("--grace-seconds: 0 to 2592000 (30 days)") }
+        }
+
+        func run() async throws {
+            try await reportingFailure {
+                try await databaseOptions.withDatabase { database in
+                    guard let rotated = try await AccountStore(database: database).rotateKey(id: id, grace: .seconds(graceSeconds)) else {
+                        throw CommandFailure("no live key '\(id)'")
+                    }
+                    print(rotated.secret)
+                    FileHandle.standardError.write(Data("the old secret of \(id) works until \(rotated.previousValidUntil.formatted(.iso8601))\n".utf8))
                 }
             }
         }

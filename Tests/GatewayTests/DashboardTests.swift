@@ -176,6 +176,12 @@ import TollgateTesting
             #expect(try #require(pages["/dashboard/providers"]).contains("<th scope=\"row\">fake</th>"))
             #expect(try #require(pages["/dashboard/orgs/acme"]).contains("id=\"runway\""))
             #expect(try await visitor.send(.GET, "/dashboard/orgs/nobody").status == 404)
+            // A name with a space is found from its link.
+            _ = try await harness.gateway.accounts.createOrganization(name: "Acme Corp", currency: .eur)
+            let orgs = try await visitor.send(.GET, "/dashboard/orgs")
+            #expect(orgs.body.contains("href=\"/dashboard/orgs/Acme%20Corp\""))
+            let spaced = try await visitor.send(.GET, "/dashboard/orgs/Acme%20Corp")
+            #expect(spaced.status == 200 && spaced.body.contains("<h1>Acme Corp</h1>"))
         }
     }
 
@@ -208,6 +214,9 @@ import TollgateTesting
         let inner: HTML = "<b>\(name)</b>"
         let page: HTML = "<p>\(inner) \(42) \(2.25)</p>"
         #expect(page.text == "<p><b>&lt;script&gt;alert(&quot;x&quot;) &amp; &#39;y&#39;&lt;/script&gt;</b> 42 2.3</p>")
+        // A quote with a combining mark is one character but still a quote to the browser.
+        let combined: HTML = "<input value=\"\("\"\u{301} onfocus=x")\">"
+        #expect(combined.text == "<input value=\"&quot;\u{301} onfocus=x\">")
     }
 
     @Test func formFieldsArePercentDecodedAndMalformedEscapesDropped() {

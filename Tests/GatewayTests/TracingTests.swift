@@ -6,6 +6,7 @@ import InMemoryTracing
 import Logging
 import NIOCore
 import Providers
+import Routing
 import ServiceLifecycle
 import SimulatedProviders
 import Synchronization
@@ -52,6 +53,26 @@ import Tracing
             #expect(attempts.contains { $0.status == nil && $0.operationName.hasPrefix("chat ") })
             // Each attempt's context went upstream in its headers.
             #expect(tracer.performedContextInjections.count == 2)
+        }
+    }
+
+    @Test func aCascadeThatEscalatesIsOneRequestSpanEndingWithTheAnswerTheClientGot() async throws {
+        let tracer = InMemoryTracer()
+        try await GatewayHarness.with(tracer: tracer, adjust: { configuration in
+            configuration.routes.append(RouteDefinition(name: "careful", policy: .cascade, candidates: ["premium", "cheap"]))
+        }) { harness in
+            let reply = try await harness.post(json: GatewayHarness.chat("careful", "Tell me a long story", maxTokens: 3))
+            #expect(reply.status == 200)
+            let records = try await harness.records()
+            #expect(records.count == 2)
+            let servers = tracer.finishedSpans.filter { $0.kind == .server }
+            #expect(servers.count == 1)
+            let server = try #require(servers.first)
+            #expect(server.attributes["gen_ai.response.model"]?.toSpanAttribute() == "premium")
+            #expect(server.attributes["tollgate.request.id"]?.toSpanAttribute() == .string(reply.headers.first(name: "x-tollgate-request-id") ?? ""))
+            let attempts = tracer.finishedSpans.filter { $0.kind == .client }
+            #expect(attempts.count == 2 && attempts.allSatisfy { $0.parentSpanID == server.spanID })
+            #expect(tracer.activeSpans.isEmpty)
         }
     }
 

@@ -60,6 +60,22 @@ def test_keys_are_printed_once_and_listed_by_hint(tmp_path):
     assert missing.returncode == 1 and missing.stderr.strip() == "tollgate: no organization 'nobody'"
 
 
+def test_keys_rotate_prints_a_new_secret_and_says_until_when_the_old_one_works(tmp_path):
+    db = f"sqlite:{tmp_path}/r.db"
+    assert run("orgs", "create", "acme", db=db).returncode == 0
+    old = run("keys", "create", "--org", "acme", "--name", "bot", db=db).stdout.strip()
+    key_id = run("keys", "list", "--org", "acme", db=db).stdout.split()[0]
+    rotated = run("keys", "rotate", key_id, "--grace-seconds", "3600", db=db)
+    assert rotated.returncode == 0, rotated.stderr
+    new = rotated.stdout.strip()
+    assert new.startswith("tg-") and len(new) == 46 and new != old
+    assert rotated.stderr.startswith(f"the old secret of {key_id} works until 20")
+    listed = run("keys", "list", "--org", "acme", db=db).stdout
+    assert new[:7] in listed and old[:7] not in listed
+    assert run("keys", "rotate", "key_nope", db=db).stderr.strip() == "tollgate: no live key 'key_nope'"
+    assert run("keys", "rotate", key_id, "--grace-seconds", "-1", db=db).returncode == 2
+
+
 def run(*args, db):
     return subprocess.run([BINARY, *args, "--database", db], capture_output=True, text=True, timeout=60)
 

@@ -109,21 +109,39 @@ public final class AccountStore: Sendable {
         return (key, secret)
     }
 
-    /// The live key for a secret, its organization and team, or `nil` if unknown or revoked.
+    /// The columns `authenticate` reads: the key, its organization and its team.
+    private static let callerColumns: SQLQueryString = """
+        k.id, k.org_id, k.name, k.team, k.key_hint, k.allowed_models, k.rpm, k.tpm, k.created_at, k.revoked_at, k.regions,
+        k.cache_ttl_seconds,
+        o.name AS org_name, o.currency, o.markup_bp, o.price_list, o.regions AS org_regions, t.rpm AS team_rpm, t.tpm AS team_tpm
+        """
+
+    /// The live key for a secret — its current one, or the one before a rotation while its grace
+    /// lasts — with its organization and team, or `nil` if unknown, expired or revoked.
     public func authenticate(secret: String) async throws -> Caller? {
         let hash = KeySecret.hash(secret)
         let now = clock.now()
         if let cached = cache.withLock({ $0[hash] }), cached.expires > now {
             return cached.caller
         }
-        let row = try await database.sql.raw("""
-            SELECT k.id, k.org_id, k.name, k.team, k.key_hint, k.allowed_models, k.rpm, k.tpm, k.created_at, k.revoked_at, k.regions,
-                   k.cache_ttl_seconds,
-                   o.name AS org_name, o.currency, o.markup_bp, o.price_list, o.regions AS org_regions, t.rpm AS team_rpm, t.tpm AS team_tpm
+        var lifetime = cacheLifetime
+        var row = try await database.sql.raw("""
+            SELECT \(Self.callerColumns)
             FROM api_keys k JOIN organizations o ON o.id = k.org_id
             LEFT JOIN teams t ON t.org_id = k.org_id AND t.name = k.team
             WHERE k.key_hash = \(bind: hash)
             """).first()
+        if row == nil {
+            // A secret rotated away, still in its grace period.
+            let time = Timestamp.milliseconds(clock.date())
+            row = try await database.sql.raw("""
+                SELECT \(Self.callerColumns), p.expires_at AS previous_expires
+                FROM api_key_previous p JOIN api_keys k ON k.id = p.key_id JOIN organizations o ON o.id = k.org_id
+                LEFT JOIN teams t ON t.org_id = k.org_id AND t.name = k.team
+                WHERE p.key_hash = \(bind: hash) AND p.expires_at > \(bind: time)
+                """).first()
+            if let row { lifetime = min(lifetime, .milliseconds(try row.decode(column: "previous_expires", as: Int64.self) - time)) }
+        }
         guard let row else {
             cache.withLock { _ = $0.removeValue(forKey: hash) }
             return nil
@@ -139,8 +157,41 @@ public final class AccountStore: Sendable {
                  tokensPerMinute: try row.decode(column: "team_tpm", as: Int64?.self))
         }
         let caller = Caller(key: key, organization: organization, team: team)
-        cache.withLock { $0[hash] = (caller, now + cacheLifetime) }
+        cache.withLock { $0[hash] = (caller, now + lifetime) }
         return caller
+    }
+
+    /// Gives a live key a new secret. The old one keeps working for `grace` — its requests are the
+    /// key's, with its budgets, limits and funds — then stops; revoking the key stops both at once.
+    /// - Returns: the key with its new hint, the new secret (not stored, shown once) and when the
+    ///   old secret stops working; `nil` when no live key has this id.
+    public func rotateKey(id: String, grace: Duration) async throws -> (key: VirtualKey, secret: String, previousValidUntil: Date)? {
+        let secret = KeySecret.generate()
+        let now = clock.date()
+        let until = now.addingTimeInterval(Double(grace.components.seconds))
+        let (time, expires) = (Timestamp.milliseconds(now), Timestamp.milliseconds(until))
+        let rotated = try await database.transaction { sql -> VirtualKey? in
+            guard let row = try await sql.raw("SELECT key_hash FROM api_keys WHERE id = \(bind: id) AND revoked_at IS NULL").first() else {
+                return nil
+            }
+            let previous = try row.decode(column: "key_hash", as: String.self)
+            try await sql.raw("DELETE FROM api_key_previous WHERE expires_at <= \(bind: time)").run()
+            if expires > time {
+                try await sql.raw("""
+                    INSERT INTO api_key_previous (key_hash, key_id, expires_at) VALUES (\(bind: previous), \(bind: id), \(bind: expires))
+                    """).run()
+            }
+            try await sql.raw("""
+                UPDATE api_keys SET key_hash = \(bind: KeySecret.hash(secret)), key_hint = \(bind: KeySecret.hint(secret)) WHERE id = \(bind: id)
+                """).run()
+            return try await sql.raw("""
+                SELECT id, org_id, name, team, key_hint, allowed_models, rpm, tpm, created_at, revoked_at, regions, cache_ttl_seconds
+                FROM api_keys WHERE id = \(bind: id)
+                """).first().map(Self.key(from:))
+        }
+        guard let rotated else { return nil }
+        cache.withLock { cache in cache = cache.filter { $0.value.caller.key.id != id } }
+        return (rotated, secret, until)
     }
 
     public func keys(of organization: Organization) async throws -> [VirtualKey] {

@@ -104,6 +104,27 @@ struct AdminAPI: Sendable {
                 return ["id": .string(id), "revoked": true]
             }
         }
+        admin.post("keys/:id/rotate") { request, context in
+            try await guarded(request, status: .created) {
+                let id = context.parameters.get("id") ?? ""
+                let bytes = try await RequestBodyReader.bytes(request, limit: 1 << 20)
+                guard let body = bytes.readableBytes == 0 ? JSONValue.object([:]) : try? JSONValue(parsing: bytes.readableBytesView) else {
+                    throw GatewayError.badRequest("The request body is not valid JSON.")
+                }
+                let grace = body["grace_seconds"].map { $0.intValue } ?? 86_400
+                guard let grace, (0...(30 * 86_400)).contains(grace) else {
+                    throw GatewayError.badRequest("'grace_seconds' must be a whole number of seconds from 0 to 2592000 (30 days)",
+                                                  param: "grace_seconds")
+                }
+                guard let rotated = try await gateway.accounts.rotateKey(id: id, grace: .seconds(grace)) else {
+                    throw GatewayError.notFound("no live key with id '\(id)'")
+                }
+                var value = try JSONValue.encodable(rotated.key)
+                value["key"] = .string(rotated.secret)
+                value["previous_valid_until"] = .string(rotated.previousValidUntil.formatted(.iso8601))
+                return value
+            }
+        }
         registerMetering(on: admin)
         registerReports(on: admin)
         registerExport(on: admin)
@@ -133,7 +154,7 @@ struct AdminAPI: Sendable {
     }
 
     func organization(_ context: BasicRequestContext) async throws -> Organization {
-        let name = context.parameters.get("org") ?? ""
+        let name = Dashboard.pathParameter(context.parameters.get("org"))
         guard let organization = try await gateway.accounts.organization(named: name) else {
             throw GatewayError.notFound("no organization '\(name)'")
         }

@@ -126,7 +126,13 @@ public final class BudgetAlerts: Service, Sendable {
     /// Fires the thresholds the legs' budgets have newly passed; returns the alerts this process made.
     private func check(_ legs: [Reservation.BudgetLeg]) async throws -> [Alert] {
         var seen = Set<String>()
-        var alerts = try await anomalies(legs)
+        // A failure to judge the hour must not cost the threshold alerts.
+        var alerts: [Alert] = []
+        do {
+            alerts = try await anomalies(legs)
+        } catch {
+            logger.error("cannot check for runaway spending", metadata: ["error": "\(error)"])
+        }
         for leg in legs where seen.insert(leg.leg.accountID).inserted && !leg.budget.thresholds.isEmpty {
             let key = leg.budget.id + (leg.session.map { "/" + $0 } ?? "")
             let pending = leg.budget.thresholds.filter { threshold in

@@ -75,8 +75,11 @@ extension Dashboard {
         return "<span class=\"growth \(change >= 0 ? "up" : "down")\">\(text)</span>"
     }
 
-    static func day(_ milliseconds: Int64) -> String {
-        Date(timeIntervalSince1970: Double(milliseconds) / 1000).formatted(.iso8601.year().month().day())
+    /// A UTC day, or the day in `timeZone` (a budget's calendar).
+    static func day(_ milliseconds: Int64, in timeZone: TimeZone = TimeZone(identifier: "UTC")!) -> String {
+        var style = Date.ISO8601FormatStyle(timeZone: timeZone)
+        style = style.year().month().day()
+        return Date(timeIntervalSince1970: Double(milliseconds) / 1000).formatted(style)
     }
 
     static func time(_ date: Date) -> String {

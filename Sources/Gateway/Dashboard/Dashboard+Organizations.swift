@@ -161,8 +161,8 @@ extension Dashboard {
             return Charts.Datum(label: Self.day(day), value: Double(running) / 1e9, text: Self.money(running, code))
         }
         return Charts.burnDown(id: id, title: "Spent this \(budget.period.rawValue) (\(code))", amount: Double(budget.amount.nanos) / 1e9,
-                               days: days, periodDays: max(periodDays, days.count), startLabel: Self.day(start),
-                               endLabel: Self.day(end - 1), format: { Self.axisMoney($0) })
+                               days: days, periodDays: max(periodDays, days.count), startLabel: Self.day(start, in: calendar.timeZone),
+                               endLabel: Self.day(end - 1, in: calendar.timeZone), format: { Self.axisMoney($0) })
     }
 
     /// A runaway flag: this hour spends more than five times the usual active hour.

@@ -10,14 +10,9 @@ extension Dashboard {
         let byProvider = try await analytics(period, [.provider])
         let currency = Self.mainCurrency(byDay)
 
-        // Totals per currency, with the previous period's.
+        // Totals per currency, with the previous period's (the same length just before).
         var totals: [String: (Analytics.Totals, Analytics.Totals)] = [:]
-        for row in byDay {
-            var sum = totals[row.currency] ?? (Analytics.Totals(), Analytics.Totals())
-            sum.0.add(row.totals)
-            sum.1.add(row.previous)
-            totals[row.currency] = sum
-        }
+        for row in try await analytics(period, []) { totals[row.currency] = (row.totals, row.previous) }
         let cards = totals.sorted { $0.key < $1.key }.map { code, sums -> HTML in
             let (now, before) = sums
             // Requests that failed before they were priced, when their currency cannot be told.
@@ -52,7 +47,7 @@ extension Dashboard {
             tokensByDay[day, default: .zero] = tokensByDay[day, default: .zero] + row.totals.usage
         }
         let starts = period.dayStarts
-        let labels = starts.map(Self.day)
+        let labels = starts.map { Self.day($0) }
         let spend = Charts.line(id: "spend-chart", title: "Spend per day (\(currency))", points: starts.map { start in
             let cost = days[start]?.cost ?? 0
             return Charts.Datum(label: Self.day(start), value: Double(cost) / 1e9, text: Self.money(cost, currency))

@@ -8,13 +8,16 @@ extension Dashboard {
         let rows = try await analytics(period, [.organization, .session]).filter { !($0.group[.session] ?? "").isEmpty }
         let names = Dictionary(try await gateway.accounts.organizations().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         let currency = Self.mainCurrency(rows)
-        let threshold = Self.runawayThreshold(rows.map(\.totals.cost))
+        // Judged among sessions of the same currency.
+        var costs: [String: [Int64]] = [:]
+        for row in rows { costs[row.currency, default: []].append(row.totals.cost) }
+        let thresholds = costs.mapValues(Self.runawayThreshold)
         let top = rows.prefix(100)
         let lines = top.map { row -> HTML in
             let session = row.group[.session] ?? ""
             let organization = names[row.group[.organization] ?? ""] ?? row.group[.organization] ?? ""
             let tokens = Int64(row.totals.usage.total)
-            let runaway = threshold.map { row.totals.cost > $0 } ?? false
+            let runaway = (thresholds[row.currency] ?? nil).map { row.totals.cost > $0 } ?? false
             let link = "/dashboard/requests?org=\(Self.queryValue(organization))&session=\(Self.queryValue(session))"
             return """
                 <tr\(runaway ? HTML(trusted: " class=\"runaway\"") : "")><th scope="row"><a href="\(link)">\(session)</a></th><td>\(organization)</td>\
@@ -30,7 +33,7 @@ extension Dashboard {
         return Content(title: "Agent sessions", body: """
             \(period.form())
             <p class="muted">Requests that carry <code>x-tollgate-session</code>, dearest first (at most 100). \
-            A session is flagged as a runaway when it cost more than five times the median session of the period.</p>
+            A session is flagged as a runaway when it cost more than five times the median session of the period (in its currency).</p>
             \((rows.isEmpty ? "<p class=\"notice\">No sessions in this period.</p>" : """
             \(Charts.bars(id: "sessions-chart", title: "The ten dearest sessions (\(currency))", rows: Array(bars)))
             <div class="table"><table id="sessions">

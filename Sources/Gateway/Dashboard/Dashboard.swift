@@ -67,11 +67,11 @@ struct Dashboard: Sendable {
         router.get("/dashboard") { request, _ in await page(request, .overview) { try await overview(request, viewer: $0) } }
         router.get("/dashboard/orgs") { request, _ in await page(request, .orgs) { _ in try await organizations(request) } }
         router.get("/dashboard/orgs/:org") { request, context in
-            await page(request, .orgs) { try await organization(request, name: context.parameters.get("org") ?? "", viewer: $0) }
+            await page(request, .orgs) { try await organization(request, name: Self.pathParameter(context.parameters.get("org")), viewer: $0) }
         }
         router.post("/dashboard/keys/:id/revoke") { request, context in
             await changing(request) { _, form in
-                let id = context.parameters.get("id") ?? ""
+                let id = Self.pathParameter(context.parameters.get("id"))
                 _ = try await gateway.accounts.revokeKey(id: id)
                 let back = form["org"].map { "/dashboard/orgs/" + Self.pathComponent($0) } ?? "/dashboard/orgs"
                 return Self.redirect(back)
@@ -81,7 +81,7 @@ struct Dashboard: Sendable {
         router.get("/dashboard/providers") { request, _ in await page(request, .providers) { _ in try await providers(request) } }
         router.get("/dashboard/requests") { request, _ in await page(request, .requests) { _ in try await requestLog(request) } }
         router.get("/dashboard/requests/:id") { request, context in
-            await page(request, .requests) { _ in try await requestDetail(id: context.parameters.get("id") ?? "") }
+            await page(request, .requests) { _ in try await requestDetail(id: Self.pathParameter(context.parameters.get("id"))) }
         }
         router.get("/dashboard/prices") { request, _ in await page(request, .prices) { _ in try await prices() } }
     }
@@ -279,13 +279,19 @@ struct Dashboard: Sendable {
         return fields
     }
 
-    /// `+` as a space and `%XX` as its byte; `nil` for a malformed escape or bytes that are not UTF-8.
-    static func percentDecoded(_ text: Substring) -> String? {
+    /// A path segment as the client meant it (Hummingbird leaves route parameters encoded).
+    static func pathParameter(_ text: String?) -> String {
+        guard let text else { return "" }
+        return percentDecoded(Substring(text), plusIsSpace: false) ?? text
+    }
+
+    /// `+` as a space (in forms) and `%XX` as its byte; `nil` for a malformed escape or bytes that are not UTF-8.
+    static func percentDecoded(_ text: Substring, plusIsSpace: Bool = true) -> String? {
         var bytes: [UInt8] = []
         var iterator = text.utf8.makeIterator()
         while let byte = iterator.next() {
             switch byte {
-            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "+") where plusIsSpace: bytes.append(UInt8(ascii: " "))
             case UInt8(ascii: "%"):
                 guard let high = iterator.next(), let low = iterator.next(),
                       let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) else { return nil }

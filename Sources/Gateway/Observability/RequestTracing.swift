@@ -67,6 +67,13 @@ public final class RequestTracing: Sendable {
         return span.context
     }
 
+    /// Moves the span to the request's new id (a cascade bills an escalated answer under the old
+    /// one and carries on under a new one), so only the request's last outcome ends it.
+    func rekey(from old: String, to new: String) {
+        guard tracer != nil else { return }
+        open.withLock { open in if let entry = open.removeValue(forKey: old) { open[new] = entry } }
+    }
+
     /// Ends the span of a request that delivers no outcome.
     func abandon(requestID: String) {
         guard tracer != nil, let entry = open.withLock({ $0.removeValue(forKey: requestID) }) else { return }
@@ -77,6 +84,7 @@ public final class RequestTracing: Sendable {
     func finish(_ record: RequestRecord) {
         guard tracer != nil, let entry = open.withLock({ $0.removeValue(forKey: record.id) }) else { return }
         let span = entry.span
+        span.attributes["tollgate.request.id"] = record.id
         if let model = record.modelRequested {
             span.operationName = "\(entry.operation) \(model)"
             span.attributes["gen_ai.request.model"] = model

@@ -132,10 +132,13 @@ struct ProxyPipeline: Sendable {
                     escalated.id = requestID
                     escalated.route = planned.reason + "; cascade: \(answer.model.name) \(failure), escalated"
                     escalated.attempts = progress.attempts
+                    // The next call is a request of its own to the ledger and the rate limits; the
+                    // client's span follows it, not the escalated answer's record.
+                    let next = "req_" + TimeOrderedID().description
+                    sinks.tracing.rekey(from: requestID, to: next)
                     await cascade.settleEscalated(checked, record: escalated, metered: progress.metered, started: started)
                     progress.escalations.append("\(answer.model.name) (\(failure); billed as \(requestID))")
-                    // The next call is a request of its own to the ledger and the rate limits.
-                    requestID = "req_" + TimeOrderedID().description
+                    requestID = next
                     outcome.record.id = requestID
                     headers[.tollgateRequestID] = requestID
                     progress.metered = nil

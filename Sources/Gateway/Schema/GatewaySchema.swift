@@ -7,7 +7,7 @@ import Storage
 public enum GatewaySchema {
     public static let migrations: [Migration] = [
         accounts, LedgerSchema.migration, metering, rateSharing, idempotency, endUsersAndTags, routes, storedResponses, readiness,
-        efficiency, rollups, anomalyAlerts,
+        efficiency, rollups, anomalyAlerts, keyRotation,
     ]
 
     /// Organizations, keys, credit and request records.
@@ -263,15 +263,27 @@ extension GatewaySchema {
 }
 
 extension GatewaySchema {
-    /// Hourly and daily (UTC) totals per organization × team × key × model × provider × route
-    /// (what the client asked for) × currency, kept as records are written: what
-    /// `/admin/analytics`, burn rates and runways read instead of the records. Filled from the
-    /// records already there.
+    /// A rotated key's previous secret, accepted until its grace period ends.
+    static let keyRotation = Migration(version: 13, name: "key rotation", statements: [
+        """
+        CREATE TABLE api_key_previous (
+            key_hash TEXT PRIMARY KEY,
+            key_id TEXT NOT NULL REFERENCES api_keys(id),
+            expires_at BIGINT NOT NULL
+        )
+        """,
+        "CREATE INDEX api_key_previous_key ON api_key_previous(key_id)",
+    ])
+
     /// Budget alerts for runaway spending keep the usual hour they were judged against.
     static let anomalyAlerts = Migration(version: 12, name: "anomaly alerts", statements: [
         "ALTER TABLE budget_alerts ADD COLUMN baseline_nanos BIGINT",
     ])
 
+    /// Hourly and daily (UTC) totals per organization × team × key × model × provider × route
+    /// (what the client asked for) × currency, kept as records are written: what
+    /// `/admin/analytics`, burn rates and runways read instead of the records. Filled from the
+    /// records already there.
     static let rollups = Migration(version: 11, name: "hourly and daily usage rollups",
                                    statements: rollupTable("usage_hourly", bucket: "hour", milliseconds: 3_600_000) + [
         // Filters without an organization (a model's or a key's traffic) read a range of these.
