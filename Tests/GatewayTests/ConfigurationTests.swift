@@ -98,6 +98,28 @@ import TollgateCore
         #expect(breakers.cooldown == .seconds(5))
     }
 
+    @Test func clientConnectionLimitsAreReadWithTheirDefaults() throws {
+        let defaults = try load(Self.valid).connectionLimits
+        #expect(defaults.headerTimeout == .seconds(30) && defaults.bodyTimeout == .seconds(300) && defaults.maxConnections == 4096)
+        let withoutServer = Self.valid.replacingOccurrences(of: "server: {port: 9090}\n", with: "")
+        #expect(withoutServer != Self.valid)
+        let set = try load(withoutServer + """
+
+            server:
+              header_timeout_seconds: 5
+              body_timeout_seconds: 60
+              body_idle_timeout_seconds: 10
+              idle_timeout_seconds: 30
+              max_header_bytes: 16384
+              max_headers: 50
+              max_connections: 100
+            """).connectionLimits
+        #expect(set.headerTimeout == .seconds(5) && set.bodyTimeout == .seconds(60) && set.bodyIdleTimeout == .seconds(10))
+        #expect(set.idleTimeout == .seconds(30) && set.maxHeaderBytes == 16384 && set.maxHeaderCount == 50 && set.maxConnections == 100)
+        #expect(throws: ConfigurationError.self) { try load(withoutServer + "\nserver: {max_headers: 2}\n") }
+        #expect(try load(withoutServer + "\nserver: {max_headers: 8}\n").connectionLimits.maxHeaderCount == 8)
+    }
+
     @Test func tracingIsOffUntilAnEndpointIsSetAndItsSettingsAreRead() throws {
         #expect(try load(Self.valid).tracing.endpoint == nil)
         #expect(try TraceExport.make(load(Self.valid).tracing, environment: [:], logger: Logger(label: "test")) == nil)
@@ -204,7 +226,7 @@ import TollgateCore
     /// Each bad line, and the one-line error it must give: file, line, key path, what is wrong.
     @Test(arguments: [
         ("server: {port: 9090}", "server: {prot: 9090}",
-         "tollgate.yaml:2: server.prot: unknown key (expected one of: drain_seconds, host, max_request_body_bytes, port, record_batch_size)"),
+         "tollgate.yaml:2: server.prot: unknown key (expected one of: body_idle_timeout_seconds, body_timeout_seconds, drain_seconds, header_timeout_seconds, host, idle_timeout_seconds, max_connections, max_header_bytes, max_headers, max_request_body_bytes, port, record_batch_size)"),
         ("    provider: deepseek\n", "    provider: deepsek\n",
          "tollgate.yaml:11: models[0].provider: no provider named 'deepsek' is defined"),
         ("base_url: https://api.deepseek.com/v1", "base_url: api.deepseek.com",

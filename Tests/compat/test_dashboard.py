@@ -122,7 +122,7 @@ def test_a_wrong_token_is_refused_and_the_right_one_signs_in_with_an_httponly_st
     browser.get(root(demo) + "/dashboard/login")
     browser.find_element(By.ID, "token").send_keys("not-the-token")
     browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]").click()
-    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[role=alert]"))
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[role=alert]"))  # the refusal's page
     assert "That is not the admin token." in browser.find_element(By.CSS_SELECTOR, "[role=alert]").text
     assert browser.get_cookie("tollgate_session") is None
     look(browser, "login")
@@ -195,7 +195,10 @@ def test_revoking_a_key_from_the_dashboard_stops_it(demo, browser, traffic):
     sign_in(browser, demo)
     browser.get(root(demo) + f"/dashboard/orgs/{traffic['org']}")
     browser.find_element(By.CSS_SELECTOR, "#keys button[aria-label='Revoke key dash-bot']").click()
-    WebDriverWait(browser, 10).until(lambda d: "revoked" in d.find_element(By.ID, "keys").text)
+    # The form reloads the page: the old page's elements go stale while it does.
+    from selenium.common.exceptions import StaleElementReferenceException
+    WebDriverWait(browser, 10, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda d: "revoked" in d.find_element(By.ID, "keys").text)
     assert browser.find_element(By.TAG_NAME, "h1").text == traffic["org"]
     assert "revoked" in browser.find_element(By.ID, "keys").text
     client = openai.OpenAI(base_url=demo.base_url, api_key=traffic["key"]["key"], max_retries=0)

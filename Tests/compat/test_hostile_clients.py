@@ -64,3 +64,36 @@ def test_unknown_routes_and_methods_answer_in_the_routes_format(demo):
     answer = raw(demo, b"GET /v1/nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 404")
     assert json.loads(answer.partition(b"\r\n\r\n")[2])["error"]["code"] == "not_found"
+
+
+def send_then_read(demo, payload: bytes) -> bytes:
+    """Sends what it can of `payload` (the server may close before taking all of it) and reads the answer."""
+    url = urllib.parse.urlparse(demo.base_url)
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        try:
+            sock.sendall(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        chunks = []
+        try:
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        except (socket.timeout, ConnectionResetError):
+            pass
+        return b"".join(chunks)
+
+
+def test_a_head_with_ten_thousand_fields_or_a_100_kb_field_is_a_431_in_json(demo):
+    many = "".join(f"x-field-{index}: v\r\n" for index in range(10_000))
+    for head in (f"GET /health HTTP/1.1\r\nHost: x\r\n{many}\r\n", f"GET /health HTTP/1.1\r\nHost: x\r\nx-big: {'a' * 100_000}\r\n\r\n"):
+        answer = send_then_read(demo, head.encode())
+        assert answer.startswith(b"HTTP/1.1 431"), answer[:200]
+        error = json.loads(answer.partition(b"\r\n\r\n")[2])["error"]
+        assert error["code"] == "request_header_too_large" and error["type"] == "invalid_request_error"
+
+
+def test_a_request_with_both_content_length_and_chunked_framing_is_a_400_in_json(demo):
+    answer = send_then_read(demo, (f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {demo.key}\r\n"
+                                   "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").encode())
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["error"]["type"] == "invalid_request_error"

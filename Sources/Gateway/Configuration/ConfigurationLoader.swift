@@ -220,7 +220,22 @@ struct ConfigurationReader {
     }
 
     func server(_ node: Node, into configuration: inout GatewayConfiguration) throws(ConfigurationError) {
-        let fields = try mapping(node, "server", allowed: ["host", "port", "max_request_body_bytes", "record_batch_size", "drain_seconds"])
+        let fields = try mapping(node, "server", allowed: ["host", "port", "max_request_body_bytes", "record_batch_size", "drain_seconds",
+                                                           "header_timeout_seconds", "body_timeout_seconds", "body_idle_timeout_seconds",
+                                                           "idle_timeout_seconds", "max_header_bytes", "max_headers", "max_connections"])
+        let seconds = { (key: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Duration? in
+            guard let value = fields[key] else { return nil }
+            return .seconds(try self.integer(value, "server.\(key)", range: range))
+        }
+        var limits = configuration.connectionLimits
+        if let value = try seconds("header_timeout_seconds", 1...3600) { limits.headerTimeout = value }
+        if let value = try seconds("body_timeout_seconds", 1...86_400) { limits.bodyTimeout = value }
+        if let value = try seconds("body_idle_timeout_seconds", 1...3600) { limits.bodyIdleTimeout = value }
+        if let value = try seconds("idle_timeout_seconds", 1...86_400) { limits.idleTimeout = value }
+        if let value = fields["max_header_bytes"] { limits.maxHeaderBytes = try integer(value, "server.max_header_bytes", range: 1024...(1 << 20)) }
+        if let value = fields["max_headers"] { limits.maxHeaderCount = try integer(value, "server.max_headers", range: 8...10_000) }
+        if let value = fields["max_connections"] { limits.maxConnections = try integer(value, "server.max_connections", range: 1...1_000_000) }
+        configuration.connectionLimits = limits
         if let value = fields["drain_seconds"] {
             configuration.drainDeadline = .seconds(try integer(value, "server.drain_seconds", range: 0...3600))
         }

@@ -28,6 +28,8 @@ public struct GatewayConfiguration: Sendable {
     /// On SIGTERM, how long requests in flight may still run before they are ended
     /// (`server.drain_seconds`). Default 30 s.
     public var drainDeadline: Duration = .seconds(30)
+    /// What each client connection may take: head and body deadlines, idle time, head size, count.
+    public var connectionLimits = ConnectionLimits()
     /// How many request records are written per database transaction, at most.
     public var recordBatchSize: Int
     public var providers: [Provider]

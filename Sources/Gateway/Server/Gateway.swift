@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Hummingbird
+import HummingbirdCore
 import Ledger
 import Logging
 import NIOCore
@@ -133,9 +134,16 @@ public struct Gateway: Sendable {
 
     /// The HTTP server, as a service.
     public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(router: router(),
-                    configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tollgate"),
-                    onServerRunning: onServerRunning, logger: logger)
+        let limits = configuration.connectionLimits
+        let open = ConnectionCount()
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionDeadlineHandler(limits: limits, open: open)],
+            idleTimeout: .nanoseconds(Int64(limits.idleTimeout.components.seconds) * 1_000_000_000),
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes,
+                                            maxHeaderFieldCount: limits.maxHeaderCount))
+        return Application(router: router(), server: .http1(configuration: http1),
+                           configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tollgate"),
+                           onServerRunning: onServerRunning, logger: logger)
     }
 
     /// Every long-running part in start order: database, ledger expiry, budget alerts, record
