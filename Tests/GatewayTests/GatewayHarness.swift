@@ -86,7 +86,10 @@ struct GatewayHarness: Sendable {
             }
             // The gateway's client has the configured short timeouts; the test's own client waits longer.
             let upstreamClient = UpstreamClient.makeHTTPClient(configuration.upstream)
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            // As many connections as the busiest test has workers, so none waits for the pool; idle
+            // ones retired before the server's 30 s keep-alive deadline would close them.
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(
+                connectionPool: .init(idleTimeout: .seconds(20), concurrentHTTP1ConnectionsPerHostSoftLimit: 128)))
             do {
                 let result = try await run(configuration: configuration, database: database, upstreamClient: upstreamClient,
                                            client: client, fake: fake, key: key, organization: organization, logger: logger,

@@ -97,3 +97,42 @@ def test_a_request_with_both_content_length_and_chunked_framing_is_a_400_in_json
                                    "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").encode())
     assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
     assert json.loads(answer.partition(b"\r\n\r\n")[2])["error"]["type"] == "invalid_request_error"
+
+
+def post(demo, body: bytes, headers: bytes = b"") -> tuple[int, dict]:
+    """A chat completion request with `body` as sent; the status and the JSON answer."""
+    head = (f"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {demo.key}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n").encode() + headers + b"\r\n"
+    answer = send_then_read(demo, head + body)
+    status = int(answer.split(b" ", 2)[1])
+    return status, json.loads(answer.partition(b"\r\n\r\n")[2])
+
+
+def test_hostile_json_bodies_get_a_bounded_clear_400(demo):
+    cases = {
+        "a number too large for any type": b'{"model": "deepseek-chat", "max_tokens": 1e400, "messages": [{"role": "user", "content": "hi"}]}',
+        "a huge integer": b'{"model": "deepseek-chat", "max_tokens": 99999999999999999999999999, "messages": [{"role": "user", "content": "hi"}]}',
+        "a negative limit": b'{"model": "deepseek-chat", "max_tokens": -5, "messages": [{"role": "user", "content": "hi"}]}',
+        "messages that are not a list": b'{"model": "deepseek-chat", "messages": "hi"}',
+        "a model that is not a string": b'{"model": ["deepseek-chat"], "messages": [{"role": "user", "content": "hi"}]}',
+        "a lone surrogate escape": b'{"model": "deepseek-chat", "messages": [{"role": "user", "content": "\\ud800"}]}',
+        "trailing garbage": b'{"model": "deepseek-chat", "messages": []} {}',
+    }
+    for name, body in cases.items():
+        status, answer = post(demo, body)
+        assert status == 400, (name, status, answer)
+        assert answer["error"]["type"] == "invalid_request_error" and answer["error"]["message"], name
+
+
+def test_duplicate_keys_are_read_as_one_value_not_a_crash(demo):
+    status, answer = post(demo, b'{"model": "deepseek-chat", "model": "deepseek-chat", "max_tokens": 4, '
+                                b'"messages": [{"role": "user", "content": "hi"}]}')
+    assert status in (200, 400), answer
+    assert ("choices" in answer) if status == 200 else answer["error"]["type"] == "invalid_request_error"
+
+
+def test_invalid_utf8_in_a_header_is_refused_or_ignored_never_a_5xx(demo):
+    status, answer = post(demo, b'{"model": "deepseek-chat", "max_tokens": 4, "messages": [{"role": "user", "content": "hi"}]}',
+                          headers=b"x-tollgate-session: \xff\xfe\xfd\r\n")
+    assert status == 400, (status, answer)
+    assert "x-tollgate-session" in answer["error"]["message"]

@@ -51,7 +51,7 @@ enum Charts {
 
     /// Figures side by side as horizontal bars, longest for the largest.
     static func bars(id: String, title: String, rows: [Datum]) -> HTML {
-        let rowHeight = 26.0, left = 150.0, right = 110.0, top = 28.0
+        let rowHeight = 26.0, left = 176.0, right = 110.0, top = 28.0
         let height = top + rowHeight * Double(max(rows.count, 1)) + 6
         let largest = rows.map(\.value).max() ?? 0
         let plotWidth = width - left - right
@@ -59,7 +59,7 @@ enum Charts {
             let y = top + rowHeight * Double(index)
             let length = largest > 0 ? max(1, plotWidth * row.value / largest) : 1
             return """
-                <text x="\(left - 8)" y="\(y + 17)" text-anchor="end">\(truncated(row.label, 22))</text>
+                <text x="\(left - 8)" y="\(y + 17)" text-anchor="end">\(truncated(row.label, 21))</text>
                 <rect class="bar" x="\(left)" y="\(y + 4)" width="\(length)" height="\(rowHeight - 8)" fill="\(palette[index % palette.count])" data-label="\(row.label)" data-value="\(String(row.value))"><title>\(row.label): \(row.text)</title></rect>
                 <text class="figure" x="\(left + length + 6)" y="\(y + 17)">\(row.text)</text>
                 """
