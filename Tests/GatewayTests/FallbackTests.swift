@@ -126,7 +126,7 @@ import TollgateTesting
     @Test func aRefusedConnectionMovesOnToTheNextCandidateAtOnce() async throws {
         // Port 1 on loopback: nothing listens, the connection is refused.
         try await Self.withFailover(retries: 0, primaryURL: "http://127.0.0.1:1/v1", adjust: { configuration in
-            configuration.upstream.connectTimeout = .seconds(10)
+            configuration.upstream.connectTimeout = .seconds(30)
         }) { harness, _ in
             let started = ContinuousClock.now
             let reply = try await harness.post(json: GatewayHarness.chat("failover"))
@@ -134,7 +134,8 @@ import TollgateTesting
             #expect(reply.status == 200)
             #expect(reply.headers.first(name: "x-tollgate-model") == "backup")
             #expect(reply.headers.first(name: "x-tollgate-route") == "failover: ordered; fell back past primary (unreachable)")
-            #expect(elapsed < .seconds(5), "a refused connection waited \(elapsed), as if for the 10 s connect timeout")
+            // Well under the connect timeout, however loaded the machine.
+            #expect(elapsed < .seconds(15), "a refused connection waited \(elapsed), as if for the 30 s connect timeout")
         }
     }
 
