@@ -42,27 +42,23 @@ public final class Database: Sendable {
         case .sqlite(let path):
             let storage: SQLiteConnection.Storage = path == ":memory:" ? .memory : .file(path: path)
             let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
-            let sql = connection.sql(queryLogLevel: .trace)
+            let raw = connection.sql(queryLogLevel: .trace)
             // Set once the checkpointer runs (file databases); closed before the main connection.
             let checkpointer = CheckpointerBox()
-            let database = Database(url: url, dialect: .sqlite, sql: sql) {
-                // The main connection closes even if the checkpointer's close fails.
-                var failure: (any Error)?
-                do { try await checkpointer.stop() } catch { failure = error }
-                try await connection.close()
-                if let failure { throw failure }
-            }
+            let database: Database
             do {
                 // First, so that another process opening the same file waits instead of failing.
-                try await sql.raw("PRAGMA busy_timeout=5000").run()
+                try await raw.raw("PRAGMA busy_timeout=5000").run()
+                var sql = raw
+                var walIndex: WALIndexGuard?
                 if path != ":memory:" {
                     // WAL lets readers proceed while one writer commits; NORMAL sync is durable in
                     // WAL except for the last transactions on power loss, never corrupting.
-                    try await sql.raw("PRAGMA journal_mode=WAL").run()
-                    try await sql.raw("PRAGMA synchronous=NORMAL").run()
+                    try await raw.raw("PRAGMA journal_mode=WAL").run()
+                    try await raw.raw("PRAGMA synchronous=NORMAL").run()
                     // 64 MiB of page cache instead of SQLite's 2 MiB: the ledger's indexes outgrow the
                     // default within a few hundred thousand transfers, and every write then reads pages back.
-                    try await sql.raw("PRAGMA cache_size=-65536").run()
+                    try await raw.raw("PRAGMA cache_size=-65536").run()
                     // The WAL is copied back by the checkpointer's own connection (below), not by
                     // whichever commit crosses 1,000 pages: that commit used to stall for the copy
                     // (a 10 ms p99 of metered requests became 25 ms with a larger threshold).
@@ -71,14 +67,29 @@ public final class Database: Sendable {
                     // background checkpoint, so then this threshold is what resets the WAL (a cheap
                     // checkpoint by then: the frames are already copied). The file stays under
                     // about 64 MiB.
-                    try await sql.raw("PRAGMA wal_autocheckpoint=16384").run()
+                    try await raw.raw("PRAGMA wal_autocheckpoint=16384").run()
                     // Statement journals (a multi-row statement's undo, inside a transaction) in memory
                     // rather than in temporary files.
-                    try await sql.raw("PRAGMA temp_store=MEMORY").run()
+                    try await raw.raw("PRAGMA temp_store=MEMORY").run()
+                    // A read maps the WAL index, which the guard then watches.
+                    try await raw.raw("SELECT count(*) FROM sqlite_master").run()
+                    let guarded = try WALIndexGuard(databasePath: path, logger: logger)
+                    walIndex = guarded
+                    sql = GuardedSQLiteDatabase(base: raw, walIndex: guarded)
                 }
                 try await sql.raw("PRAGMA foreign_keys=ON").run()
+                let index = walIndex
+                database = Database(url: url, dialect: .sqlite, sql: sql) {
+                    // The main connection closes even if the checkpointer's close fails.
+                    var failure: (any Error)?
+                    do { try await checkpointer.stop() } catch { failure = error }
+                    // Closing checkpoints through the index: never with pages of it missing.
+                    try index?.check()
+                    try await connection.close()
+                    if let failure { throw failure }
+                }
                 try await Migrations.run(migrations, on: database, logger: logger)
-                if path != ":memory:" { try await checkpointer.start(storage: storage, logger: logger) }
+                if let walIndex { try await checkpointer.start(storage: storage, walIndex: walIndex, logger: logger) }
             } catch {
                 try? await checkpointer.stop()
                 try? await connection.close()
@@ -181,7 +192,7 @@ final class CheckpointerBox: Sendable {
     }
     private let running = Mutex<Running?>(nil)
 
-    func start(storage: SQLiteConnection.Storage, logger: Logger) async throws {
+    func start(storage: SQLiteConnection.Storage, walIndex: WALIndexGuard, logger: Logger) async throws {
         let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
         let sql = connection.sql(queryLogLevel: .trace)
         do {
@@ -196,7 +207,9 @@ final class CheckpointerBox: Sendable {
                 try? await Task.sleep(for: .milliseconds(250))
                 if Task.isCancelled { break }
                 do {
+                    try walIndex.check()
                     try await sql.raw("PRAGMA wal_checkpoint(PASSIVE)").run()
+                    try walIndex.check()
                     if failing { logger.info("WAL checkpoints work again") }
                     failing = false
                 } catch {

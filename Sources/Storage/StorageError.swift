@@ -3,7 +3,7 @@ import SQLiteNIO
 
 /// A failure to open, migrate or use the database.
 public struct StorageError: Error, Hashable, Sendable, CustomStringConvertible {
-    enum Code: Hashable, Sendable { case badURL, unsupported, migration, corrupt }
+    enum Code: Hashable, Sendable { case badURL, unsupported, migration, corrupt, unavailable }
     let code: Code
     /// What went wrong, in words a user can act on.
     public let detail: String

@@ -57,6 +57,42 @@ import TollgateTesting
         }
     }
 
+    /// SQLite maps its WAL index (`-shm`) into memory; a file cut shorter under the mapping used to
+    /// kill the process with SIGBUS on the next statement. The database restores the file's length
+    /// first (SQLite then rebuilds the zeroed index from the WAL), and nothing committed is lost.
+    @Test func aWALIndexTruncatedUnderTheDatabaseIsRebuiltInsteadOfCrashingTheProcess() async throws {
+        try await withDatabaseFile { path in
+            let database = try await Database.open(.sqlite(path: path), migrations: GatewaySchema.migrations, logger: Logger(label: "test"))
+            try await database.sql.raw("CREATE TABLE kept (id INTEGER PRIMARY KEY, body TEXT NOT NULL)").run()
+            // Enough pages in one commit that the WAL index grows past its first 32 KiB region.
+            try await database.transaction { sql in
+                for i in 0..<6_000 {
+                    try await sql.raw("INSERT INTO kept (id, body) VALUES (\(bind: i), \(bind: String(repeating: "x", count: 3_000)))").run()
+                }
+            }
+            func size(_ file: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0 }
+            #expect(size(path + "-shm") > 32_768)
+            for _ in 0..<3 {
+                #expect(truncate(path + "-shm", 0) == 0)
+                let count = try await database.sql.raw("SELECT count(*) AS n FROM kept").first()?.decode(column: "n", as: Int.self)
+                #expect(count == 6_000)
+                try await database.transaction { sql in
+                    try await sql.raw("UPDATE kept SET body = 'y' WHERE id < 10").run()
+                }
+                #expect(truncate(path + "-shm", 100) == 0)
+                try await database.write { sql in try await sql.raw("INSERT INTO kept (id, body) VALUES (\(bind: Int.random(in: 10_000...1_000_000_000)), 'z')").run() }
+                try await database.sql.raw("DELETE FROM kept WHERE id >= 10000").run()
+            }
+            try await database.close()
+            // Reopened, the file holds every committed change.
+            let again = try await Database.open(.sqlite(path: path), migrations: GatewaySchema.migrations, logger: Logger(label: "test"))
+            #expect(try await again.sql.raw("SELECT count(*) AS n FROM kept WHERE body = 'y'").first()?.decode(column: "n", as: Int.self) == 10)
+            #expect(try await again.sql.raw("SELECT count(*) AS n FROM kept").first()?.decode(column: "n", as: Int.self) == 6_000)
+            #expect(try await again.sql.raw("PRAGMA integrity_check").first()?.decode(column: "integrity_check", as: String.self) == "ok")
+            try await again.close()
+        }
+    }
+
     /// Replicas share a PostgreSQL database; an embedded SQLite file is opened by one gateway.
     @Test func replicasStartingTogetherOnPostgreSQLMigrateOnce() async throws {
         let logger = Logger(label: "test")
