@@ -24,13 +24,20 @@ public final class Database: Sendable {
     private let writeLock = AsyncLock()
     /// The pool, on PostgreSQL: a transaction leases one of its connections.
     private let postgres: PostgresClient?
+    /// Bounds the waits on `postgres`.
+    private let watchdog: PostgresWatchdog
+    /// The WAL index's guard, on a SQLite file: told when a transaction begins and ends.
+    private let walIndex: WALIndexGuard?
 
     private init(url: DatabaseURL, dialect: Dialect, sql: any SQLDatabase, postgres: PostgresClient? = nil,
+                 watchdog: PostgresWatchdog = PostgresWatchdog(), walIndex: WALIndexGuard? = nil,
                  closer: @escaping @Sendable () async throws -> Void) {
         self.url = url
         self.dialect = dialect
         self.sql = sql
         self.postgres = postgres
+        self.watchdog = watchdog
+        self.walIndex = walIndex
         self.closer = closer
     }
 
@@ -79,12 +86,12 @@ public final class Database: Sendable {
                 }
                 try await sql.raw("PRAGMA foreign_keys=ON").run()
                 let index = walIndex
-                database = Database(url: url, dialect: .sqlite, sql: sql) {
+                database = Database(url: url, dialect: .sqlite, sql: sql, walIndex: walIndex) {
                     // The main connection closes even if the checkpointer's close fails.
                     var failure: (any Error)?
                     do { try await checkpointer.stop() } catch { failure = error }
                     // Closing checkpoints through the index: never with pages of it missing.
-                    try index?.check()
+                    try index?.beforeCheckpoint()
                     try await connection.close()
                     if let failure { throw failure }
                 }
@@ -100,10 +107,17 @@ public final class Database: Sendable {
             let client = try PostgresPoolDatabase.makeClient(url: text, logger: logger)
             // The pool runs until `close` cancels it; every lease waits for it to be running.
             let runner = Task { await client.run() }
-            let database = Database(url: url, dialect: .postgres, sql: PostgresPoolDatabase(client: client, logger: logger),
-                                    postgres: client) {
+            let watchdog = PostgresWatchdog()
+            watchdog.start()
+            let database = Database(url: url, dialect: .postgres, sql: PostgresPoolDatabase(client: client, watchdog: watchdog, logger: logger),
+                                    postgres: client, watchdog: watchdog) {
+                watchdog.stop()
                 runner.cancel()
-                await runner.value
+                // The pool waits for its connections to close; one stuck on a dropped server can
+                // keep it from ever finishing, and the process must still exit.
+                if await !Self.finishes(runner, within: .seconds(5)) {
+                    logger.warning("the PostgreSQL pool did not close within 5 seconds; leaving it")
+                }
             }
             do {
                 try await Migrations.run(migrations, on: database, logger: logger)
@@ -119,24 +133,27 @@ public final class Database: Sendable {
     ///
     /// On PostgreSQL the body runs on one pooled connection, so many transactions proceed at once;
     /// the body takes whatever row locks its invariants need. On SQLite transactions run one at a time.
-    public func transaction<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+    public func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         if let postgres {
-            return try await postgres.withConnection { connection in
+            return try await watchdog.run(on: postgres) { connection in
                 try await Self.inTransaction(connection.sql(queryLogLevel: .trace), begin: "BEGIN", body)
             }
         }
-        return try await writeLock.withLock { try await Self.inTransaction(sql, begin: "BEGIN", body) }
+        return try await writeLock.withLock { try await Self.inTransaction(sql, begin: "BEGIN", walIndex: walIndex, body) }
     }
 
     /// Runs `body` between `begin` and COMMIT on one session, rolling back if it throws.
-    private static func inTransaction<R: Sendable>(_ sql: any SQLDatabase, begin: String,
+    private static func inTransaction<R: Sendable>(_ sql: any SQLDatabase, begin: String, walIndex: WALIndexGuard? = nil,
                                                    _ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         try await sql.raw(SQLQueryString(begin)).run()
+        walIndex?.transactionBegan()
         do {
             let result = try await body(sql)
             try await sql.raw("COMMIT").run()
+            walIndex?.transactionEnded()
             return result
         } catch {
+            walIndex?.transactionEnded()
             try? await sql.raw("ROLLBACK").run()
             throw error
         }
@@ -156,9 +173,30 @@ public final class Database: Sendable {
     /// with each other while writers go on (`tollgate ledger verify`). On PostgreSQL a read-only
     /// REPEATABLE READ transaction on one connection; on SQLite a transaction (writers wait).
     public func snapshot<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        guard let postgres else { return try await transaction(body) }
+        // A whole ledger's verification (its one use) takes as long as it takes: not watched.
+        guard let postgres else { return try await writeLock.withLock { try await Self.inTransaction(sql, begin: "BEGIN", walIndex: walIndex, body) } }
         return try await postgres.withConnection { connection in
             try await Self.inTransaction(connection.sql(queryLogLevel: .trace), begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+        }
+    }
+
+    /// Whether `task` finishes within `timeout` (if not, it is left running).
+    private static func finishes(_ task: Task<Void, Never>, within timeout: Duration) async -> Bool {
+        final class FirstAnswer: Sendable {
+            let continuation = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+            func give(_ answer: Bool) { continuation.withLock { $0.take() }?.resume(returning: answer) }
+        }
+        let first = FirstAnswer()
+        return await withCheckedContinuation { continuation in
+            first.continuation.withLock { $0 = continuation }
+            Task {
+                await task.value
+                first.give(true)
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                first.give(false)
+            }
         }
     }
 
@@ -207,9 +245,9 @@ final class CheckpointerBox: Sendable {
                 try? await Task.sleep(for: .milliseconds(250))
                 if Task.isCancelled { break }
                 do {
-                    try walIndex.check()
+                    try walIndex.beforeCheckpoint()
                     try await sql.raw("PRAGMA wal_checkpoint(PASSIVE)").run()
-                    try walIndex.check()
+                    walIndex.afterStatement()
                     if failing { logger.info("WAL checkpoints work again") }
                     failing = false
                 } catch {

@@ -11,6 +11,7 @@ import SQLKit
 /// leases a connection for the whole of its body.
 struct PostgresPoolDatabase: SQLDatabase {
     let client: PostgresClient
+    let watchdog: PostgresWatchdog
     let logger: Logger
 
     var eventLoop: any EventLoop { MultiThreadedEventLoopGroup.singleton.any() }
@@ -24,7 +25,7 @@ struct PostgresPoolDatabase: SQLDatabase {
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
-        try await client.withConnection { connection in
+        try await watchdog.run(on: client) { [logger] connection in
             try await connection.sql(queryLogLevel: .trace, logger: logger).execute(sql: query, onRow)
         }
     }

@@ -18,6 +18,11 @@ import Synchronization
 /// rather than a fault later) and zeroes the index's header, which makes SQLite rebuild the whole
 /// index from the WAL before trusting any of it: pages that survived the cut can be stale.
 ///
+/// A transaction open across the cut has read through the lost index and would write its stale
+/// header back at commit, over the rebuilt one: its next statement (or its COMMIT) fails with
+/// `unavailable` instead, and it rolls back. Statements outside a transaction go on, each
+/// starting from the rebuilt index.
+///
 /// Two `fstat`s per statement: before it, and after it to learn how far SQLite grew the file. A cut
 /// landing in the middle of a statement can still fault; the guard closes the window between
 /// statements, which is where a process spends nearly all its time.
@@ -25,11 +30,18 @@ final class WALIndexGuard: Sendable {
     /// SQLite's WAL index header: two copies of the 48-byte header and the checkpoint information.
     private static let headerBytes = 136
     private static let pageBytes = 4096
+    private struct State {
+        /// The longest the file has been seen while the database was open.
+        var longest = 0
+        /// How many times the file has been restored.
+        var restorations = 0
+        /// `restorations` when the open transaction began, if one is open.
+        var transactionBegan: Int?
+    }
     private let descriptor: Int32
     private let path: String
     private let logger: Logger
-    /// The longest the file has been seen while the database was open.
-    private let longest = Mutex<Int>(0)
+    private let state = Mutex(State())
 
     /// Watches `databasePath`'s index, which SQLite creates when it opens a WAL database.
     init(databasePath: String, logger: Logger) throws {
@@ -39,27 +51,66 @@ final class WALIndexGuard: Sendable {
             throw StorageError(.unsupported, detail: "cannot open the WAL index '\(path)': \(String(cString: strerror(errno)))")
         }
         self.logger = logger
-        try check()
+        try beforeCheckpoint()
     }
 
     deinit { close(descriptor) }
 
-    /// Restores the file if it is shorter than SQLite's mapping of it; throws if it cannot.
-    func check() throws {
+    /// Before a statement: restores the file if it was cut short, and refuses the statement if a
+    /// transaction has been open across a restoration.
+    func beforeStatement() throws {
+        try state.withLock { state in
+            try restoreIfCut(&state)
+            if let began = state.transactionBegan, began != state.restorations {
+                throw StorageError(.unavailable, detail: "the database's WAL index was cut short during a transaction, "
+                                   + "which is rolled back; retry it")
+            }
+        }
+    }
+
+    /// Before a statement of a connection that never opens a transaction (the checkpointer's), and
+    /// before the database closes (which checkpoints): restores the file if it was cut short.
+    func beforeCheckpoint() throws {
+        try state.withLock { try restoreIfCut(&$0) }
+    }
+
+    /// After a statement: learns how far SQLite grew the file (and restores it if it was cut; if that
+    /// fails, the next statement's check throws).
+    func afterStatement() {
+        state.withLock { state in
+            do {
+                try restoreIfCut(&state)
+            } catch {
+                logger.error("the WAL index could not be restored", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// The connection's transaction began (after its BEGIN ran).
+    func transactionBegan() {
+        state.withLock { $0.transactionBegan = $0.restorations }
+    }
+
+    /// The connection's transaction ended: committed, or about to roll back (ROLLBACK must run
+    /// whatever happened).
+    func transactionEnded() {
+        state.withLock { $0.transactionBegan = nil }
+    }
+
+    private func restoreIfCut(_ state: inout State) throws {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
             throw StorageError(.unavailable, detail: "cannot read the WAL index '\(path)': \(String(cString: strerror(errno)))")
         }
         let size = Int(status.st_size)
-        try longest.withLock { longest in
-            guard size < longest else {
-                longest = size
-                return
-            }
-            logger.error("the WAL index was cut short under the open database; restoring it, SQLite rebuilds it from the WAL",
-                         metadata: ["path": "\(path)", "bytes": "\(size)", "expected_bytes": "\(longest)"])
-            try restore(from: size, to: longest)
+        guard size < state.longest else {
+            state.longest = size
+            return
         }
+        logger.error("the WAL index was cut short under the open database; restoring it, SQLite rebuilds it from the WAL",
+                     metadata: ["path": "\(path)", "bytes": "\(size)", "expected_bytes": "\(state.longest)"])
+        try restore(from: size, to: state.longest)
+        state.restorations += 1
     }
 
     private func restore(from size: Int, to length: Int) throws {
@@ -93,17 +144,17 @@ struct GuardedSQLiteDatabase: SQLDatabase {
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
         do {
-            try walIndex.check()
+            try walIndex.beforeStatement()
         } catch {
             return eventLoop.makeFailedFuture(error)
         }
-        return base.execute(sql: query, onRow).flatMapThrowing { try walIndex.check() }
+        return base.execute(sql: query, onRow).map { walIndex.afterStatement() }
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
-        try walIndex.check()
+        try walIndex.beforeStatement()
         try await base.execute(sql: query, onRow)
-        try walIndex.check()
+        walIndex.afterStatement()
     }
 
     func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {

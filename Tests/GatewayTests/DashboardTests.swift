@@ -94,7 +94,7 @@ import TollgateTesting
             #expect(visitor.cookies["tollgate_session"] == nil)
 
             // The sign-in form's own token must match its cookie (no sign-in forged from elsewhere).
-            var stranger = Visitor(harness: visitor.harness, client: visitor.client)
+            let stranger = Visitor(harness: visitor.harness, client: visitor.client)
             let forged = try await stranger.send(.POST, "/dashboard/login", form: [("token", Self.token), ("csrf", "made-up")])
             #expect(forged.status == 401)
             #expect(forged.body.contains("expired"))
