@@ -137,4 +137,94 @@ import TollgateTesting
             #expect(off.json?["error"]?["code"] == "admin_disabled")
         }
     }
+
+    /// A field of the wrong type used to be read as absent: `"models": "cheap"` made a key for
+    /// every model, `"hard": "false"` a hard budget, `"price": "abc"` a 500.
+    @Test func fieldsOfTheWrongTypeAreRefusedWithTheirNameInsteadOfReadAsAbsent() async throws {
+        try await GatewayHarness.with(adjust: { $0.adminToken = Self.token }) { harness in
+            #expect(try await call(harness, .POST, "/admin/orgs", json: ["name": "globex"]).status == 201)
+            let refused: [(String, JSONValue, String)] = [
+                ("/admin/orgs", ["name": "initech", "currency": 5], "currency"),
+                ("/admin/orgs", ["name": 3], "name"),
+                ("/admin/orgs/globex/keys", ["models": "cheap"], "models"),
+                ("/admin/orgs/globex/keys", ["budget": ["amount": 5]], "budget"),
+                ("/admin/orgs/globex/keys", ["rpm": "10"], "rpm"),
+                ("/admin/orgs/globex/keys", ["tpm": -3], "tpm"),
+                ("/admin/orgs/globex/keys", ["team": 7], "team"),
+                ("/admin/orgs/globex/keys", ["period": "day"], "period"),
+                ("/admin/orgs/globex/teams", ["name": "research", "tpm": ["a": 1]], "tpm"),
+                ("/admin/orgs/globex/teams", ["name": "research", "rpm": 0], "rpm"),
+                ("/admin/orgs/globex/credits", ["amount": "5", "expires_at": 5], "expires_at"),
+                ("/admin/orgs/globex/credits", ["amount": "5", "team": 1], "team"),
+                ("/admin/orgs/globex/credits", ["amount": "5", "kind": 5], "kind"),
+                ("/admin/orgs/globex/budgets", ["amount": "5", "hard": "false"], "hard"),
+                ("/admin/orgs/globex/budgets", ["amount": "5", "thresholds": "50"], "thresholds"),
+                ("/admin/orgs/globex/budgets", ["amount": "5", "thresholds": [50, 0]], "thresholds"),
+                ("/admin/orgs/globex/budgets", ["amount": "5", "webhook_url": ["x": 1]], "webhook_url"),
+                ("/admin/orgs/globex/packages", ["model": "cheap", "tokens": 5, "price": "abc"], "price"),
+                ("/admin/orgs/globex/packages", ["model": "cheap", "tokens": 5, "price": 3, "expires_at": ["x": 1]], "expires_at"),
+                ("/admin/orgs/globex/packages", ["model": "cheap", "tokens": -5], "tokens"),
+            ]
+            for (path, body, field) in refused {
+                let reply = try await call(harness, .POST, path, json: body)
+                #expect(reply.status == 400, "\(path) \(body.jsonText) → \(reply.status) \(reply.body)")
+                #expect(reply.json?["error"]?["param"]?.stringValue == field, "\(path) \(body.jsonText) → \(reply.body)")
+            }
+            // Numbers where a decimal is meant are read as the decimal they are.
+            let package = try await call(harness, .POST, "/admin/orgs/globex/packages", json: ["model": "cheap", "tokens": 5, "price": 3])
+            #expect(package.status == 201)
+            #expect(package.json?["price"]?["nanos"] == 3_000_000_000)
+            let budget = try await call(harness, .POST, "/admin/orgs/globex/budgets", json: ["amount": 5, "hard": false])
+            #expect(budget.status == 201)
+            #expect(budget.json?["hard"] == false)
+            // No key was made by any refused request.
+            #expect(try await call(harness, .GET, "/admin/orgs/globex/keys").json?.arrayValue?.isEmpty == true)
+        }
+    }
+
+    @Test func aNegativeLimitOnTheRequestLogIsClampedNotUnlimited() async throws {
+        try await GatewayHarness.with(adjust: { $0.adminToken = Self.token }) { harness async throws in
+            for index in 0..<3 { #expect(try await harness.post(json: GatewayHarness.chat("cheap", "hello \(index)")).status == 200) }
+            await harness.gateway.recordWriter.flush()
+            #expect(try await call(harness, .GET, "/admin/requests?limit=-1").json?.arrayValue?.count == 1)
+            #expect(try await call(harness, .GET, "/admin/requests?limit=2").json?.arrayValue?.count == 2)
+        }
+    }
+
+    @Test func pathParametersArePercentDecodedAndAModelNameMayHoldASlash() async throws {
+        try await GatewayHarness.with { harness async throws in
+            #expect(try await harness.get("/v1/models/ch%65ap", token: harness.key).json?["id"] == "cheap")
+            let missing = try await harness.get("/v1/models/meta-llama/llama-3", token: harness.key)
+            #expect(missing.status == 404)
+            #expect(missing.json?["error"]?["message"]?.stringValue?.contains("'meta-llama/llama-3'") == true)
+        }
+    }
+
+    @Test func aWrongMethodOnAKnownPathIs405WithAllowAndHeadAnswersWhereGetDoes() async throws {
+        try await GatewayHarness.with(adjust: { $0.adminToken = Self.token }) { harness async throws in
+            let wrong = try await call(harness, .DELETE, "/v1/chat/completions", token: harness.key)
+            #expect(wrong.status == 405)
+            #expect(wrong.headers["allow"].first == "POST")
+            #expect(wrong.json?["error"]?["code"] == "method_not_allowed")
+            let admin = try await call(harness, .PUT, "/admin/orgs/acme/keys")
+            #expect(admin.status == 405)
+            #expect(admin.headers["allow"].first == "GET, HEAD, POST")
+            #expect(try await call(harness, .GET, "/v1/nothing-here").status == 404)
+            let head = try await call(harness, .HEAD, "/health", token: nil)
+            #expect(head.status == 200)
+            #expect(head.body.isEmpty)
+        }
+    }
+
+    @Test func theOpenAPIDocumentIsServedAndNamesEveryRoute() async throws {
+        try await GatewayHarness.with { harness async throws in
+            let document = try await harness.get("/openapi.json")
+            #expect(document.status == 200)
+            let paths = try #require(document.json?["paths"]?.objectValue)
+            for path in ["/v1/chat/completions", "/v1/messages", "/v1/responses", "/v1/embeddings", "/v1/models/{id}", "/health", "/ready",
+                         "/metrics", "/openapi.json", "/admin/orgs/{org}/keys", "/admin/keys/{id}/rotate", "/dashboard/login"] {
+                #expect(paths[path] != nil, "\(path) is not in the document")
+            }
+        }
+    }
 }

@@ -1,4 +1,5 @@
 """Starts `tollgate demo` on a free loopback port for the compatibility suite."""
+import contextlib
 import json
 import os
 import urllib.request
@@ -28,8 +29,9 @@ class Demo:
             assert response.status == 204
 
 
-@pytest.fixture(scope="session")
-def demo():
+@contextlib.contextmanager
+def launched_demo():
+    """A `tollgate demo` of its own on a free loopback port, stopped (SIGTERM, exit 0) afterwards."""
     binary = os.environ.get("TOLLGATE_BIN", ".build/debug/tollgate")
     process = subprocess.Popen(
         [binary, "demo", "--port", "0"],
@@ -61,3 +63,9 @@ def demo():
             process.kill()
             raise AssertionError("tollgate demo did not stop within 20 s of SIGTERM")
         assert process.returncode == 0, f"tollgate demo exited {process.returncode} on SIGTERM"
+
+
+@pytest.fixture(scope="session")
+def demo():
+    with launched_demo() as running:
+        yield running

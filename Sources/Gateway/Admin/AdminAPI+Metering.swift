@@ -19,11 +19,11 @@ extension AdminAPI {
         admin.post("orgs/:org/teams") { request, context in
             try await guarded(request, status: .created) {
                 let organization = try await organization(context)
-                let body = try await RequestBodyReader.json(request, limit: 1 << 20)
-                guard let name = body["name"]?.stringValue else { throw GatewayError.badRequest("'name' is required", param: "name") }
+                let body = try AdminBody(try await RequestBodyReader.json(request, limit: 1 << 20))
+                let name = try body.requiredString("name")
                 return try JSONValue.encodable(try await gateway.accounts.setTeam(
-                    name, of: organization, requestsPerMinute: body["rpm"]?.intValue.map(Int64.init),
-                    tokensPerMinute: body["tpm"]?.intValue.map(Int64.init)))
+                    name, of: organization, requestsPerMinute: try body.integer("rpm", in: AdminInput.rateRange),
+                    tokensPerMinute: try body.integer("tpm", in: AdminInput.rateRange)))
             }
         }
         admin.get("orgs/:org/funds") { request, context in
@@ -42,15 +42,16 @@ extension AdminAPI {
         admin.post("orgs/:org/packages") { request, context in
             try await guarded(request, status: .created) {
                 let organization = try await organization(context)
-                let body = try await RequestBodyReader.json(request, limit: 1 << 20)
-                guard let model = body["model"]?.stringValue else { throw GatewayError.badRequest("'model' is required", param: "model") }
-                guard let tokens = (body["tokens"]?.stringValue).flatMap(AdminInput.tokens) ?? body["tokens"]?.intValue.map(Int64.init) else {
+                let body = try AdminBody(try await RequestBodyReader.json(request, limit: 1 << 20))
+                let model = try body.requiredString("model")
+                guard let tokens = (body.json["tokens"]?.stringValue).flatMap(AdminInput.tokens)
+                        ?? body.json["tokens"]?.intValue.map(Int64.init).flatMap({ $0 > 0 ? $0 : nil }) else {
                     throw GatewayError.badRequest("'tokens' must be a positive count such as 1000000 or \"10M\"", param: "tokens")
                 }
-                let price = try body["price"]?.stringValue.map { try Money(decimal: $0, currency: organization.currency) }
+                let price = try body.money("price", in: organization.currency)
                 return try JSONValue.encodable(try await gateway.accounts.grantPackage(
-                    to: organization, holder: try AdminInput.holder(team: body["team"]?.stringValue, key: body["key"]?.stringValue),
-                    model: model, tokens: tokens, price: price, expiresAt: try expiry(body)))
+                    to: organization, holder: try AdminInput.holder(team: try body.string("team"), key: try body.string("key")),
+                    model: model, tokens: tokens, price: price, expiresAt: try body.instant("expires_at")))
             }
         }
         admin.get("orgs/:org/packages") { request, context in
@@ -59,13 +60,13 @@ extension AdminAPI {
         admin.post("orgs/:org/budgets") { request, context in
             try await guarded(request, status: .created) {
                 let organization = try await organization(context)
-                let body = try await RequestBodyReader.json(request, limit: 1 << 20)
+                let body = try AdminBody(try await RequestBodyReader.json(request, limit: 1 << 20))
                 let budget = try AdminInput.budget(
-                    organization: organization, scope: body["scope"]?.stringValue ?? "organization", subject: body["subject"]?.stringValue,
-                    amount: body["amount"]?.stringValue ?? "", period: body["period"]?.stringValue ?? "month",
-                    hard: body["hard"]?.boolValue ?? true,
-                    thresholds: body["thresholds"]?.arrayValue?.compactMap(\.intValue).map(String.init).joined(separator: ","),
-                    webhookURL: body["webhook_url"]?.stringValue, createdAt: gateway.clock.date())
+                    organization: organization, scope: try body.string("scope") ?? "organization", subject: try body.string("subject"),
+                    amount: try body.decimal("amount") ?? "", period: try body.string("period") ?? "month",
+                    hard: try body.bool("hard") ?? true,
+                    thresholds: try body.integers("thresholds", in: 1...1_000)?.map(String.init).joined(separator: ","),
+                    webhookURL: try body.string("webhook_url"), createdAt: gateway.clock.date())
                 try await gateway.budgets.create(budget)
                 return try JSONValue.encodable(budget)
             }
@@ -87,7 +88,7 @@ extension AdminAPI {
         }
         admin.delete("budgets/:id") { request, context in
             try await guarded(request) {
-                let id = context.parameters.get("id") ?? ""
+                let id = Dashboard.pathParameter(context.parameters.get("id"))
                 guard try await gateway.budgets.delete(id: id) else { throw GatewayError.notFound("no budget '\(id)'") }
                 return ["id": .string(id), "deleted": true]
             }
@@ -116,7 +117,7 @@ extension AdminAPI {
                     }
                     invoiced[currency.code] = amount.nanos
                 }
-                let settlement = try await ProviderSettlement.build(store: gateway.accounts.ledger, provider: context.parameters.get("provider") ?? "",
+                let settlement = try await ProviderSettlement.build(store: gateway.accounts.ledger, provider: Dashboard.pathParameter(context.parameters.get("provider")),
                                                                     from: from, to: to, invoiced: invoiced)
                 var value = try JSONValue(parsing: Array(try StatementFormat.json.render(settlement).utf8))
                 value["reconciles"] = .bool(settlement.reconciles)
@@ -126,7 +127,7 @@ extension AdminAPI {
         admin.get("orgs/:org/sessions/:session") { request, context in
             try await guarded(request) {
                 let organization = try await organization(context)
-                let session = context.parameters.get("session") ?? ""
+                let session = Dashboard.pathParameter(context.parameters.get("session"))
                 var value = try JSONValue.encodable(try await gateway.requestRecords.sessionTotals(organizationID: organization.id,
                                                                                                   sessionID: session))
                 value["records"] = try JSONValue.encodable(try await gateway.requestRecords.recent(
@@ -140,14 +141,6 @@ extension AdminAPI {
     private func period(_ query: Parameters) throws -> (from: Int64, to: Int64) {
         let (from, to) = try AdminInput.period(query["from"], query["to"])
         return (Timestamp.milliseconds(from), Timestamp.milliseconds(to))
-    }
-
-    private func expiry(_ body: JSONValue) throws -> Date? {
-        guard let text = body["expires_at"]?.stringValue else { return nil }
-        guard let date = AdminInput.instant(text) else {
-            throw GatewayError.badRequest("'expires_at' must be a date such as 2026-12-31 or an ISO 8601 instant", param: "expires_at")
-        }
-        return date
     }
 }
 

@@ -21,21 +21,21 @@ struct AdminAPI: Sendable {
         }
         admin.post("orgs") { request, _ in
             try await guarded(request, status: .created) {
-                let body = try await RequestBodyReader.json(request, limit: 1 << 20)
-                guard let name = body["name"]?.stringValue else { throw GatewayError.badRequest("'name' is required", param: "name") }
-                let code = body["currency"]?.stringValue ?? "USD"
+                let body = try AdminBody(try await RequestBodyReader.json(request, limit: 1 << 20))
+                let name = try body.requiredString("name")
+                let code = try body.string("currency") ?? "USD"
                 guard let currency = Currency(knownCode: code) else { throw GatewayError.badRequest("unknown currency '\(code)'", param: "currency") }
-                let markup = body["markup_percent"].map { $0.stringValue ?? $0.jsonText }
+                let markup = try body.decimal("markup_percent")
                 guard let markupBasisPoints = markup.map(AdminInput.basisPoints) ?? 0 else {
                     throw GatewayError.badRequest("'markup_percent' must be a percentage such as \"20\" or \"12.5\"", param: "markup_percent")
                 }
-                let list = body["price_list"]?.stringValue
+                let list = try body.string("price_list")
                 if let list, gateway.configuration.priceLists[list] == nil {
                     throw GatewayError.badRequest("no price list '\(list)' is configured", param: "price_list")
                 }
                 return try JSONValue.encodable(try await gateway.accounts.createOrganization(
                     name: name, currency: currency, markupBasisPoints: markupBasisPoints, priceList: list,
-                    allowedRegions: try AdminInput.regions(body["regions"])))
+                    allowedRegions: try AdminInput.regions(body.json["regions"])))
             }
         }
         admin.get("orgs/:org/balance") { request, context in
@@ -47,25 +47,19 @@ struct AdminAPI: Sendable {
         admin.post("orgs/:org/credits") { request, context in
             try await guarded(request, status: .created) {
                 let organization = try await organization(context)
-                let body = try await RequestBodyReader.json(request, limit: 1 << 20)
-                let text = body["amount"]?.stringValue ?? body["amount"].map { String(decoding: $0.encoded(), as: UTF8.self) }
+                let body = try AdminBody(try await RequestBodyReader.json(request, limit: 1 << 20))
+                let text = try? body.decimal("amount")
                 guard let text, let amount = try? Money(decimal: text, currency: organization.currency) else {
                     throw GatewayError.badRequest("'amount' must be a decimal such as \"100\" or \"12.50\"", param: "amount")
                 }
-                let kindText = body["kind"]?.stringValue ?? "granted"
+                let kindText = try body.string("kind") ?? "granted"
                 guard let kind = AccountStore.CreditKind(rawValue: kindText) else {
                     throw GatewayError.badRequest("'kind' must be granted or paid", param: "kind")
                 }
-                var expiry: Date?
-                if let text = body["expires_at"]?.stringValue {
-                    guard let date = AdminInput.instant(text) else {
-                        throw GatewayError.badRequest("'expires_at' must be a date such as 2026-12-31", param: "expires_at")
-                    }
-                    expiry = date
-                }
-                let holder = try AdminInput.holder(team: body["team"]?.stringValue, key: body["key"]?.stringValue)
+                let expiry = try body.instant("expires_at")
+                let holder = try AdminInput.holder(team: try body.string("team"), key: try body.string("key"))
                 try await gateway.accounts.addCredit(amount, to: organization, holder: holder, kind: kind, expiresAt: expiry,
-                                                     note: body["note"]?.stringValue)
+                                                     note: try body.string("note"))
                 return try JSONValue.encodable(try await gateway.accounts.balance(of: organization, holder: holder))
             }
         }
@@ -75,18 +69,24 @@ struct AdminAPI: Sendable {
         admin.post("orgs/:org/keys") { request, context in
             try await guarded(request, status: .created) {
                 let organization = try await organization(context)
-                let body = try await RequestBodyReader.json(request, limit: 1 << 20)
-                let models = body["models"]?.arrayValue?.compactMap(\.stringValue)
+                let body = try AdminBody(try await RequestBodyReader.json(request, limit: 1 << 20))
+                let models = try body.strings("models")
                 // A budget given with the key is checked before the key exists.
-                let limit = try body["budget"]?.stringValue.map { amount in
+                let period = try body.string("period")
+                let limit = try body.decimal("budget").map { amount in
                     try AdminInput.budget(organization: organization, scope: "key", subject: "pending", amount: amount,
-                                          period: body["period"]?.stringValue ?? "month", hard: true, thresholds: nil, webhookURL: nil,
+                                          period: period ?? "month", hard: true, thresholds: nil, webhookURL: nil,
                                           createdAt: gateway.clock.date())
                 }
+                if limit == nil, let period {
+                    throw GatewayError.badRequest("'period' is the period of the key's 'budget'; give a budget with it (not '\(period)' alone)",
+                                                  param: "period")
+                }
                 let (key, secret) = try await gateway.accounts.createKey(
-                    for: organization, name: body["name"]?.stringValue, team: body["team"]?.stringValue, allowedModels: models,
-                    requestsPerMinute: body["rpm"]?.intValue.map(Int64.init), tokensPerMinute: body["tpm"]?.intValue.map(Int64.init),
-                    allowedRegions: try AdminInput.regions(body["regions"]), cacheTTLSeconds: try AdminInput.cacheTTL(body["cache_ttl_seconds"]))
+                    for: organization, name: try body.string("name"), team: try body.string("team"), allowedModels: models,
+                    requestsPerMinute: try body.integer("rpm", in: AdminInput.rateRange),
+                    tokensPerMinute: try body.integer("tpm", in: AdminInput.rateRange),
+                    allowedRegions: try AdminInput.regions(body.json["regions"]), cacheTTLSeconds: try AdminInput.cacheTTL(body.json["cache_ttl_seconds"]))
                 var value = try JSONValue.encodable(key)
                 value["key"] = .string(secret)
                 if var limit {
@@ -99,14 +99,14 @@ struct AdminAPI: Sendable {
         }
         admin.delete("keys/:id") { request, context in
             try await guarded(request) {
-                let id = context.parameters.get("id") ?? ""
+                let id = Dashboard.pathParameter(context.parameters.get("id"))
                 guard try await gateway.accounts.revokeKey(id: id) else { throw GatewayError.notFound("no live key with id '\(id)'") }
                 return ["id": .string(id), "revoked": true]
             }
         }
         admin.post("keys/:id/rotate") { request, context in
             try await guarded(request, status: .created) {
-                let id = context.parameters.get("id") ?? ""
+                let id = Dashboard.pathParameter(context.parameters.get("id"))
                 let bytes = try await RequestBodyReader.bytes(request, limit: 1 << 20)
                 guard let body = bytes.readableBytes == 0 ? JSONValue.object([:]) : try? JSONValue(parsing: bytes.readableBytesView) else {
                     throw GatewayError.badRequest("The request body is not valid JSON.")
@@ -133,7 +133,7 @@ struct AdminAPI: Sendable {
         admin.get("requests") { request, _ in
             try await guarded(request) {
                 let query = request.uri.queryParameters
-                let limit = query["limit"].flatMap { Int(String($0)) } ?? 100
+                let limit = min(max(query["limit"].flatMap { Int(String($0)) } ?? 100, 1), 1_000)
                 var organizationID: String?
                 if let name = query["org"] {
                     guard let found = try await gateway.accounts.organization(named: String(name)) else {
@@ -146,7 +146,7 @@ struct AdminAPI: Sendable {
         }
         admin.get("requests/:id") { request, context in
             try await guarded(request) {
-                let id = context.parameters.get("id") ?? ""
+                let id = Dashboard.pathParameter(context.parameters.get("id"))
                 guard let record = try await gateway.requestRecords.record(id: id) else { throw GatewayError.notFound("no request '\(id)'") }
                 return try JSONValue.encodable(record)
             }

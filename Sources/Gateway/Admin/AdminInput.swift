@@ -10,6 +10,9 @@ import Foundation
 
 /// Reading what an operator types or sends, the same way for the CLI and the admin API.
 public enum AdminInput {
+    /// Requests or tokens per minute for a key or a team.
+    static let rateRange: ClosedRange<Int64> = 1...1_000_000_000_000
+
     /// A date (`2026-12-31`, the start of that day in UTC) or an ISO 8601 instant.
     public static func instant(_ text: String) -> Date? { InstantText.parse(text) }
 
@@ -107,5 +110,90 @@ public enum AdminInput {
         }
         return Budget(organizationID: organization.id, scope: scope, subject: subject, amount: money, period: period, hard: hard,
                       thresholds: levels, webhookURL: webhookURL, createdAt: createdAt)
+    }
+}
+
+/// An admin request's JSON body, read field by field: an absent field (or `null`) is `nil`; a
+/// field of the wrong type is a 400 naming it, never silently taken as absent (a key created with
+/// `"models": "gpt-4o"` must not be a key for every model).
+struct AdminBody {
+    let json: JSONValue
+
+    init(_ json: JSONValue) throws {
+        guard json.objectValue != nil else { throw GatewayError.badRequest("The request body must be a JSON object.") }
+        self.json = json
+    }
+
+    private func present(_ name: String) -> JSONValue? {
+        guard let value = json[name], !value.isNull else { return nil }
+        return value
+    }
+
+    private func wrong(_ name: String, _ expected: String) -> GatewayError {
+        GatewayError.badRequest("'\(name)' must be \(expected)", param: name)
+    }
+
+    func string(_ name: String) throws -> String? {
+        guard let value = present(name) else { return nil }
+        guard let text = value.stringValue else { throw wrong(name, "a string") }
+        return text
+    }
+
+    func requiredString(_ name: String) throws -> String {
+        guard let text = try string(name), !text.isEmpty else { throw GatewayError.badRequest("'\(name)' is required", param: name) }
+        return text
+    }
+
+    func bool(_ name: String) throws -> Bool? {
+        guard let value = present(name) else { return nil }
+        guard let flag = value.boolValue else { throw wrong(name, "true or false") }
+        return flag
+    }
+
+    func integer(_ name: String, in range: ClosedRange<Int64>) throws -> Int64? {
+        guard let value = present(name) else { return nil }
+        guard let number = value.intValue.map(Int64.init), range.contains(number) else {
+            throw wrong(name, "a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    func strings(_ name: String) throws -> [String]? {
+        guard let value = present(name) else { return nil }
+        guard let items = value.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else { throw wrong(name, "a list of strings") }
+        return items.compactMap(\.stringValue)
+    }
+
+    func integers(_ name: String, in range: ClosedRange<Int64>) throws -> [Int64]? {
+        guard let value = present(name) else { return nil }
+        guard let items = value.arrayValue, !items.isEmpty,
+              items.allSatisfy({ $0.intValue.map { range.contains(Int64($0)) } == true }) else {
+            throw wrong(name, "a list of whole numbers from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return items.compactMap { $0.intValue.map(Int64.init) }
+    }
+
+    /// A decimal amount, sent as a string ("12.50") or a number.
+    func decimal(_ name: String) throws -> String? {
+        guard let value = present(name) else { return nil }
+        if let text = value.stringValue { return text }
+        guard value.doubleValue != nil else { throw wrong(name, "a decimal such as \"12.50\"") }
+        return value.jsonText
+    }
+
+    /// Money in `currency`, from a decimal.
+    func money(_ name: String, in currency: Currency) throws -> Money? {
+        guard let text = try decimal(name) else { return nil }
+        guard let money = try? Money(decimal: text, currency: currency), money.nanos >= 0 else {
+            throw wrong(name, "a decimal amount such as \"12.50\"")
+        }
+        return money
+    }
+
+    /// A date (`2026-12-31`) or an ISO 8601 instant.
+    func instant(_ name: String) throws -> Date? {
+        guard let text = try string(name) else { return nil }
+        guard let date = AdminInput.instant(text) else { throw wrong(name, "a date such as 2026-12-31 or an ISO 8601 instant") }
+        return date
     }
 }

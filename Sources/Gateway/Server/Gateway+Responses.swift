@@ -8,10 +8,10 @@ import TollgateCore
 extension Gateway {
     func registerResponses(on router: Router<BasicRequestContext>, proxy: ProxyPipeline) {
         router.get("/v1/responses/:id") { request, context in
-            await self.stored(request, id: context.parameters.get("id") ?? "", proxy: proxy) { stored in stored.response }
+            await self.stored(request, id: Dashboard.pathParameter(context.parameters.get("id")), proxy: proxy) { stored in stored.response }
         }
         router.delete("/v1/responses/:id") { request, context in
-            let id = context.parameters.get("id") ?? ""
+            let id = Dashboard.pathParameter(context.parameters.get("id"))
             return await Self.answering {
                 let caller = try await proxy.authenticate(request)
                 guard try await self.responses.delete(id: id, organization: caller.organization.id) else { throw Self.notFound(id) }
@@ -19,7 +19,7 @@ extension Gateway {
             }
         }
         router.get("/v1/responses/:id/input_items") { request, context in
-            await self.stored(request, id: context.parameters.get("id") ?? "", proxy: proxy) { stored in
+            await self.stored(request, id: Dashboard.pathParameter(context.parameters.get("id")), proxy: proxy) { stored in
                 Self.page(stored.input.enumerated().map { index, item in
                     var item = item
                     if item["id"] == nil { item["id"] = .string("item_\(stored.id.dropFirst(5))_\(index)") }

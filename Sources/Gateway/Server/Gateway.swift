@@ -98,7 +98,8 @@ public struct Gateway: Sendable {
 
     /// The HTTP routes: the client API, health and the admin API.
     public func router() -> Router<BasicRequestContext> {
-        let router = Router()
+        // HEAD wherever GET: a load balancer's health check may use it.
+        let router = Router(options: .autoGenerateHeadEndpoints)
         router.add(middleware: ErrorBodyMiddleware())
         let counter = TokenCounter(store: encodings)
         let sinks = OutcomeSinks(records: recordWriter, health: health, metrics: metrics, tracing: tracing, logger: logger)
@@ -120,13 +121,17 @@ public struct Gateway: Sendable {
         router.post("/v1/embeddings") { request, _ in await proxy.handle(request, format: WireFormats.openAIEmbeddings) }
         router.post("/v1/messages/count_tokens") { request, _ in await proxy.countTokens(request) }
         router.get("/v1/models") { request, _ in await self.models(request) }
-        router.get("/v1/models/:id") { request, context in await self.model(request, id: context.parameters.get("id") ?? "") }
+        // A model's name may hold '/' (`meta-llama/llama-3.3-70b`), sent as is or as %2F.
+        router.get("/v1/models/**") { request, context in
+            await self.model(request, id: Dashboard.pathParameter(context.parameters.getCatchAll().joined(separator: "/")))
+        }
         router.get("/metrics") { request, _ in await self.metricsResponse(request) }
         router.get("/health") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
         }
         router.get("/ready") { _, _ in await self.readiness() }
+        router.get("/openapi.json") { _, _ in OpenAPIDocument.response() }
         AdminAPI(gateway: self).register(on: router)
         Dashboard(gateway: self).register(on: router)
         return router
