@@ -98,6 +98,7 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(help: "Comma-separated models the key may use (default: all).") var models: String?
         @Option(help: "Requests per minute the key may make.") var rpm: Int64?
         @Option(help: "Tokens per minute the key may use.") var tpm: Int64?
+        @Option(help: "Requests of the key in flight at once, per gateway process (default: no limit).") var maxConcurrent: Int64?
         @Option(help: "Answer the key's deterministic requests from the response cache for this many seconds.") var cacheTTL: Int64?
         @Option(help: "Comma-separated provider regions the key may reach, e.g. eu,us (default: any).") var regions: String?
         @Option(help: "A hard budget for the key, in the organization's currency, per --period.") var budget: String?
@@ -105,6 +106,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard Budget.Period(rawValue: period) != nil else { throw ValidationError("--period: day, week, month or total") }
+            if let maxConcurrent, !(1...1_000_000).contains(maxConcurrent) { throw ValidationError("--max-concurrent: 1 to 1000000") }
         }
 
         func run() async throws {
@@ -118,7 +120,8 @@ struct KeysCommand: AsyncParsableCommand {
                     }
                     let (key, secret) = try await accounts.createKey(for: organization, name: name, team: team, allowedModels: allowed,
                                                                      requestsPerMinute: rpm, tokensPerMinute: tpm,
-                                                                     allowedRegions: try AdminInput.regions(regions), cacheTTLSeconds: cacheTTL)
+                                                                     allowedRegions: try AdminInput.regions(regions), cacheTTLSeconds: cacheTTL,
+                                                                     maxConcurrent: maxConcurrent)
                     if var limit {
                         limit.subject = key.id
                         try await BudgetStore(database: accounts.database).create(limit)

@@ -93,18 +93,21 @@ public final class AccountStore: Sendable {
     public func createKey(for organization: Organization, name: String? = nil, team: String? = nil,
                           allowedModels: [String]? = nil, requestsPerMinute: Int64? = nil,
                           tokensPerMinute: Int64? = nil, allowedRegions: [String]? = nil,
-                          cacheTTLSeconds: Int64? = nil) async throws -> (key: VirtualKey, secret: String) {
+                          cacheTTLSeconds: Int64? = nil, maxConcurrent: Int64? = nil) async throws -> (key: VirtualKey, secret: String) {
         let secret = KeySecret.generate()
         let key = VirtualKey(id: "key_" + TimeOrderedID().description, organizationID: organization.id, name: name,
                              team: team, hint: KeySecret.hint(secret), allowedModels: allowedModels,
                              requestsPerMinute: requestsPerMinute, tokensPerMinute: tokensPerMinute,
-                             createdAt: clock.date(), revokedAt: nil, allowedRegions: allowedRegions, cacheTTLSeconds: cacheTTLSeconds)
+                             createdAt: clock.date(), revokedAt: nil, allowedRegions: allowedRegions, cacheTTLSeconds: cacheTTLSeconds,
+                             maxConcurrent: maxConcurrent)
         if let team { try await ensureTeam(team, of: organization) }
         try await database.write { sql in try await sql.raw("""
-            INSERT INTO api_keys (id, org_id, name, team, key_hash, key_hint, allowed_models, rpm, tpm, regions, cache_ttl_seconds, created_at)
+            INSERT INTO api_keys (id, org_id, name, team, key_hash, key_hint, allowed_models, rpm, tpm, regions, cache_ttl_seconds,
+                                  max_concurrent, created_at)
             VALUES (\(bind: key.id), \(bind: organization.id), \(bind: name), \(bind: team), \(bind: KeySecret.hash(secret)),
                     \(bind: key.hint), \(bind: allowedModels?.joined(separator: ",")), \(bind: requestsPerMinute), \(bind: tokensPerMinute),
-                    \(bind: allowedRegions?.joined(separator: ",")), \(bind: cacheTTLSeconds), \(bind: Timestamp.milliseconds(key.createdAt)))
+                    \(bind: allowedRegions?.joined(separator: ",")), \(bind: cacheTTLSeconds), \(bind: maxConcurrent),
+                    \(bind: Timestamp.milliseconds(key.createdAt)))
             """).run() }
         return (key, secret)
     }
@@ -112,7 +115,7 @@ public final class AccountStore: Sendable {
     /// The columns `authenticate` reads: the key, its organization and its team.
     private static let callerColumns: SQLQueryString = """
         k.id, k.org_id, k.name, k.team, k.key_hint, k.allowed_models, k.rpm, k.tpm, k.created_at, k.revoked_at, k.regions,
-        k.cache_ttl_seconds,
+        k.cache_ttl_seconds, k.max_concurrent,
         o.name AS org_name, o.currency, o.markup_bp, o.price_list, o.regions AS org_regions, t.rpm AS team_rpm, t.tpm AS team_tpm
         """
 
@@ -185,7 +188,7 @@ public final class AccountStore: Sendable {
                 UPDATE api_keys SET key_hash = \(bind: KeySecret.hash(secret)), key_hint = \(bind: KeySecret.hint(secret)) WHERE id = \(bind: id)
                 """).run()
             return try await sql.raw("""
-                SELECT id, org_id, name, team, key_hint, allowed_models, rpm, tpm, created_at, revoked_at, regions, cache_ttl_seconds
+                SELECT id, org_id, name, team, key_hint, allowed_models, rpm, tpm, created_at, revoked_at, regions, cache_ttl_seconds, max_concurrent
                 FROM api_keys WHERE id = \(bind: id)
                 """).first().map(Self.key(from:))
         }
@@ -196,7 +199,7 @@ public final class AccountStore: Sendable {
 
     public func keys(of organization: Organization) async throws -> [VirtualKey] {
         try await database.sql.raw("""
-            SELECT id, org_id, name, team, key_hint, allowed_models, rpm, tpm, created_at, revoked_at, regions, cache_ttl_seconds
+            SELECT id, org_id, name, team, key_hint, allowed_models, rpm, tpm, created_at, revoked_at, regions, cache_ttl_seconds, max_concurrent
             FROM api_keys WHERE org_id = \(bind: organization.id) ORDER BY created_at
             """).all().map(Self.key(from:))
     }
@@ -228,7 +231,8 @@ public final class AccountStore: Sendable {
             tokensPerMinute: try row.decode(column: "tpm", as: Int64?.self),
             createdAt: Timestamp.date(milliseconds: try row.decode(column: "created_at", as: Int64.self)),
             revokedAt: revoked.map(Timestamp.date(milliseconds:)), allowedRegions: try regions(row, "regions"),
-            cacheTTLSeconds: try row.decode(column: "cache_ttl_seconds", as: Int64?.self))
+            cacheTTLSeconds: try row.decode(column: "cache_ttl_seconds", as: Int64?.self),
+            maxConcurrent: try row.decode(column: "max_concurrent", as: Int64?.self))
     }
 
     /// Forgets every cached key, so the next request reads keys and teams afresh.

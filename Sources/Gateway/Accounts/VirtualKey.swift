@@ -26,6 +26,9 @@ public struct VirtualKey: Hashable, Sendable, Codable {
     /// How long the key's requests are answered from the response cache (`cache_ttl_seconds`),
     /// unless a request says otherwise; `nil`: only when asked.
     public var cacheTTLSeconds: Int64? = nil
+    /// How many of the key's requests may be in flight at once in one gateway process
+    /// (`max_concurrent`); `nil` for no limit.
+    public var maxConcurrent: Int64? = nil
 
     public var isRevoked: Bool { revokedAt != nil }
 
@@ -37,7 +40,7 @@ public struct VirtualKey: Hashable, Sendable, Codable {
         case id, organizationID = "org_id", name, team, hint, allowedModels = "allowed_models"
         case requestsPerMinute = "rpm", tokensPerMinute = "tpm"
         case createdAt = "created_at", revokedAt = "revoked_at", allowedRegions = "regions"
-        case cacheTTLSeconds = "cache_ttl_seconds"
+        case cacheTTLSeconds = "cache_ttl_seconds", maxConcurrent = "max_concurrent"
     }
 }
 

@@ -86,7 +86,8 @@ struct AdminAPI: Sendable {
                     for: organization, name: try body.string("name"), team: try body.string("team"), allowedModels: models,
                     requestsPerMinute: try body.integer("rpm", in: AdminInput.rateRange),
                     tokensPerMinute: try body.integer("tpm", in: AdminInput.rateRange),
-                    allowedRegions: try AdminInput.regions(body.json["regions"]), cacheTTLSeconds: try AdminInput.cacheTTL(body.json["cache_ttl_seconds"]))
+                    allowedRegions: try AdminInput.regions(body.json["regions"]), cacheTTLSeconds: try AdminInput.cacheTTL(body.json["cache_ttl_seconds"]),
+                    maxConcurrent: try body.integer("max_concurrent", in: 1...1_000_000))
                 var value = try JSONValue.encodable(key)
                 value["key"] = .string(secret)
                 if var limit {

@@ -27,6 +27,8 @@ struct ProxyPipeline: Sendable {
     /// Reservation and settlement on the ledger, or off.
     let metering: Metering
     let limiter: RateLimiter
+    /// Each key's requests in flight, against its `max_concurrent`.
+    let inFlight: InFlightLimiter
     let upstream: UpstreamClient
     let counter: TokenCounter
     let records: RequestRecordWriter
@@ -60,6 +62,10 @@ struct ProxyPipeline: Sendable {
         var slot: IdempotencySlot?
         var progress = AttemptStage.Progress()
         var plan: RoutePlan?
+        // The key's place among its requests in flight: given back when this returns, unless a
+        // stream takes it along.
+        var inFlightSlot: InFlightSlot?
+        defer { inFlightSlot?.release() }
         do {
             // Admission: key, headers, body, the client's format, idempotency.
             let admitted: AdmittedRequest
@@ -70,6 +76,13 @@ struct ProxyPipeline: Sendable {
             case .admitted(let request): admitted = request
             }
             slot = admitted.slot
+            if let limit = admitted.caller.key.maxConcurrent {
+                guard let place = inFlight.acquire(key: admitted.caller.key.id, limit: limit) else {
+                    throw GatewayError.rateLimited("The key has \(limit) requests in flight, its limit (max_concurrent); retry when one is done.",
+                                                   code: "concurrency_limit_exceeded", retryAfter: 1)
+                }
+                inFlightSlot = place
+            }
             let profile = admitted.chat.map { PromptProfile(admitted.body, format: admitted.format, chat: $0) }
             if let profile {
                 outcome.record.promptHash = profile.digest
@@ -173,7 +186,11 @@ struct ProxyPipeline: Sendable {
                                         fill: fill, logger: logger,
                                         countUsage: { output in await counter.usage(input: input, output: output, model: model) })
                 let pending = PendingRecord(outcome, sinks: sinks, started: started, clock: clock)
+                // The stream holds the key's place until it ends (or, never started, until it is dropped).
+                let streamSlot = inFlightSlot
+                inFlightSlot = nil
                 return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+                    defer { streamSlot?.release() }
                     guard let record = pending.take() else { return }
                     await relay.relay(stream, to: &writer, record: record, started: started, clock: clock)
                 })

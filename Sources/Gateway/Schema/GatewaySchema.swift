@@ -7,7 +7,7 @@ import Storage
 public enum GatewaySchema {
     public static let migrations: [Migration] = [
         accounts, LedgerSchema.migration, metering, rateSharing, idempotency, endUsersAndTags, routes, storedResponses, readiness,
-        efficiency, rollups, anomalyAlerts, keyRotation,
+        efficiency, rollups, anomalyAlerts, keyRotation, concurrentRequests,
     ]
 
     /// Organizations, keys, credit and request records.
@@ -263,6 +263,11 @@ extension GatewaySchema {
 }
 
 extension GatewaySchema {
+    /// A key's limit on requests in flight at once.
+    static let concurrentRequests = Migration(version: 14, name: "concurrent requests per key", statements: [
+        "ALTER TABLE api_keys ADD COLUMN max_concurrent BIGINT",
+    ])
+
     /// A rotated key's previous secret, accepted until its grace period ends.
     static let keyRotation = Migration(version: 13, name: "key rotation", statements: [
         """

@@ -103,7 +103,8 @@ public struct Gateway: Sendable {
         router.add(middleware: ErrorBodyMiddleware())
         let counter = TokenCounter(store: encodings)
         let sinks = OutcomeSinks(records: recordWriter, health: health, metrics: metrics, tracing: tracing, logger: logger)
-        let proxy = ProxyPipeline(configuration: configuration, accounts: accounts, metering: metering, limiter: limiter, upstream: upstream,
+        let proxy = ProxyPipeline(configuration: configuration, accounts: accounts, metering: metering, limiter: limiter,
+                                  inFlight: InFlightLimiter(), upstream: upstream,
                                   counter: counter, records: recordWriter,
                                   idempotency: IdempotencyStore(database: database, clock: clock),
                                   planner: RoutePlanner(models: configuration.models, routes: configuration.routes, health: health),
