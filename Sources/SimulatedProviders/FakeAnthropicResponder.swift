@@ -65,7 +65,7 @@ extension FakeProvider {
     private func anthropicStream(_ answer: FakeAnthropicAnswer, behavior: FakeBehavior) -> Response {
         observedStream { writer in
             func send(_ name: String, _ value: JSONValue) async throws {
-                try await writer.write(ByteBuffer(string: ServerSentEvent(event: name, data: value.jsonText).encoded()))
+                try await writer.write(ServerSentEvent(event: name, data: value.jsonText).encoded(), bytewise: behavior == .bytewise)
             }
             var start = answer.message(complete: false)
             if !answer.includeUsage { start = start.removingKey("usage") }

@@ -23,6 +23,9 @@ public enum FakeBehavior: Sendable, Hashable {
     /// Fail every other call with this status (the first fails), answer the rest normally: a
     /// provider that is up and down. Only as the default behaviour.
     case flaky(status: Int)
+    /// Answer normally, but write a stream one byte at a time, so that every event (and every
+    /// UTF-8 sequence) is split at every byte boundary on its way to the gateway.
+    case bytewise
 }
 
 /// How a fake reports usage: as OpenAI does, or as DeepSeek does.
@@ -38,12 +41,13 @@ public enum FakeUsageStyle: Sendable, Hashable {
 extension FakeBehavior {
     /// Reads a behaviour from its JSON form, for the fake's control endpoint: `"normal"`,
     /// `"omit_usage"`, `"malformed_json"`, `{"fail": 429}`, `{"delay_first_byte_ms": 500}`,
-    /// `{"stall_after": 3}`, `{"cut_after": 3}`, `{"paced_ms": 20}`, `{"flaky": 503}`.
+    /// `{"stall_after": 3}`, `{"cut_after": 3}`, `{"paced_ms": 20}`, `{"flaky": 503}`, `"bytewise"`.
     public init?(json: JSONValue) {
         switch json.stringValue {
         case "normal": self = .normal
         case "omit_usage": self = .omitUsage
         case "malformed_json": self = .malformedJSON
+        case "bytewise": self = .bytewise
         default:
             if let status = json["fail"]?.intValue {
                 self = .fail(status: status)

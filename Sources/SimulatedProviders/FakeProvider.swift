@@ -245,7 +245,7 @@ public final class FakeProvider: Sendable {
         return observedStream { writer in
             func send(_ value: JSONValue) async throws {
                 let event = ServerSentEvent(data: String(decoding: value.encoded(), as: UTF8.self))
-                try await writer.write(ByteBuffer(string: event.encoded()))
+                try await writer.write(event.encoded(), bytewise: behavior == .bytewise)
             }
             try await send(completion.chunk(delta: ["role": "assistant", "content": "", "refusal": nil], usageField: usageField))
             for (index, piece) in completion.pieces.enumerated() {
@@ -264,7 +264,7 @@ public final class FakeProvider: Sendable {
             if case .cutStream(let after) = behavior, after >= completion.pieces.count { throw await FakeStreamCut.afterDelivery() }
             try await send(completion.chunk(delta: [:], finishReason: completion.finishReason, usageField: usageField))
             if includeUsage { try await send(completion.usageChunk()) }
-            try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+            try await writer.write("data: [DONE]\n\n", bytewise: behavior == .bytewise)
         }
     }
 
@@ -336,5 +336,16 @@ struct FakeStreamCut: Error {
     static func afterDelivery() async -> FakeStreamCut {
         try? await Task.sleep(for: .milliseconds(100))
         return FakeStreamCut()
+    }
+}
+
+extension ResponseBodyWriter {
+    /// Writes `text` whole, or one byte per write (each a chunk of its own on the wire).
+    mutating func write(_ text: String, bytewise: Bool) async throws {
+        guard bytewise else { return try await write(ByteBuffer(string: text)) }
+        for byte in text.utf8 {
+            try await write(ByteBuffer(bytes: [byte]))
+            await Task.yield()
+        }
     }
 }

@@ -78,11 +78,15 @@ public final class Database: Sendable {
                     // Statement journals (a multi-row statement's undo, inside a transaction) in memory
                     // rather than in temporary files.
                     try await raw.raw("PRAGMA temp_store=MEMORY").run()
-                    // A read maps the WAL index, which the guard then watches.
+                    // A read maps the WAL index, which the guard then watches (when the file system
+                    // has no shared memory, SQLite stays in its rollback journal: no index to guard).
                     try await raw.raw("SELECT count(*) FROM sqlite_master").run()
-                    let guarded = try WALIndexGuard(databasePath: path, logger: logger)
-                    walIndex = guarded
-                    sql = GuardedSQLiteDatabase(base: raw, walIndex: guarded)
+                    let mode = try await raw.raw("PRAGMA journal_mode").first()?.decode(column: "journal_mode", as: String.self)
+                    if mode?.lowercased() == "wal" {
+                        let guarded = try WALIndexGuard(databasePath: path, logger: logger)
+                        walIndex = guarded
+                        sql = GuardedSQLiteDatabase(base: raw, walIndex: guarded)
+                    }
                 }
                 try await sql.raw("PRAGMA foreign_keys=ON").run()
                 let index = walIndex
@@ -133,20 +137,28 @@ public final class Database: Sendable {
     ///
     /// On PostgreSQL the body runs on one pooled connection, so many transactions proceed at once;
     /// the body takes whatever row locks its invariants need. On SQLite transactions run one at a time.
-    public func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+    /// - Parameter bounded: whether the work is bounded by the watchdog's deadline on PostgreSQL
+    ///   (false for work that takes as long as it takes: migrations).
+    public func transaction<R: Sendable>(bounded: Bool = true, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         if let postgres {
-            return try await watchdog.run(on: postgres) { connection in
+            return try await watchdog.run(on: postgres, workTimeout: bounded ? PostgresWatchdog.workTimeout : nil) { connection in
                 try await Self.inTransaction(connection.sql(queryLogLevel: .trace), begin: "BEGIN", body)
             }
         }
-        return try await writeLock.withLock { try await Self.inTransaction(sql, begin: "BEGIN", walIndex: walIndex, body) }
+        return try await writeLock.withLock {
+            if walIndex?.takeOwedRollback() == true { try? await sql.raw("ROLLBACK").run() }
+            return try await Self.inTransaction(sql, begin: "BEGIN", walIndex: walIndex, body)
+        }
     }
 
     /// Runs `body` between `begin` and COMMIT on one session, rolling back if it throws.
     private static func inTransaction<R: Sendable>(_ sql: any SQLDatabase, begin: String, walIndex: WALIndexGuard? = nil,
                                                    _ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        // A cut made before the transaction is restored first; counted from there, a restoration
+        // any time after (even while BEGIN runs, by another task's statement) counts against it.
+        let restorations = try walIndex?.restoredCount()
         try await sql.raw(SQLQueryString(begin)).run()
-        walIndex?.transactionBegan()
+        if let restorations { walIndex?.transactionBegan(restorations: restorations) }
         do {
             let result = try await body(sql)
             try await sql.raw("COMMIT").run()
@@ -154,7 +166,13 @@ public final class Database: Sendable {
             return result
         } catch {
             walIndex?.transactionEnded()
-            try? await sql.raw("ROLLBACK").run()
+            do {
+                try await sql.raw("ROLLBACK").run()
+            } catch where walIndex != nil {
+                // The one SQLite connection must not stay inside a transaction: the next BEGIN
+                // sends the rollback first.
+                walIndex?.rollbackOwed()
+            } catch {}
             throw error
         }
     }

@@ -32,7 +32,7 @@ public enum Migrations {
     /// - Throws: `StorageError` when the database was migrated by a newer Tollgate.
     public static func run(_ all: [Migration], on database: Database, logger: Logger) async throws {
         let locked = database.dialect == .postgres
-        try await database.transaction { sql in
+        try await database.transaction(bounded: false) { sql in
             if locked { try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: migrationLock))").run() }
             try await sql.raw("""
                 CREATE TABLE IF NOT EXISTS tollgate_migrations (
@@ -45,7 +45,7 @@ public enum Migrations {
             throw StorageError(.migration, detail: "the database has migration \(unknown), newer than this Tollgate knows (\(newest))")
         }
         for migration in all where !applied.contains(migration.version) {
-            try await database.transaction { sql in
+            try await database.transaction(bounded: false) { sql in
                 if locked {
                     try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: migrationLock))").run()
                     // Another replica may have applied it while this one waited for the lock.

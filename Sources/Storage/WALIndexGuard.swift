@@ -37,6 +37,8 @@ final class WALIndexGuard: Sendable {
         var restorations = 0
         /// `restorations` when the open transaction began, if one is open.
         var transactionBegan: Int?
+        /// A ROLLBACK that failed: sent again before the next transaction begins.
+        var rollbackOwed = false
     }
     private let descriptor: Int32
     private let path: String
@@ -86,9 +88,28 @@ final class WALIndexGuard: Sendable {
         }
     }
 
-    /// The connection's transaction began (after its BEGIN ran).
-    func transactionBegan() {
-        state.withLock { $0.transactionBegan = $0.restorations }
+    /// Restores the file if it was cut, and says how many times it has been restored (before a BEGIN).
+    func restoredCount() throws -> Int {
+        try state.withLock { state in
+            try restoreIfCut(&state)
+            return state.restorations
+        }
+    }
+
+    /// The connection's transaction began (after its BEGIN ran), counted from `restorations` as
+    /// they were before the BEGIN.
+    func transactionBegan(restorations: Int) {
+        state.withLock { $0.transactionBegan = restorations }
+    }
+
+    func rollbackOwed() { state.withLock { $0.rollbackOwed = true } }
+
+    /// Whether a ROLLBACK is owed, clearing it.
+    func takeOwedRollback() -> Bool {
+        state.withLock { state in
+            defer { state.rollbackOwed = false }
+            return state.rollbackOwed
+        }
     }
 
     /// The connection's transaction ended: committed, or about to roll back (ROLLBACK must run

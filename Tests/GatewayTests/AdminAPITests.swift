@@ -211,8 +211,10 @@ import TollgateTesting
             #expect(admin.headers["allow"].first == "GET, HEAD, POST")
             #expect(try await call(harness, .GET, "/v1/nothing-here").status == 404)
             let head = try await call(harness, .HEAD, "/health", token: nil)
+            let get = try await call(harness, .GET, "/health", token: nil)
             #expect(head.status == 200)
-            #expect(head.body.isEmpty)
+            #expect(head.headers["content-length"].first == String(get.body.utf8.count))
+            #expect(try await call(harness, .HEAD, "/v1/chat/completions", token: harness.key).status == 405)
         }
     }
 

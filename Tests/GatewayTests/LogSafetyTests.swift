@@ -22,13 +22,13 @@ import Testing
         }
     }
 
-    @Test func aClientsNewlineInAModelNameCannotForgeATextLogLine() {
+    @Test func aClientsNewlineInAModelNameCannotForgeATextLogLine() throws {
         let captured = Captured()
         let logger = Logger(label: "test") { _ in LineSafeLogHandler(CapturingHandler(captured: captured)) }
         let forged = "x\n2026-12-07T00:00:00+0000 critical tollgate: FORGED admin login\r\u{1B}[31m"
         logger.info("request \(forged)", metadata: ["model": .string(forged), "tags": .array([.string("a\nb")]),
                                                     "plain": .string("gpt-4o café")])
-        let event = try! #require(captured.events.withLock { $0.first })
+        let event = try #require(captured.events.withLock { $0.first })
         for text in [event.message, "\(event.metadata["model"]!)", "\(event.metadata["tags"]!)"] {
             #expect(!text.contains("\n") && !text.contains("\r") && !text.contains("\u{1B}"), "\(text)")
         }

@@ -53,6 +53,50 @@ import Tokenizers
         }
     }
 
+    /// A provider whose stream arrives one byte at a time — every event, every UTF-8 sequence split at
+    /// every byte boundary — is relayed as the same answer and billed as the same stream sent whole.
+    @Test func aStreamSplitAtEveryByteBoundaryIsRelayedAndBilledAsTheSameStreamWhole() async throws {
+        try await GatewayHarness.with { harness async throws in
+            /// The text, the usage and the cost a client reads from a stream, without ids and times.
+            func reading(_ body: String) throws -> (text: String, usage: [JSONValue]) {
+                var text = ""
+                var usage: [JSONValue] = []
+                for event in GatewayHarness.events(body) where event != "[DONE]" {
+                    let value = try JSONValue(parsing: Array(event.utf8))
+                    text += value["choices"]?[0]?["delta"]?["content"]?.stringValue ?? ""
+                    text += value["delta"]?["text"]?.stringValue ?? ""
+                    if let found = value["usage"] ?? value["message"]?["usage"], !found.isNull { usage.append(found) }
+                }
+                return (text, usage)
+            }
+            let requests: [(String, JSONValue)] = [
+                ("/v1/chat/completions", GatewayHarness.chat("premium", "Grüße aus Köln 🌍", stream: true, maxTokens: 12, includeUsage: true)),
+                ("/v1/messages", GatewayHarness.message("claude", "Grüße aus Köln 🌍", stream: true, maxTokens: 12)),
+            ]
+            for (path, body) in requests {
+                let whole = try await harness.post(path, json: body)
+                harness.fake.enqueue(.bytewise)
+                let split = try await harness.post(path, json: body)
+                #expect(whole.status == 200 && split.status == 200)
+                let (wholeReading, splitReading) = (try reading(whole.body), try reading(split.body))
+                #expect(!wholeReading.text.isEmpty)
+                #expect(splitReading.text == wholeReading.text, "\(path)")
+                #expect(!wholeReading.usage.isEmpty)
+                // The same fields and values (the gateway may add its cost fields in another order).
+                #expect(splitReading.usage.map(Self.unordered) == wholeReading.usage.map(Self.unordered), "\(path)")
+            }
+            try await eventually { try await harness.records().count == 4 }
+            // Each answer's two copies cost the same: in order of cost, they come in equal pairs.
+            let costs = try await harness.records().compactMap(\.cost).sorted { $0.nanos < $1.nanos }
+            #expect(costs.count == 4)
+            #expect(costs.count == 4 && costs[0] == costs[1] && costs[2] == costs[3] && costs[0].nanos > 0)
+        }
+    }
+
+    static func unordered(_ value: JSONValue) -> [String: JSONValue] {
+        Dictionary(uniqueKeysWithValues: (value.objectValue ?? [:]).map { ($0.key, $0.value) })
+    }
+
     @Test func aClientThatDisconnectsMidStreamCancelsTheUpstreamAndIsStillRecorded() async throws {
         try await GatewayHarness.with { harness in
             // 22 words 300 ms apart: the client leaves after the first, and a loaded machine still

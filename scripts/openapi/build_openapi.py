@@ -492,7 +492,7 @@ S("Fund", {"type": "object", "required": ["account", "unit", "available", "prior
 S("VirtualKey", {"type": "object", "required": ["id", "org_id", "hint", "created_at"], "properties": {
     "id": {"type": "string"}, "org_id": {"type": "string"}, "name": {"type": "string"}, "team": {"type": "string"},
     "hint": {"type": "string"}, "allowed_models": {"type": "array", "items": {"type": "string"}},
-    "rpm": {"type": "integer"}, "tpm": {"type": "integer"}, "created_at": TIME, "revoked_at": TIME,
+    "rpm": {"type": "integer"}, "tpm": {"type": "integer"}, "max_concurrent": {"type": "integer"}, "created_at": TIME, "revoked_at": TIME,
     "regions": {"type": "array", "items": {"type": "string"}}, "cache_ttl_seconds": {"type": "integer"}}})
 S("Budget", {"type": "object", "required": ["id", "org_id", "scope", "subject", "amount", "period", "hard", "thresholds",
                                             "created_at"], "properties": {
@@ -507,6 +507,8 @@ S("KeyCreate", {"type": "object", "properties": {
     "models": {"type": "array", "items": {"type": "string"}, "description": "The models and routes it may use; absent: all."},
     "regions": REGIONS_IN,
     "rpm": RATE_IN, "tpm": RATE_IN,
+    "max_concurrent": {"type": "integer", "minimum": 1, "maximum": 1000000,
+                       "description": "Requests in flight at once per gateway process; more are 429 concurrency_limit_exceeded."},
     "budget": {**DECIMAL_IN, "description": "A hard budget for the key: a positive decimal."},
     "period": {"type": "string", "enum": ["day", "week", "month", "total"], "default": "month",
                "description": "The budget's period; only with `budget` (400 alone)."},
@@ -1043,8 +1045,9 @@ document = {
         "version": os.environ.get("TOLLGATE_API_VERSION", "0.1.0"),
         "description": "Tollgate, an LLM gateway: OpenAI- and Anthropic-compatible client routes (metered, routed, "
                        "translated), the admin API, operations endpoints and the web dashboard. Every status an operation "
-                       "lists is one the gateway can answer. An unknown path or a wrong method is 404 (OpenAI's error "
-                       "shape; Anthropic's under /v1/messages). A request head the server refuses (too large, malformed "
+                       "lists is one the gateway can answer. An unknown path is 404 (OpenAI's error shape; Anthropic's "
+                       "under /v1/messages); a path here asked with a method it does not list is 405 with `Allow`; "
+                       "HEAD is answered wherever GET is. A request head the server refuses (too large, malformed "
                        "HTTP) is 431 or 400 in OpenAI's shape, on any path.",
     },
     "servers": [{"url": "/", "description": "The gateway that serves this document (GET /openapi.json)."}],

@@ -12,7 +12,8 @@ struct ErrorBodyMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPResponseError {
             var status = Int(error.status.code)
             // The router says 404 for a known path asked with another method; the document knows better.
-            let allowed = status == 404 ? OpenAPIDocument.methods(allowedOn: request.uri.path) : nil
+            let allowed = status == 404 ? OpenAPIDocument.methods(allowedOn: request.uri.path)
+                .flatMap { $0.contains(request.method.rawValue) ? nil : $0 } : nil
             if allowed != nil { status = 405 }
             let failure = switch status {
             case 404: GatewayError.notFound("Unknown route: \(request.method) \(request.uri.path).")
