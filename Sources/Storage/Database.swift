@@ -145,7 +145,13 @@ public final class Database: Sendable {
                 try await Self.inTransaction(connection.sql(queryLogLevel: .trace), begin: "BEGIN", body)
             }
         }
-        return try await writeLock.withLock {
+        return try await sqliteTransaction(body)
+    }
+
+    /// A transaction on SQLite's one connection, one at a time; a ROLLBACK owed from a failed one
+    /// goes first.
+    private func sqliteTransaction<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await writeLock.withLock {
             if walIndex?.takeOwedRollback() == true { try? await sql.raw("ROLLBACK").run() }
             return try await Self.inTransaction(sql, begin: "BEGIN", walIndex: walIndex, body)
         }
@@ -192,7 +198,7 @@ public final class Database: Sendable {
     /// REPEATABLE READ transaction on one connection; on SQLite a transaction (writers wait).
     public func snapshot<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         // A whole ledger's verification (its one use) takes as long as it takes: not watched.
-        guard let postgres else { return try await writeLock.withLock { try await Self.inTransaction(sql, begin: "BEGIN", walIndex: walIndex, body) } }
+        guard let postgres else { return try await sqliteTransaction(body) }
         return try await postgres.withConnection { connection in
             try await Self.inTransaction(connection.sql(queryLogLevel: .trace), begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
         }

@@ -148,8 +148,7 @@ private final class Call<R: Sendable>: WatchedCall, @unchecked Sendable {
 
     func finish(_ result: Result<R, any Error>) {
         let continuation = state.withLock { state -> CheckedContinuation<R, any Error>? in
-            if case .working = state.stage { state.stage = .done }
-            if case .waiting = state.stage { state.stage = .done }
+            state.stage = .done
             defer { state.continuation = nil }
             return state.continuation
         }
