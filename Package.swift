@@ -58,10 +58,13 @@ let package = Package(
             dependencies: ["TollgateCore"],
             resources: [.copy("Resources/catalog.json")]
         ),
+        // A SIGBUS handler that repairs a SQLite WAL index cut short under a running statement (C:
+        // only async-signal-safe calls).
+        .target(name: "WALIndexFault"),
         .target(
             name: "Storage",
             dependencies: [
-                "TollgateCore",
+                "TollgateCore", "WALIndexFault",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),

@@ -163,11 +163,12 @@ public final class Database: Sendable {
         // A cut made before the transaction is restored first; counted from there, a restoration
         // any time after (even while BEGIN runs, by another task's statement) counts against it.
         let restorations = try walIndex?.restoredCount()
-        try await sql.raw(SQLQueryString(begin)).run()
-        if let restorations { walIndex?.transactionBegan(restorations: restorations) }
         do {
+            // Inside: a BEGIN that ran but was failed after (the index cut under it) is rolled back.
+            try await sql.raw(SQLQueryString(begin)).run()
+            if let restorations { walIndex?.transactionBegan(restorations: restorations) }
             let result = try await body(sql)
-            try await sql.raw("COMMIT").run()
+            try await sql.execute(sql: CommitStatement()) { _ in }
             walIndex?.transactionEnded()
             return result
         } catch {
@@ -227,6 +228,10 @@ public final class Database: Sendable {
     public func close() async throws {
         try await writeLock.withLock { try await closer() }
     }
+
+    /// How often an open SQLite database's WAL index was found cut short (nil on PostgreSQL, or
+    /// when SQLite is not in WAL mode).
+    public var walIndexFaults: WALIndexFaults? { walIndex?.faults }
 }
 
 /// Keeps the database open while the service group runs and closes it last, after every
@@ -269,9 +274,9 @@ final class CheckpointerBox: Sendable {
                 try? await Task.sleep(for: .milliseconds(250))
                 if Task.isCancelled { break }
                 do {
-                    try walIndex.beforeCheckpoint()
+                    let restorations = try walIndex.beforeCheckpoint()
                     try await sql.raw("PRAGMA wal_checkpoint(PASSIVE)").run()
-                    walIndex.afterStatement()
+                    try walIndex.afterStatement(since: restorations)
                     if failing { logger.info("WAL checkpoints work again") }
                     failing = false
                 } catch {

@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import SQLKit
 import Synchronization
+import WALIndexFault
 
 /// Keeps a SQLite database's WAL index (`-shm`) at least as long as SQLite has mapped it.
 ///
@@ -24,8 +25,10 @@ import Synchronization
 /// starting from the rebuilt index.
 ///
 /// Two `fstat`s per statement: before it, and after it to learn how far SQLite grew the file. A cut
-/// landing in the middle of a statement can still fault; the guard closes the window between
-/// statements, which is where a process spends nearly all its time.
+/// landing in the middle of a statement faults inside SQLite; a SIGBUS handler (`WALIndexFault`)
+/// extends the file back so the access is retried on zero pages, and the statement that ran over
+/// them is judged as one open across a cut: the check after it zeroes the header again (a commit
+/// may have written its stale one back) and fails it, or its transaction's next statement.
 final class WALIndexGuard: Sendable {
     /// SQLite's WAL index header: two copies of the 48-byte header and the checkpoint information.
     private static let headerBytes = 136
@@ -35,12 +38,16 @@ final class WALIndexGuard: Sendable {
         var longest = 0
         /// How many times the file has been restored.
         var restorations = 0
+        /// How many of those the SIGBUS handler began, under a running statement.
+        var repairedUnderStatements = 0
         /// `restorations` when the open transaction began, if one is open.
         var transactionBegan: Int?
         /// A ROLLBACK that failed: sent again before the next transaction begins.
         var rollbackOwed = false
     }
     private let descriptor: Int32
+    /// The index's slot in the SIGBUS handler, or -1 if every slot was taken.
+    private let faultSlot: Int32
     private let path: String
     private let logger: Logger
     private let state = Mutex(State())
@@ -53,37 +60,63 @@ final class WALIndexGuard: Sendable {
             throw StorageError(.unsupported, detail: "cannot open the WAL index '\(path)': \(String(cString: strerror(errno)))")
         }
         self.logger = logger
+        if tollgate_wal_index_fault_install() != 0 {
+            logger.warning("no SIGBUS handler for the WAL index", metadata: ["error": "\(String(cString: strerror(errno)))"])
+        }
+        var status = stat()
+        let length = fstat(descriptor, &status) == 0 ? Int64(status.st_size) : 0
+        faultSlot = tollgate_wal_index_fault_register(descriptor, length)
         try beforeCheckpoint()
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        tollgate_wal_index_fault_unregister(faultSlot)
+        close(descriptor)
+    }
 
     /// Before a statement: restores the file if it was cut short, and refuses the statement if a
-    /// transaction has been open across a restoration.
-    func beforeStatement() throws {
+    /// transaction has been open across a restoration. Returns the count of restorations the
+    /// statement starts from, for `afterStatement`.
+    func beforeStatement() throws -> Int {
         try state.withLock { state in
             try restoreIfCut(&state)
             if let began = state.transactionBegan, began != state.restorations {
                 throw StorageError(.unavailable, detail: "the database's WAL index was cut short during a transaction, "
                                    + "which is rolled back; retry it")
             }
+            return state.restorations
         }
     }
 
     /// Before a statement of a connection that never opens a transaction (the checkpointer's), and
     /// before the database closes (which checkpoints): restores the file if it was cut short.
-    func beforeCheckpoint() throws {
-        try state.withLock { try restoreIfCut(&$0) }
+    /// Returns the count of restorations the statement starts from.
+    @discardableResult
+    func beforeCheckpoint() throws -> Int {
+        try state.withLock { state in
+            try restoreIfCut(&state)
+            return state.restorations
+        }
     }
 
-    /// After a statement: learns how far SQLite grew the file (and restores it if it was cut; if that
-    /// fails, the next statement's check throws).
-    func afterStatement() {
-        state.withLock { state in
+    /// After a statement: learns how far SQLite grew the file and restores it if it was cut; if that
+    /// fails, the next statement's check throws. A statement that ran over a cut (the SIGBUS handler
+    /// extended the file under it) read a lost index and fails.
+    ///
+    /// Any restoration since the statement's `beforeStatement` counts against it, whoever's check
+    /// made it (another connection's may restore a cut made under this statement): statements on the
+    /// one connection run one at a time, so at worst one that started after the cut fails too.
+    /// Except a COMMIT's (`failing: false`): it only appends frames the transaction's checked
+    /// statements made to the WAL, from which SQLite rebuilds the index; it did commit.
+    func afterStatement(since restorations: Int, failing: Bool = true) throws {
+        try state.withLock { state in
             do {
                 try restoreIfCut(&state)
             } catch {
                 logger.error("the WAL index could not be restored", metadata: ["error": "\(error)"])
+            }
+            if failing, state.restorations != restorations {
+                throw StorageError(.unavailable, detail: "the database's WAL index was cut short during a statement; retry it")
             }
         }
     }
@@ -94,6 +127,11 @@ final class WALIndexGuard: Sendable {
             try restoreIfCut(&state)
             return state.restorations
         }
+    }
+
+    /// How often the file was found cut short: in all, and under a running statement.
+    var faults: WALIndexFaults {
+        state.withLock { WALIndexFaults(restorations: $0.restorations, underStatements: $0.repairedUnderStatements) }
     }
 
     /// The connection's transaction began (after its BEGIN ran), counted from `restorations` as
@@ -119,6 +157,15 @@ final class WALIndexGuard: Sendable {
     }
 
     private func restoreIfCut(_ state: inout State) throws {
+        if tollgate_wal_index_fault_take_repairs(faultSlot) > 0 {
+            // Extended under a running statement: its pages are back, zeroed, but the header may hold
+            // what a commit wrote from a stale copy; SQLite rebuilds the index from the WAL.
+            logger.error("the WAL index was cut short under a running statement; SQLite rebuilds it from the WAL",
+                         metadata: ["path": "\(path)"])
+            try restore(from: 0, to: 0)
+            state.restorations += 1
+            state.repairedUnderStatements += 1
+        }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
             throw StorageError(.unavailable, detail: "cannot read the WAL index '\(path)': \(String(cString: strerror(errno)))")
@@ -126,6 +173,7 @@ final class WALIndexGuard: Sendable {
         let size = Int(status.st_size)
         guard size < state.longest else {
             state.longest = size
+            tollgate_wal_index_fault_set_length(faultSlot, Int64(size))
             return
         }
         logger.error("the WAL index was cut short under the open database; restoring it, SQLite rebuilds it from the WAL",
@@ -152,6 +200,14 @@ final class WALIndexGuard: Sendable {
     }
 }
 
+/// How often a SQLite database's WAL index was found cut short while it was open.
+public struct WALIndexFaults: Sendable, Equatable {
+    /// Restorations in all (each cut found, between statements or under one).
+    public var restorations: Int
+    /// Of those, cuts that landed under a running statement (repaired by the SIGBUS handler).
+    public var underStatements: Int
+}
+
 /// A SQLite connection's statements, each between two checks of the WAL index.
 struct GuardedSQLiteDatabase: SQLDatabase {
     let base: any SQLDatabase
@@ -164,21 +220,29 @@ struct GuardedSQLiteDatabase: SQLDatabase {
     var queryLogLevel: Logger.Level? { base.queryLogLevel }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
+        let restorations: Int
         do {
-            try walIndex.beforeStatement()
+            restorations = try walIndex.beforeStatement()
         } catch {
             return eventLoop.makeFailedFuture(error)
         }
-        return base.execute(sql: query, onRow).map { walIndex.afterStatement() }
+        return base.execute(sql: query, onRow).flatMapThrowing {
+            try walIndex.afterStatement(since: restorations, failing: !(query is CommitStatement))
+        }
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
-        try walIndex.beforeStatement()
+        let restorations = try walIndex.beforeStatement()
         try await base.execute(sql: query, onRow)
-        walIndex.afterStatement()
+        try walIndex.afterStatement(since: restorations, failing: !(query is CommitStatement))
     }
 
     func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         try await closure(self)
     }
+}
+
+/// COMMIT, as a type of its own so the guard knows it.
+struct CommitStatement: SQLExpression {
+    func serialize(to serializer: inout SQLSerializer) { serializer.write("COMMIT") }
 }
