@@ -34,10 +34,13 @@ public struct UpstreamClient: Sendable {
 
     public let httpClient: HTTPClient
     public let configuration: Configuration
+    /// Managed provider keys, used in place of a provider's configured key when set.
+    public let keyring: ProviderKeyring?
 
-    public init(httpClient: HTTPClient, configuration: Configuration = .init()) {
+    public init(httpClient: HTTPClient, configuration: Configuration = .init(), keyring: ProviderKeyring? = nil) {
         self.httpClient = httpClient
         self.configuration = configuration
+        self.keyring = keyring
     }
 
     /// An HTTP client set up for providers: the connect and read timeouts (the read timeout is
@@ -64,7 +67,7 @@ public struct UpstreamClient: Sendable {
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/json")
         request.headers.add(name: "accept", value: "application/json, text/event-stream")
-        if let apiKey = provider.apiKey, !apiKey.isEmpty {
+        if let apiKey = keyring?.apiKey(for: provider.name) ?? provider.apiKey, !apiKey.isEmpty {
             switch provider.kind {
             case .openai, .openaiResponses: request.headers.add(name: "authorization", value: "Bearer \(apiKey)")
             case .anthropic: request.headers.add(name: "x-api-key", value: apiKey)

@@ -39,14 +39,17 @@ struct ConfigOptions: ParsableArguments {
     /// The configuration, or the empty default when no file is named and tollgate.yaml is absent.
     func load() throws -> GatewayConfiguration {
         let path = config ?? (FileManager.default.fileExists(atPath: "tollgate.yaml") ? "tollgate.yaml" : nil)
-        guard let path else {
-            var configuration = GatewayConfiguration()
-            configuration.adminToken = ProcessInfo.processInfo.environment["TOLLGATE_ADMIN_TOKEN"]
-            return configuration
-        }
-        var configuration = try ConfigurationLoader().load(file: path)
+        var configuration = try path.map { try ConfigurationLoader().load(file: $0) } ?? GatewayConfiguration()
+        let environment = ProcessInfo.processInfo.environment
         if configuration.adminToken == nil {
-            configuration.adminToken = ProcessInfo.processInfo.environment["TOLLGATE_ADMIN_TOKEN"]
+            configuration.adminToken = environment["TOLLGATE_ADMIN_TOKEN"]
+        }
+        if let text = environment["TOLLGATE_MASTER_KEY"], !text.isEmpty {
+            do {
+                configuration.masterKey = try MasterKey(text: text)
+            } catch {
+                throw CommandFailure(error.description)
+            }
         }
         return configuration
     }

@@ -46,6 +46,8 @@ enum GatewayRunner {
             // One gateway per process: metrics reported through swift-metrics (by the libraries
             // underneath) join Tollgate's own at /metrics.
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: gateway.metrics.registry))
+            // Provider keys set through the admin API, before the first request needs one.
+            try await gateway.providerSecrets.reload()
             if try await gateway.accounts.importCreditFromBeforeTheLedger() > 0 {
                 logger.notice("prepaid credit from before the ledger moved onto it")
             }

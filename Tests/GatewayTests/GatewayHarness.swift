@@ -115,6 +115,7 @@ struct GatewayHarness: Sendable {
     ) async throws -> R {
             let gateway = Gateway(configuration: configuration, database: database, httpClient: upstreamClient, logger: logger,
                                   encodings: sharedEncodings, clock: clock, tracer: tracer)
+            try await gateway.providerSecrets.reload()
             let (ports, portContinuation) = AsyncStream<Int>.makeStream()
             let group = ServiceGroup(configuration: .init(
                 services: gateway.services { channel in

@@ -523,6 +523,17 @@ S("KeyRotated", {"allOf": [REF("VirtualKey"), {"type": "object", "required": ["k
     "key": {"type": "string", "pattern": "^tg-"}, "previous_valid_until": TIME}}]})
 S("KeyRevoked", {"type": "object", "required": ["id", "revoked"],
                  "properties": {"id": {"type": "string"}, "revoked": {"type": "boolean", "enum": [True]}}})
+S("ProviderEntry", {"type": "object", "required": ["name", "kind", "base_url", "key_source"], "properties": {
+    "name": {"type": "string"}, "kind": {"type": "string", "enum": ["openai", "anthropic", "openai_responses"]},
+    "base_url": {"type": "string"}, "region": {"type": "string"},
+    "key_source": {"type": "string", "enum": ["managed", "config", "none", "unreadable"],
+                   "description": "managed: set through this API (sealed in the database, in use); config: the configuration's key; "
+                                  "unreadable: sealed under another master key (the configured key is used meanwhile)."},
+    "key_hint": {"type": "string", "description": "The managed key's last four characters; the key itself is never returned."},
+    "updated_at": TIME}})
+S("ProviderKeySet", {"type": "object", "required": ["api_key"], "properties": {
+    "api_key": {"type": "string", "minLength": 1, "maxLength": 4096, "pattern": "^[\\x21-\\x7E]+$",
+                "description": "The provider's API key: printable ASCII, no spaces."}}})
 S("TokenPackage", {"type": "object", "required": ["id", "org_id", "owner", "model", "tokens", "price", "created_at"], "properties": {
     "id": {"type": "string"}, "org_id": {"type": "string"}, "owner": {"type": "string"}, "model": {"type": "string"},
     "tokens": {"type": "integer", "format": "int64"}, "price": REF("Money"), "expires_at": TIME, "created_at": TIME,
@@ -915,6 +926,19 @@ admin("get", "/admin/providers/{provider}/settlement", op_id="getSettlement", su
                                                               "([0-9]+\\.?[0-9]{0,9}|\\.[0-9]{1,9})\\s*$"},
                         "The provider's invoice to reconcile: CURRENCY:AMOUNT such as USD:120.50.")],
       responses={**ok(REF("Settlement")), **errors((400, 401, 503), texts=ADMIN_TEXT)})
+PROVIDER = path_param("provider", "A configured provider's name.", "sim-openai")
+PROVIDER_TEXT = {**ADMIN_TEXT, 404: "No such provider is configured (or, on DELETE, it has no managed key); also `admin_disabled`.",
+                 409: "No master key: start the gateway with TOLLGATE_MASTER_KEY (master_key_missing)."}
+admin("get", "/admin/providers", op_id="listProviders", summary="Configured providers and where each one's API key comes from",
+      responses={**ok({"type": "array", "items": REF("ProviderEntry")}), **admin_errors()})
+admin("put", "/admin/providers/{provider}/api_key", op_id="setProviderKey", summary="Sets a provider's API key, kept sealed",
+      description="Sealed with AES-256-GCM under TOLLGATE_MASTER_KEY in the database; used at once by this replica and by the "
+                  "others within their reload interval (5 s), in place of the configured key. Never returned.",
+      parameters=[PROVIDER], body=json_body(REF("ProviderKeySet"), example={"api_key": "sk-live-1234"}),
+      responses={**ok(REF("ProviderEntry")), **errors((400, 401, 404, 409, 413, 503), texts=PROVIDER_TEXT)})
+admin("delete", "/admin/providers/{provider}/api_key", op_id="removeProviderKey",
+      summary="Forgets a provider's managed key; its configured key is used again", parameters=[PROVIDER],
+      responses={**ok(REF("ProviderEntry")), **errors((401, 404, 503), texts=PROVIDER_TEXT)})
 admin("get", "/admin/orgs/{org}/sessions/{session}", op_id="getSession", summary="An agent session's totals and records",
       parameters=[ORG, path_param("session", "The session id (`x-tollgate-session`); an unknown one has no records.")],
       responses={**ok(REF("SessionTotals")), **admin_errors()})

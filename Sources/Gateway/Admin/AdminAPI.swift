@@ -131,6 +131,7 @@ struct AdminAPI: Sendable {
         registerExport(on: admin)
         registerAnalytics(on: admin)
         registerRunway(on: admin)
+        registerProviders(on: admin)
         admin.get("requests") { request, _ in
             try await guarded(request) {
                 let query = request.uri.queryParameters

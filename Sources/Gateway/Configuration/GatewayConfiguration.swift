@@ -17,6 +17,10 @@ public struct GatewayConfiguration: Sendable {
     /// The bearer token `GET /metrics` asks for; open without one (the server listens on
     /// loopback by default).
     public var metricsToken: String?
+    /// Seals provider keys set through the admin API (`TOLLGATE_MASTER_KEY`; never in a file).
+    public var masterKey: MasterKey?
+    /// How often each replica reloads the provider keys set through the admin API.
+    public var providerKeyReload: Duration = .seconds(5)
     /// Where to listen. Default `127.0.0.1:8080`.
     public var host: String
     public var port: Int

@@ -7,7 +7,7 @@ import Storage
 public enum GatewaySchema {
     public static let migrations: [Migration] = [
         accounts, LedgerSchema.migration, metering, rateSharing, idempotency, endUsersAndTags, routes, storedResponses, readiness,
-        efficiency, rollups, anomalyAlerts, keyRotation, concurrentRequests,
+        efficiency, rollups, anomalyAlerts, keyRotation, concurrentRequests, providerSecrets,
     ]
 
     /// Organizations, keys, credit and request records.
@@ -263,6 +263,19 @@ extension GatewaySchema {
 }
 
 extension GatewaySchema {
+    /// Provider API keys set through the admin API, sealed with AES-GCM under the master key.
+    static let providerSecrets = Migration(version: 15, name: "provider secrets", statements: [
+        """
+        CREATE TABLE provider_secrets (
+            provider TEXT PRIMARY KEY,
+            sealed TEXT NOT NULL,
+            master_key_id TEXT NOT NULL,
+            key_hint TEXT NOT NULL,
+            updated_at BIGINT NOT NULL
+        )
+        """,
+    ])
+
     /// A key's limit on requests in flight at once.
     static let concurrentRequests = Migration(version: 14, name: "concurrent requests per key", statements: [
         "ALTER TABLE api_keys ADD COLUMN max_concurrent BIGINT",

@@ -31,6 +31,8 @@ public struct Gateway: Sendable {
     /// Releases reservations past their timeout and expired funds, at start-up and then every 10 s.
     public let expiry: ExpiryService
     public let upstream: UpstreamClient
+    /// Provider keys set through the admin API, sealed in the database.
+    public let providerSecrets: ProviderSecretStore
     /// Every tokenizer, loaded once on first use, shared by all requests.
     public let encodings: EncodingStore
     /// Prometheus metrics, fed by every request's outcome.
@@ -91,7 +93,10 @@ public struct Gateway: Sendable {
         self.limiter = RateLimiter(clock: clock)
         self.rateSharing = RateSharing(database: database, limiter: limiter, clock: clock, logger: logger)
         self.expiry = ExpiryService(store: accounts.ledger, logger: logger) { LedgerChart.breakage($0.unit) }
-        self.upstream = UpstreamClient(httpClient: httpClient, configuration: configuration.upstream)
+        let keyring = ProviderKeyring()
+        self.providerSecrets = ProviderSecretStore(database: database, masterKey: configuration.masterKey, keyring: keyring,
+                                                   providers: configuration.providers, clock: clock, logger: logger)
+        self.upstream = UpstreamClient(httpClient: httpClient, configuration: configuration.upstream, keyring: keyring)
         self.encodings = encodings ?? EncodingStore(registry: EncodingRegistry(overrides: configuration.tokenizerOverrides))
         self.logger = logger
     }
@@ -161,7 +166,8 @@ public struct Gateway: Sendable {
     public func services(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> [any Service] {
         var services: [any Service] = [DatabaseService(database: database)]
         if configuration.metering.enabled { services += [expiry, alerts] }
-        return services + [recordWriter, rateSharing, ResponseExpiry(store: responses, interval: .seconds(600), logger: logger),
+        return services + [recordWriter, rateSharing, ProviderSecretReloader(store: providerSecrets, interval: configuration.providerKeyReload),
+                           ResponseExpiry(store: responses, interval: .seconds(600), logger: logger),
                            DrainingServer(server: application(onServerRunning: onServerRunning), deadline: configuration.drainDeadline,
                                           logger: logger)]
     }
