@@ -17,9 +17,12 @@ extension FakeProvider {
         else { return anthropicError(400, "invalid_request_error", "max_tokens: Field required") }
         let behavior = FakeBehavior(requestedBy: body) ?? nextBehavior()
         let seenBefore = state.withLock { state -> Bool in
-            state.observations.requests.append(body)
-            state.observations.authorizations.append(apiKeyHeader)
-            state.observations.anthropicVersions.append(request.headers[HTTPField.Name("anthropic-version")!])
+            if state.keepsObservations {
+                state.observations.requests.append(body)
+                state.observations.authorizations.append(apiKeyHeader)
+                state.observations.anthropicVersions.append(request.headers[HTTPField.Name("anthropic-version")!])
+            }
+            if state.seenPrompts.count >= Self.seenPromptsCapacity { state.seenPrompts.removeAll() }
             return !state.seenPrompts.insert(body["messages"] ?? nil).inserted
         }
         if let apiKey, apiKeyHeader != apiKey { return anthropicError(401, "authentication_error", "invalid x-api-key") }
@@ -54,7 +57,7 @@ extension FakeProvider {
         guard let body = try? JSONValue(parsing: bytes.readableBytesView), body["model"]?.stringValue != nil else {
             return anthropicError(400, "invalid_request_error", "model: Field required")
         }
-        state.withLock { $0.observations.requests.append(body) }
+        state.withLock { state in if state.keepsObservations { state.observations.requests.append(body) } }
         if let apiKey, request.headers[HTTPField.Name("x-api-key")!] != apiKey {
             return anthropicError(401, "authentication_error", "invalid x-api-key")
         }

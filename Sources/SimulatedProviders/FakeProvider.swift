@@ -40,11 +40,18 @@ public final class FakeProvider: Sendable {
         public var completedStreams = 0
     }
 
+    /// Beyond this many remembered prompt prefixes the fake's prefix cache starts over (as a
+    /// provider's evicts), so a long-running fake (`tollgate demo`) does not grow with traffic.
+    static let seenPromptsCapacity = 10_000
+
     struct State {
         var script: [FakeBehavior] = []
         var defaultBehavior: FakeBehavior = .normal
         /// Every leading run of messages of every prompt seen: the provider's prefix cache.
         var seenPrompts: Set<JSONValue> = []
+        /// Whether request bodies and headers are kept in `observations` (tests read them; a
+        /// long-running fake such as `tollgate demo`'s must not, or it grows with every request).
+        var keepsObservations = true
         /// Calls made under `.flaky`, to fail every other one.
         var flakyCalls = 0
         /// Whether `/v1/messages/count_tokens` exists (DeepSeek's and Kimi's Anthropic endpoints have none).
@@ -59,10 +66,15 @@ public final class FakeProvider: Sendable {
     private let port = Mutex<Int?>(nil)
     private let logger: Logger
 
-    public init(style: FakeUsageStyle = .openai, apiKey: String? = nil, logger: Logger = Logger(label: "fake-provider")) {
+    /// - Parameter keepsObservations: whether every request's body and headers are kept for
+    ///   `observations` (the stream counters are kept either way). Off for a fake that runs
+    ///   indefinitely, such as `tollgate demo`'s: kept, they grow with every request.
+    public init(style: FakeUsageStyle = .openai, apiKey: String? = nil, keepsObservations: Bool = true,
+                logger: Logger = Logger(label: "fake-provider")) {
         self.style = style
         self.apiKey = apiKey
         self.logger = logger
+        state.withLock { $0.keepsObservations = keepsObservations }
     }
 
     /// The API root to configure as a provider's `base_url`, once the fake is listening.
@@ -166,15 +178,18 @@ public final class FakeProvider: Sendable {
         let messages = body["messages"]?.arrayValue ?? []
         let traceparent = HTTPField.Name("traceparent").flatMap { request.headers[$0] }
         let cachedRun = state.withLock { state -> Int in
-            state.observations.requests.append(body)
-            state.observations.traceparents.append(traceparent)
-            state.observations.authorizations.append(authorization)
+            if state.keepsObservations {
+                state.observations.requests.append(body)
+                state.observations.traceparents.append(traceparent)
+                state.observations.authorizations.append(authorization)
+            }
             // The longest leading run of messages seen before is cached; every run of this one is now.
             var longest = 0
             for count in stride(from: messages.count, through: 1, by: -1) where state.seenPrompts.contains(.array(Array(messages[..<count]))) {
                 longest = count
                 break
             }
+            if state.seenPrompts.count >= Self.seenPromptsCapacity { state.seenPrompts.removeAll() }
             for count in 1...max(1, messages.count) where count <= messages.count {
                 state.seenPrompts.insert(.array(Array(messages[..<count])))
             }
@@ -215,6 +230,7 @@ public final class FakeProvider: Sendable {
         }
         let behavior = nextBehavior()
         state.withLock { state in
+            guard state.keepsObservations else { return }
             state.observations.requests.append(body)
             state.observations.authorizations.append(authorization)
         }

@@ -21,6 +21,7 @@ extension FakeProvider {
         }
         let behavior = FakeBehavior(requestedBy: body) ?? nextBehavior()
         state.withLock { state in
+            guard state.keepsObservations else { return }
             state.observations.requests.append(body)
             state.observations.authorizations.append(authorization)
         }

@@ -24,9 +24,10 @@ struct DemoCommand: AsyncParsableCommand {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-demo-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let url = try DatabaseURL(parsing: database ?? "sqlite:\(folder.appendingPathComponent("demo.db").path)")
-            let cheap = FakeProvider(style: .deepseek)
-            let premium = FakeProvider(style: .openai)
-            let anthropic = FakeProvider(style: .openai)
+            // Nothing reads what the demo's fakes observe; kept, every request's body stays in memory.
+            let cheap = FakeProvider(style: .deepseek, keepsObservations: false)
+            let premium = FakeProvider(style: .openai, keepsObservations: false)
+            let anthropic = FakeProvider(style: .openai, keepsObservations: false)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for fake in [cheap, premium, anthropic] {
                     let (listening, continuation) = AsyncStream<Int>.makeStream()
