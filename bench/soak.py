@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import csv
 import json
+import math
 import os
 import random
 import re
@@ -109,7 +110,7 @@ def percentile(values, q):
     if not values:
         return None
     values = sorted(values)
-    index = min(len(values) - 1, max(0, int(round(q / 100 * len(values) + 0.5)) - 1))
+    index = min(len(values) - 1, max(0, math.ceil(q / 100 * len(values)) - 1))
     return values[index]
 
 

@@ -55,8 +55,10 @@ CREDIT_NANOS=1010000000000
 
 echo "soak: $(date -u +%FT%TZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), binary $BIN"
 echo "soak: gateway pid $GATEWAY at $URL, database $DB, output in $WORK"
+# A failed run still stops the gateway and reports (set -e would skip both).
+RUN_STATUS=0
 "$VENV/bin/python" bench/soak.py run --url "$URL" --key "$KEY" --pid "$GATEWAY" --db "$DB" \
-    --minutes "$MINUTES" --rate "$RATE" --seed "$SEED" --interval "$INTERVAL" --out "$WORK"
+    --minutes "$MINUTES" --rate "$RATE" --seed "$SEED" --interval "$INTERVAL" --out "$WORK" || RUN_STATUS=$?
 
 echo "soak: $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg); stopping the gateway with SIGTERM"
 kill -TERM "$GATEWAY"
@@ -74,4 +76,5 @@ RESULT=0
 "$VENV/bin/python" bench/soak.py report --bin "$BIN" --db "$DB" --out "$WORK" --credit "$CREDIT_NANOS" \
     --exit-status "$STATUS" --gateway-log "$WORK/gateway.log" || RESULT=$?
 echo "soak: samples in $WORK/samples.csv, gateway log $WORK/gateway.log"
+[ "$RUN_STATUS" -eq 0 ] || { echo "soak: the load generator failed with status $RUN_STATUS" >&2; RESULT=1; }
 exit "$RESULT"

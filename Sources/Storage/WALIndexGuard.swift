@@ -33,6 +33,9 @@ final class WALIndexGuard: Sendable {
     /// SQLite's WAL index header: two copies of the 48-byte header and the checkpoint information.
     private static let headerBytes = 136
     private static let pageBytes = 4096
+    /// What the file is allocated to while the database is open: 32 of SQLite's 32 KiB regions, an
+    /// index for 131,072 WAL frames (the WAL is checkpointed long before).
+    private static let allocatedBytes = 1 << 20
     private struct State {
         /// The longest the file has been seen while the database was open.
         var longest = 0
@@ -63,9 +66,31 @@ final class WALIndexGuard: Sendable {
         if tollgate_wal_index_fault_install() != 0 {
             logger.warning("no SIGBUS handler for the WAL index", metadata: ["error": "\(String(cString: strerror(errno)))"])
         }
+        // Allocated to 1 MiB up front (a byte at the end of each page, as SQLite allocates), so that
+        // SQLite never grows the file while the database is open: then any shrink is a cut, and a cut
+        // can never be refilled by SQLite itself without the guard noticing.
         var status = stat()
-        let length = fstat(descriptor, &status) == 0 ? Int64(status.st_size) : 0
-        faultSlot = tollgate_wal_index_fault_register(descriptor, length)
+        guard fstat(descriptor, &status) == 0 else {
+            close(descriptor)
+            throw StorageError(.unavailable, detail: "cannot read the WAL index '\(path)': \(String(cString: strerror(errno)))")
+        }
+        let size = Int(status.st_size)
+        var offset = (size + Self.pageBytes - 1) / Self.pageBytes * Self.pageBytes + Self.pageBytes - 1
+        while offset < Self.allocatedBytes {
+            var zero: UInt8 = 0
+            guard pwrite(descriptor, &zero, 1, off_t(offset)) == 1 else {
+                close(descriptor)
+                throw StorageError(.unavailable, detail: "cannot allocate the WAL index '\(path)': \(String(cString: strerror(errno)))")
+            }
+            offset += Self.pageBytes
+        }
+        let length = max(size, Self.allocatedBytes)
+        state.withLock { $0.longest = length }
+        faultSlot = tollgate_wal_index_fault_register(descriptor, Int64(length))
+        if faultSlot < 0 {
+            logger.warning("every WAL index slot of the SIGBUS handler is taken: a cut under a running statement would end the process",
+                           metadata: ["path": "\(path)"])
+        }
         try beforeCheckpoint()
     }
 
@@ -115,6 +140,15 @@ final class WALIndexGuard: Sendable {
             } catch {
                 logger.error("the WAL index could not be restored", metadata: ["error": "\(error)"])
             }
+            if !failing, state.restorations != restorations {
+                // A COMMIT writes the index header last: over a cut another check restored while it
+                // ran, its header describes hash tables that lost frames. Zeroed again, SQLite rebuilds.
+                do {
+                    try restore(from: 0, to: 0)
+                } catch {
+                    logger.error("the WAL index header could not be zeroed after a commit", metadata: ["error": "\(error)"])
+                }
+            }
             if failing, state.restorations != restorations {
                 throw StorageError(.unavailable, detail: "the database's WAL index was cut short during a statement; retry it")
             }
@@ -162,6 +196,12 @@ final class WALIndexGuard: Sendable {
             // what a commit wrote from a stale copy; SQLite rebuilds the index from the WAL.
             logger.error("the WAL index was cut short under a running statement; SQLite rebuilds it from the WAL",
                          metadata: ["path": "\(path)"])
+            // The handler's extension left holes: allocated now, so a full disk is an error here and
+            // not a fault when SQLite writes a page of them.
+            var status = stat()
+            if fstat(descriptor, &status) == 0, posix_fallocate(descriptor, 0, status.st_size) != 0 {
+                throw StorageError(.unavailable, detail: "cannot allocate the WAL index '\(path)'")
+            }
             try restore(from: 0, to: 0)
             state.restorations += 1
             state.repairedUnderStatements += 1

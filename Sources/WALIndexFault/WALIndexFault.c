@@ -8,10 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/// At least this long when extended: SQLite may have mapped a region past the longest length
-/// seen between statements (it grows the index inside one), and a longer index is harmless.
-static const long long minimumRepair = 1 << 20;
-
 enum { slotCount = 64 };
 
 struct slot {
@@ -28,18 +24,20 @@ static struct sigaction previous;
 static void handle(int signal, siginfo_t *info, void *context) {
     int savedErrno = errno;
     int repaired = 0;
-    if (atomic_load(&installed) == 1) {
+    // Only a fault of an access (si_code > 0), not a SIGBUS sent by kill or sigqueue.
+    if (atomic_load(&installed) == 1 && info != NULL && info->si_code > 0) {
         for (int i = 0; i < slotCount; i++) {
             int descriptor = atomic_load(&slots[i].descriptor);
             if (descriptor < 0) continue;
+            // Busy (-3) while in use, so unregistering waits and the number is not reused under us.
+            if (!atomic_compare_exchange_strong(&slots[i].descriptor, &descriptor, -3)) continue;
             long long length = atomic_load(&slots[i].length);
             struct stat status;
-            if (fstat(descriptor, &status) != 0 || (long long)status.st_size >= length) continue;
-            long long target = length > minimumRepair ? length : minimumRepair;
-            if (ftruncate(descriptor, (off_t)target) == 0) {
+            if (fstat(descriptor, &status) == 0 && (long long)status.st_size < length && ftruncate(descriptor, (off_t)length) == 0) {
                 atomic_fetch_add(&slots[i].repairs, 1);
                 repaired = 1;
             }
+            atomic_store(&slots[i].descriptor, descriptor);
         }
     }
     errno = savedErrno;
@@ -49,11 +47,13 @@ static void handle(int signal, siginfo_t *info, void *context) {
     } else if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN) {
         previous.sa_handler(signal);
     } else {
-        // Not ours: the default action, when the access faults again on return.
+        // Not ours: the default action — when a faulting access repeats on return, or at once for a
+        // signal that was sent.
         struct sigaction defaults;
         memset(&defaults, 0, sizeof defaults);
         defaults.sa_handler = SIG_DFL;
         sigaction(SIGBUS, &defaults, NULL);
+        if (info == NULL || info->si_code <= 0) raise(SIGBUS);
     }
 }
 
@@ -91,7 +91,12 @@ void tollgate_wal_index_fault_set_length(int slot, long long length) {
 }
 
 void tollgate_wal_index_fault_unregister(int slot) {
-    if (slot >= 0 && slot < slotCount) atomic_store(&slots[slot].descriptor, -1);
+    if (slot < 0 || slot >= slotCount) return;
+    for (;;) {
+        int descriptor = atomic_load(&slots[slot].descriptor);
+        // Waits out a handler using the slot (-3).
+        if (descriptor != -3 && atomic_compare_exchange_strong(&slots[slot].descriptor, &descriptor, -1)) return;
+    }
 }
 
 int tollgate_wal_index_fault_take_repairs(int slot) {

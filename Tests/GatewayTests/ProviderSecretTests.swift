@@ -47,7 +47,12 @@ import TollgateTesting
             let set = try await send(harness, .PUT, "/admin/providers/fake/api_key", body: #"{"api_key": "sk-upstream"}"#)
             #expect(set.status == 200)
             #expect(set.json?["key_source"]?.stringValue == "managed")
-            #expect(set.json?["key_hint"]?.stringValue == "…ream")
+            // Eleven characters: too short for even a four-character hint.
+            #expect(set.json?["key_hint"] == nil)
+            let long = try await send(harness, .PUT, "/admin/providers/fake-anthropic/api_key", body: #"{"api_key": "sk-ant-0123456789wxyz"}"#)
+            #expect(long.json?["key_hint"]?.stringValue == "…wxyz")
+            #expect(!long.body.contains("0123456789"))
+            #expect(try await send(harness, .DELETE, "/admin/providers/fake-anthropic/api_key").status == 200)
             #expect(!set.body.contains("sk-upstream"))
 
             // Used from the next request on, in place of the configured key.
@@ -60,6 +65,7 @@ import TollgateTesting
             // Stored sealed: the database holds no trace of the key.
             let stored = try await harness.gateway.database.sql.raw("SELECT sealed, key_hint FROM provider_secrets").all()
             #expect(stored.count == 1)
+            #expect(try stored[0].decode(column: "key_hint", as: String.self) == "")
             let sealed = try stored[0].decode(column: "sealed", as: String.self)
             #expect(!sealed.contains("sk-upstream") && !(Data(base64Encoded: sealed).map { String(decoding: $0, as: UTF8.self).contains("sk-upstream") } ?? true))
             if case .sqlite(let path) = harness.gateway.database.url {

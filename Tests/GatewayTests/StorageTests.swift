@@ -163,8 +163,8 @@ import TollgateTesting
             #expect(try await again.sql.raw("PRAGMA integrity_check").first()?.decode(column: "integrity_check", as: String.self) == "ok")
             let present = Set(try await again.sql.raw("SELECT id FROM kept").all().map { try $0.decode(column: "id", as: Int.self) })
             #expect(Set(committed).isSubset(of: present))
-            // A transaction lands whole or not at all (a COMMIT that ran over a cut is reported failed
-            // though it may have landed).
+            // A transaction lands whole or not at all (a transaction refused after its COMMIT's own
+            // statement has not committed; a COMMIT that ran over a cut did).
             #expect(present.count % 50 == 0)
             try await again.close()
         }

@@ -141,10 +141,15 @@ def test_a_wal_index_cut_short_under_load_answers_200_or_503_and_charges_exactly
             thread.start()
         # Cuts landing while statements run (reservations, record batches, checkpoints): SQLite's
         # accesses to the lost pages raise SIGBUS, which the gateway's handler repairs.
+        # Until cuts have landed under running statements (with the handler gone, the first of them
+        # kills the process), and at least 40 of them, for at most 20 s on a loaded machine.
         generator = random.Random(23)
-        for cut in range(40):
+        deadline = time.monotonic() + 20
+        cut = 0
+        while cut < 40 or ("under a running statement" not in log.read_text() and time.monotonic() < deadline):
             time.sleep(generator.uniform(0.02, 0.08))
             os.truncate(str(path) + "-shm", 0 if cut % 2 == 0 else 100)
+            cut += 1
             assert process.poll() is None, "the gateway died:\n" + log.read_text()[-3000:]
         running.clear()
         for thread in clients:

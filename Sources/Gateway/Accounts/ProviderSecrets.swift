@@ -116,6 +116,9 @@ public final class ProviderSecretStore: Sendable {
     let logger: Logger
     /// Providers whose sealed key this master key cannot open, reported once each.
     private let unreadable = Mutex<Set<String>>([])
+    /// Orders sets, removals and reloads, each from its database read or write to its keyring
+    /// update: a reload that read before a set cannot undo it (or bring back a removed key).
+    private let changes = AsyncLock()
 
     public init(database: Database, masterKey: MasterKey?, keyring: ProviderKeyring, providers: [Provider],
                 clock: any TimeSource, logger: Logger) {
@@ -133,19 +136,22 @@ public final class ProviderSecretStore: Sendable {
         let masterKey = try requireMasterKey()
         guard let provider = providers.first(where: { $0.name == name }) else { throw GatewayError.notFound("no provider '\(name)' is configured") }
         let sealed = try masterKey.seal(apiKey, provider: name)
-        let hint = String(apiKey.suffix(4))
+        // No hint of a key so short that four characters would give much of it away.
+        let hint = apiKey.count >= 12 ? String(apiKey.suffix(4)) : ""
         let now = Timestamp.milliseconds(clock.date())
-        try await database.write { sql in
-            try await sql.insert(into: "provider_secrets")
-                .columns("provider", "sealed", "master_key_id", "key_hint", "updated_at")
-                .values(SQLBind(name), SQLBind(sealed), SQLBind(masterKey.id), SQLBind(hint), SQLBind(now))
-                .onConflict(with: ["provider"]) { conflict in
-                    conflict.set(excludedValueOf: "sealed").set(excludedValueOf: "master_key_id")
-                        .set(excludedValueOf: "key_hint").set(excludedValueOf: "updated_at")
-                }
-                .run()
+        try await changes.withLock {
+            try await database.write { sql in
+                try await sql.insert(into: "provider_secrets")
+                    .columns("provider", "sealed", "master_key_id", "key_hint", "updated_at")
+                    .values(SQLBind(name), SQLBind(sealed), SQLBind(masterKey.id), SQLBind(hint), SQLBind(now))
+                    .onConflict(with: ["provider"]) { conflict in
+                        conflict.set(excludedValueOf: "sealed").set(excludedValueOf: "master_key_id")
+                            .set(excludedValueOf: "key_hint").set(excludedValueOf: "updated_at")
+                    }
+                    .run()
+            }
+            keyring.set(apiKey, for: name)
         }
-        keyring.set(apiKey, for: name)
         unreadable.withLock { _ = $0.remove(name) }
         logger.notice("a provider key was set", metadata: ["provider": "\(name)", "key_hint": "\(hint)"])
         return entry(provider, row: Row(sealed: sealed, masterKeyID: masterKey.id, hint: hint, updatedAt: now))
@@ -155,10 +161,13 @@ public final class ProviderSecretStore: Sendable {
     /// none.
     public func remove(_ name: String) async throws -> Entry? {
         guard let provider = providers.first(where: { $0.name == name }) else { throw GatewayError.notFound("no provider '\(name)' is configured") }
-        let removed = try await database.write { sql in
-            try await sql.delete(from: "provider_secrets").where("provider", .equal, SQLBind(name)).returning("provider").all()
+        let removed = try await changes.withLock {
+            let removed = try await database.write { sql in
+                try await sql.delete(from: "provider_secrets").where("provider", .equal, SQLBind(name)).returning("provider").all()
+            }
+            keyring.set(nil, for: name)
+            return removed
         }
-        keyring.set(nil, for: name)
         guard !removed.isEmpty else { return nil }
         logger.notice("a provider key was removed", metadata: ["provider": "\(name)"])
         return entry(provider, row: nil)
@@ -172,6 +181,10 @@ public final class ProviderSecretStore: Sendable {
 
     /// Reads every sealed key and opens those this master key can: what the keyring holds after.
     public func reload() async throws {
+        try await changes.withLock { try await reloadNow() }
+    }
+
+    private func reloadNow() async throws {
         let rows = try await self.rows()
         var open: [String: String] = [:]
         for (name, row) in rows {
@@ -210,7 +223,7 @@ public final class ProviderSecretStore: Sendable {
         if let row {
             let readable = masterKey?.open(row.sealed, provider: provider.name) != nil
             entry.keySource = readable ? "managed" : "unreadable"
-            entry.keyHint = "…" + row.hint
+            entry.keyHint = row.hint.isEmpty ? nil : "…" + row.hint
             entry.updatedAt = Timestamp.date(milliseconds: row.updatedAt)
         }
         return entry

@@ -20,7 +20,7 @@ int tollgate_wal_index_fault_register(int descriptor, long long length);
 /// The length the index in `slot` must have: the longest it has been seen.
 void tollgate_wal_index_fault_set_length(int slot, long long length);
 
-/// Stops watching the index in `slot` (before its descriptor closes).
+/// Stops watching the index in `slot` (before its descriptor closes; waits out a handler using it).
 void tollgate_wal_index_fault_unregister(int slot);
 
 /// How many times the handler has extended the index in `slot` since the last call, clearing it.
