@@ -97,9 +97,9 @@ def test_a_wal_index_cut_short_under_a_running_gateway_is_rebuilt_and_no_request
             status, body = ask(url, key, f"before the cut {round_}")
             assert status == 200, body
             charged += nanos(body)
-            # Once the request's record and settlement are written (a cut landing inside a running
-            # statement can still fault; the guard covers the time between statements, where an
-            # idle gateway spends it all)...
+            # Once the request's record and settlement are written, so the cut lands between
+            # statements and no request fails (cuts under running statements, which may fail one
+            # with a 503: the next test)...
             time.sleep(0.5)
             # ...what an operator's cleanup or a backup tool can do to a file SQLite has mapped: it
             # used to kill the process with SIGBUS on the next request.
