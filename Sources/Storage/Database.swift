@@ -95,7 +95,7 @@ public final class Database: Sendable {
                     var failure: (any Error)?
                     do { try await checkpointer.stop() } catch { failure = error }
                     // Closing checkpoints through the index: never with pages of it missing.
-                    try index?.beforeCheckpoint()
+                    try index?.restoredCount()
                     try await connection.close()
                     if let failure { throw failure }
                 }
@@ -274,7 +274,7 @@ final class CheckpointerBox: Sendable {
                 try? await Task.sleep(for: .milliseconds(250))
                 if Task.isCancelled { break }
                 do {
-                    let restorations = try walIndex.beforeCheckpoint()
+                    let restorations = try walIndex.restoredCount()
                     try await sql.raw("PRAGMA wal_checkpoint(PASSIVE)").run()
                     try walIndex.afterStatement(since: restorations)
                     if failing { logger.info("WAL checkpoints work again") }

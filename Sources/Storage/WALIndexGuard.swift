@@ -91,7 +91,7 @@ final class WALIndexGuard: Sendable {
             logger.warning("every WAL index slot of the SIGBUS handler is taken: a cut under a running statement would end the process",
                            metadata: ["path": "\(path)"])
         }
-        try beforeCheckpoint()
+        try restoredCount()
     }
 
     deinit {
@@ -113,16 +113,6 @@ final class WALIndexGuard: Sendable {
         }
     }
 
-    /// Before a statement of a connection that never opens a transaction (the checkpointer's), and
-    /// before the database closes (which checkpoints): restores the file if it was cut short.
-    /// Returns the count of restorations the statement starts from.
-    @discardableResult
-    func beforeCheckpoint() throws -> Int {
-        try state.withLock { state in
-            try restoreIfCut(&state)
-            return state.restorations
-        }
-    }
 
     /// After a statement: learns how far SQLite grew the file and restores it if it was cut; if that
     /// fails, the next statement's check throws. A statement that ran over a cut (the SIGBUS handler
@@ -140,22 +130,24 @@ final class WALIndexGuard: Sendable {
             } catch {
                 logger.error("the WAL index could not be restored", metadata: ["error": "\(error)"])
             }
-            if !failing, state.restorations != restorations {
-                // A COMMIT writes the index header last: over a cut another check restored while it
-                // ran, its header describes hash tables that lost frames. Zeroed again, SQLite rebuilds.
-                do {
-                    try restore(from: 0, to: 0)
-                } catch {
-                    logger.error("the WAL index header could not be zeroed after a commit", metadata: ["error": "\(error)"])
-                }
-            }
-            if failing, state.restorations != restorations {
+            guard state.restorations != restorations else { return }
+            if failing {
                 throw StorageError(.unavailable, detail: "the database's WAL index was cut short during a statement; retry it")
+            }
+            // A COMMIT writes the index header last: over a cut another check restored while it ran,
+            // its header describes hash tables that lost frames. Zeroed again, SQLite rebuilds.
+            do {
+                try restore(from: 0, to: 0)
+            } catch {
+                logger.error("the WAL index header could not be zeroed after a commit", metadata: ["error": "\(error)"])
             }
         }
     }
 
-    /// Restores the file if it was cut, and says how many times it has been restored (before a BEGIN).
+    /// Restores the file if it was cut, and says how many times it has been restored: before a BEGIN,
+    /// before a statement of the connection that never opens a transaction (the checkpointer's), and
+    /// before the database closes (which checkpoints).
+    @discardableResult
     func restoredCount() throws -> Int {
         try state.withLock { state in
             try restoreIfCut(&state)
@@ -212,8 +204,10 @@ final class WALIndexGuard: Sendable {
         }
         let size = Int(status.st_size)
         guard size < state.longest else {
-            state.longest = size
-            tollgate_wal_index_fault_set_length(faultSlot, Int64(size))
+            if size > state.longest {
+                state.longest = size
+                tollgate_wal_index_fault_set_length(faultSlot, Int64(size))
+            }
             return
         }
         logger.error("the WAL index was cut short under the open database; restoring it, SQLite rebuilds it from the WAL",

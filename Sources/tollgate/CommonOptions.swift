@@ -44,14 +44,18 @@ struct ConfigOptions: ParsableArguments {
         if configuration.adminToken == nil {
             configuration.adminToken = environment["TOLLGATE_ADMIN_TOKEN"]
         }
-        if let text = environment["TOLLGATE_MASTER_KEY"], !text.isEmpty {
-            do {
-                configuration.masterKey = try MasterKey(text: text)
-            } catch {
-                throw CommandFailure(error.description)
-            }
-        }
+        configuration.masterKey = try Self.masterKey()
         return configuration
+    }
+
+    /// `TOLLGATE_MASTER_KEY`, which seals provider keys set through the admin API; nil when unset.
+    static func masterKey() throws -> MasterKey? {
+        guard let text = ProcessInfo.processInfo.environment["TOLLGATE_MASTER_KEY"], !text.isEmpty else { return nil }
+        do {
+            return try MasterKey(text: text)
+        } catch {
+            throw CommandFailure(error.description)
+        }
     }
 }
 

@@ -40,13 +40,7 @@ struct DemoCommand: AsyncParsableCommand {
                 configuration.port = port
                 configuration.adminToken = adminToken
                 configuration.metering.enabled = !noMetering
-                if let text = ProcessInfo.processInfo.environment["TOLLGATE_MASTER_KEY"], !text.isEmpty {
-                    do {
-                        configuration.masterKey = try MasterKey(text: text)
-                    } catch {
-                        throw CommandFailure("\(error)")
-                    }
-                }
+                configuration.masterKey = try ConfigOptions.masterKey()
                 let store = try await Database.open(url, migrations: GatewaySchema.migrations, logger: logger)
                 let accounts = AccountStore(database: store)
                 var organization = try await accounts.organization(named: "demo")
