@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import Gateway
+@testable import Gateway
 import Logging
 import NIOCore
 import NIOFoundationCompat
@@ -194,6 +194,13 @@ struct GatewayHarness: Sendable {
     func records() async throws -> [RequestRecord] {
         await gateway.recordWriter.flush()
         return try await gateway.requestRecords.recent(limit: 1000)
+    }
+
+    /// Waits until every queued settlement is written and gives this gateway's free escrow slices
+    /// back: the ledger as it stands once traffic stops.
+    func settled() async {
+        await gateway.recordWriter.flush()
+        await gateway.metering.meter?.escrow?.release()
     }
 
     static func message(_ model: String = "claude", _ text: String = "Hello there", stream: Bool = false,

@@ -364,8 +364,9 @@ import TollgateTesting
         }
     }
 
+    /// Reservations held once every request has settled and the escrow's free slices are back.
     static func openReservations(_ harness: GatewayHarness) async throws -> Int {
-        await harness.gateway.recordWriter.flush()
+        await harness.settled()
         return try await harness.gateway.database.sql.raw("""
             SELECT COUNT(*) AS n FROM ledger_transfers p WHERE p.phase = 'pending'
               AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_id = p.id)

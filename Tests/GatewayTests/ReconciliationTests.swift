@@ -67,6 +67,7 @@ import TollgateTesting
             // Per account: the organization's funds fell by the records' total; the provider is owed
             // their cost; the clearing account is empty; nothing is left reserved.
             let accounts = harness.gateway.accounts
+            await harness.settled()
             let spent = records.compactMap(\.cost?.nanos).reduce(0, +)
             let providerCost = records.compactMap(\.providerCost?.nanos).reduce(0, +)
             #expect(spent > 0)

@@ -26,6 +26,7 @@ import TollgateTesting
             let each = try #require(records.first?.cost?.nanos)
             #expect(records.allSatisfy { $0.cost?.nanos == each })
 
+            await harness.settled()
             let reply = try await harness.get("/admin/orgs/acme/runway", token: "admin-secret")
             #expect(reply.status == 200)
             let scopes = try #require(reply.json?["scopes"]?.arrayValue)

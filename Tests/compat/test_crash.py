@@ -57,7 +57,9 @@ def test_a_gateway_killed_mid_stream_releases_its_reservations_after_a_restart(d
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
     [thread.join(timeout=30) for thread in threads]
-    assert pending_open(database) == 8  # reserved, never settled
+    # Reserved, never settled: the eight requests' holds, and any escrow slice the replica held free
+    # (pending transfers too, that expire a quarter of the reservation timeout after them).
+    assert pending_open(database) >= 8
 
     process, url = start_replica(str(config), database)
     try:

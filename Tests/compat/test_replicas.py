@@ -138,3 +138,84 @@ def test_three_replicas_hold_one_hard_budget_under_64_concurrent_requests(demo, 
     assert verified.returncode == 0, verified
     assert "0 pending open" in verified.stdout, verified.stdout
     psql(POSTGRES, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def metric(url, name, labels):
+    with urllib.request.urlopen(url + "/metrics") as response:
+        text = response.read().decode()
+    found = re.search(re.escape(name) + r"\{" + re.escape(labels) + r"\} (\S+)", text)
+    return float(found.group(1)) if found else 0.0
+
+
+@pytest.mark.skipif(not POSTGRES, reason="TOLLGATE_TEST_POSTGRES is unset (scripts/test sets it)")
+def test_three_replicas_carving_from_escrow_slices_stop_at_a_hard_budget_within_one_reservation(demo, tmp_path):
+    """Far from the limit each replica carves requests out of its own slices; near it they reserve
+    alone; the budget is never passed by more than one request's reservation."""
+    name = "tg_escrow_" + uuid.uuid4().hex[:12]
+    psql(POSTGRES, f"CREATE DATABASE {name}")
+    database = re.sub(r"/[^/]*$", f"/{name}", POSTGRES)
+    config = tmp_path / "tollgate.yaml"
+    config.write_text(CONFIG.format(base_url=demo.providers["sim-deepseek"]))
+    replicas = []
+    try:
+        def cli(*args):
+            result = subprocess.run([BINARY, *args, "--database", database], capture_output=True, text=True, timeout=60)
+            assert result.returncode == 0, result
+            return result.stdout
+
+        cli("migrate")
+        cli("orgs", "create", "acme")
+        cli("credits", "add", "--org", "acme", "--amount", "100")
+        created = subprocess.run([BINARY, "keys", "create", "--org", "acme", "--database", database], capture_output=True, text=True)
+        key, key_id = created.stdout.strip(), re.search(r"key (key_\S+)", created.stderr).group(1)
+        budget = 2_000_000  # nano-USD: about 130 worst cases; slices until the last 260,000
+        cli("budgets", "create", "--org", "acme", "--amount", "0.002", "--period", "day")
+        replicas = [start_replica(str(config), database) for _ in range(3)]
+
+        def worker(index):
+            url = replicas[index % 3][1]
+            replies = []
+            for turn in range(200):
+                status, body = post(url, key, {"model": "deepseek-chat", "max_tokens": 20,
+                                               "messages": [{"role": "user", "content": f"Escrow {index}.{turn}"}]})
+                replies.append((status, body))
+                if status != 200:
+                    break
+            return replies
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=24) as pool:
+            replies = [reply for replies in pool.map(worker, range(24)) for reply in replies]
+        statuses = [status for status, _ in replies]
+        assert set(statuses) <= {200, 402}, statuses
+        assert statuses.count(402) == 24  # every worker ran until the budget refused it
+        assert all(body["error"]["code"] == "budget_exceeded" for status, body in replies if status == 402)
+        carved = sum(metric(url, "tollgate_escrow_requests_total", 'path="carved"') for _, url in replicas)
+        alone = sum(metric(url, "tollgate_escrow_requests_total", 'path="alone"') for _, url in replicas)
+        assert carved > 0 and alone > 0, (carved, alone)
+
+        time.sleep(0.5)  # settlements are written just after each response
+        request = urllib.request.Request(replicas[0][1] + "/admin/requests?org=acme&limit=1000",
+                                         headers={"authorization": "Bearer replica-admin"})
+        with urllib.request.urlopen(request) as response:
+            records = [record for record in json.load(response) if record["key_id"] == key_id]
+        assert len(records) == len(replies)
+        accepted = [record for record in records if record["status"] == 200]
+        recorded = sum(record["cost"]["nanos"] for record in accepted)
+        spent = sum(round(body["usage"]["cost"] * 1e9) for status, body in replies if status == 200)
+        assert abs(recorded - spent) <= len(accepted)  # the response's cost is a float
+        assert recorded > budget // 2
+        assert recorded <= budget + max(record["reserved"] for record in records)
+        assert all(record["settlement"] == "posted" for record in accepted)
+    finally:
+        for process, _ in replicas:
+            process.send_signal(signal.SIGTERM)
+        for process, _ in replicas:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    # Each replica gave its free slices back as it stopped.
+    verified = subprocess.run([BINARY, "ledger", "verify", "--database", database], capture_output=True, text=True)
+    assert verified.returncode == 0, verified
+    assert "0 pending open" in verified.stdout, verified.stdout
+    psql(POSTGRES, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -11,8 +11,9 @@ import Foundation
 extension ConfigurationReader {
     func metering(_ node: Node, into metering: inout MeteringConfiguration) throws(ConfigurationError) {
         let fields = try mapping(node, "metering", allowed: ["enabled", "max_reserved_output_tokens", "reservation_timeout_seconds",
-                                                             "time_zone", "alert_secret"])
+                                                             "time_zone", "alert_secret", "escrow"])
         if let value = fields["enabled"] { metering.enabled = try boolean(value, "metering.enabled") }
+        if let value = fields["escrow"] { metering.escrow = try boolean(value, "metering.escrow") }
         if let value = fields["max_reserved_output_tokens"] {
             metering.maxReservedOutputTokens = try integer(value, "metering.max_reserved_output_tokens", range: 1...10_000_000)
         }

@@ -15,6 +15,10 @@ public struct MeteringConfiguration: Sendable {
     /// How long a reservation may stay pending before it is released by itself. A stream that
     /// outlives it is still charged in full, as owed. Default 15 minutes.
     public var reservationTimeout: Duration = .seconds(900)
+    /// Escrow: requests' reservations carved in memory from slices of their accounts this replica
+    /// reserved ahead, instead of one ledger write per request before its upstream call; near an
+    /// account's limit requests reserve alone either way. Default on.
+    public var escrow: Bool = true
     /// The time zone budget periods follow (a day starts at its midnight). Default UTC.
     public var timeZone: TimeZone = TimeZone(identifier: "UTC")!
     /// The secret budget alert webhooks are signed with (HMAC-SHA256); unsigned without one.

@@ -32,16 +32,26 @@ struct Meter: Sendable {
     /// costs nothing but a retry — the ledger checks every limit itself and refuses a plan that no
     /// longer fits, and the owner's funds are then read afresh.
     let funds: FundsCache
+    /// This replica's slices of limited accounts, requests' reservations carved from them in
+    /// memory (`nil`: every request reserves alone).
+    let escrow: Escrow?
 
     init(chart: LedgerChart, commit: GroupCommit, budgets: BudgetStore, calendar: BudgetCalendar, reservationTimeout: Duration,
-         fundsLifetime: Duration = .seconds(1), clock: any TimeSource = SystemTimeSource(), logger: Logger) {
+         fundsLifetime: Duration = .seconds(1), escrow settings: Escrow.Settings? = Escrow.Settings(),
+         clock: any TimeSource = SystemTimeSource(), logger: Logger) {
         self.chart = chart
         self.commit = commit
         self.budgets = budgets
         self.calendar = calendar
         self.reservationTimeout = reservationTimeout
         self.logger = logger
-        self.funds = FundsCache(lifetime: fundsLifetime, clock: clock)
+        let funds = FundsCache(lifetime: fundsLifetime, clock: clock)
+        self.funds = funds
+        self.escrow = settings.map { settings in
+            Escrow(settings: settings, commit: commit, reservationTimeout: reservationTimeout, clock: clock, logger: logger,
+                   onReserved: { owner, account, amount in funds.reserved([(account, amount)], owner: owner) },
+                   onReleased: { owner in funds.forget([owner]) })
+        }
     }
 
     /// What the request could cost at most.
@@ -97,11 +107,20 @@ struct Meter: Sendable {
             let reservation = Reservation(requestID: requestID, createdAt: now, currency: currency, payer: payer.owner,
                                           provider: model.provider.name, packageModel: payer.packageModel, funds: funds, budgets: legs)
             if requests.isEmpty { return reservation }
+            if attempt == 0, let carved = carve(reservation, credit: credit) { return carved }
             do {
                 try await commit.submit(linked: requests)
                 self.funds.reserved(payer.parts, owner: payer.owner)
                 return reservation
             } catch let error as TransferError where error.reason == .exceedsCredits || error.reason == .accountExpired {
+                // This replica's own free slices may hold what the request needs: give them back first.
+                let refused = error.index < funds.count ? funds[error.index].accountID
+                    : error.index - funds.count < legs.count ? legs[error.index - funds.count].leg.accountID : nil
+                if let escrow, let refused, escrow.free(refused) > 0 {
+                    await escrow.release(accounts: [refused])
+                    lastRefusal = error
+                    continue
+                }
                 if error.index >= funds.count {
                     let budget = legs[error.index - funds.count]
                     throw try await budgetRefusal(budget, worstCase: estimate.sell)
@@ -113,6 +132,29 @@ struct Meter: Sendable {
         logger.warning("reservation kept losing races", metadata: ["request": "\(requestID)", "error": "\(String(describing: lastRefusal))"])
         throw GatewayError(status: 503, type: "service_unavailable", code: "reservation_contended",
                            message: "The payer's funds are changing too fast to reserve against; retry.", retryAfter: "1")
+    }
+
+    /// The reservation with each leg a piece of this replica's slices, when every account it
+    /// reserves against has one ready (`nil`: it reserves alone).
+    private func carve(_ reservation: Reservation, credit: String) -> Reservation? {
+        guard let escrow, reservation.funds.count <= 1 else { return nil }
+        let fundPools = reservation.funds.map { leg in
+            Escrow.Pool(accountID: leg.accountID, creditAccountID: credit, code: .usage, size: Escrow.size(for: leg.amount),
+                        owner: reservation.payer)
+        }
+        let budgetPools = reservation.budgets.map { budget in
+            Escrow.Pool(accountID: budget.leg.accountID, creditAccountID: LedgerChart.budgetSpent(reservation.currency), code: .budget,
+                        size: Escrow.size(for: budget.leg.amount), owner: nil)
+        }
+        guard let pieces = escrow.carve(fundPools + budgetPools) else { return nil }
+        let legs = pieces.map { Reservation.Leg(pendingID: $0.pendingID, accountID: $0.pool.accountID, amount: $0.pool.size) }
+        return Reservation(requestID: reservation.requestID, createdAt: reservation.createdAt, currency: reservation.currency,
+                           payer: reservation.payer, provider: reservation.provider, packageModel: reservation.packageModel,
+                           funds: Array(legs.prefix(fundPools.count)),
+                           budgets: zip(reservation.budgets, legs.dropFirst(fundPools.count)).map { budget, leg in
+                               Reservation.BudgetLeg(leg: leg, overrunAccountID: budget.overrunAccountID, budget: budget.budget,
+                                                     periodStart: budget.periodStart, session: budget.session)
+                           })
     }
 
     private struct Payer {
@@ -132,6 +174,10 @@ struct Meter: Sendable {
                     // afresh before passing the charge on to the next owner.
                     self.funds.forget([owner])
                     accounts = try await self.funds.accounts(of: owner, store: chart.store)
+                }
+                if let escrow {
+                    // What this replica's free slices hold is available to its own requests.
+                    for index in accounts.indices { accounts[index].debitsPending -= escrow.free(accounts[index].id) }
                 }
                 let packages = PrepaidFunds.drawingOrder(accounts, unit: LedgerChart.tokenUnit(model), model: model, at: now)
                 if estimate.tokens > 0, let parts = PrepaidFunds.split(estimate.tokens, across: packages) {

@@ -1,5 +1,6 @@
 import Prometheus
 import Routing
+import Synchronization
 import TollgateCore
 
 /// Prometheus metrics of the gateway, fed by the request outcome (one of its sinks) and read at
@@ -11,6 +12,7 @@ public final class GatewayMetrics: Sendable {
     /// Where the metrics live; the command line also hands it to swift-metrics, so libraries'
     /// metrics are exported with Tollgate's.
     public let registry = PrometheusCollectorRegistry()
+    private let escrowReported = Mutex((carved: 0, missed: 0))
     private let routes: Set<String>
 
     static let durationBuckets: [Duration] = [
@@ -37,6 +39,9 @@ public final class GatewayMetrics: Sendable {
     private static var cache: MetricNameDescriptor { descriptor("cache_requests", "total", "Proxied requests by what the response cache did.") }
     private static var openReservations: MetricNameDescriptor {
         descriptor("open", "reservations", "Reservations held on the ledger now: made, not yet settled or released, not expired.")
+    }
+    private static var escrowRequests: MetricNameDescriptor {
+        descriptor("escrow_requests", "total", "Reservations by how they were made: carved from this replica's escrow slices, or alone on the ledger.")
     }
     private static var budgetRemaining: MetricNameDescriptor {
         descriptor("budget_remaining", "nano", "What is left of each budget this period, in nano-units of its currency.")
@@ -80,9 +85,18 @@ public final class GatewayMetrics: Sendable {
     /// The text exposition, with the breakers' states, the reservations held and the budgets'
     /// remainders as they are now.
     func exposition(models: [ModelDefinition], health: RouteHealth, openReservations: Int?,
-                    budgets: [(budget: Budget, remaining: Int64)]) -> [UInt8] {
+                    budgets: [(budget: Budget, remaining: Int64)], escrow: (carved: Int, missed: Int)? = nil) -> [UInt8] {
         if let openReservations {
             registry.makeGauge(descriptor: Self.openReservations).set(Double(openReservations))
+        }
+        if let escrow {
+            // The escrow counts since start; the counters move by what changed since the last scrape.
+            let (carved, alone) = escrowReported.withLock { reported in
+                defer { reported = escrow }
+                return (escrow.carved - reported.carved, escrow.missed - reported.missed)
+            }
+            registry.makeCounter(descriptor: Self.escrowRequests, labels: [("path", "carved")]).increment(by: Int64(carved))
+            registry.makeCounter(descriptor: Self.escrowRequests, labels: [("path", "alone")]).increment(by: Int64(alone))
         }
         for (budget, remaining) in budgets {
             registry.makeGauge(descriptor: Self.budgetRemaining, labels: [

@@ -26,7 +26,8 @@ extension Gateway {
         } catch {
             logger.warning("metrics: the database did not answer", metadata: ["error": "\(error)"])
         }
-        let body = metrics.exposition(models: configuration.models, health: health, openReservations: open, budgets: remaining)
+        let body = metrics.exposition(models: configuration.models, health: health, openReservations: open, budgets: remaining,
+                                        escrow: metering.meter?.escrow?.counts)
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }

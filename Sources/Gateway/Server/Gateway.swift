@@ -84,7 +84,8 @@ public struct Gateway: Sendable {
         let metering: Metering = configuration.metering.enabled
             ? .on(Meter(chart: accounts.chart, commit: GroupCommit(store: accounts.ledger), budgets: budgets,
                         calendar: BudgetCalendar(timeZone: configuration.metering.timeZone),
-                        reservationTimeout: configuration.metering.reservationTimeout, clock: clock, logger: logger),
+                        reservationTimeout: configuration.metering.reservationTimeout,
+                        escrow: configuration.metering.escrow ? Escrow.Settings() : nil, clock: clock, logger: logger),
                   ledger: accounts.ledger)
             : .off
         self.metering = metering
@@ -158,7 +159,7 @@ public struct Gateway: Sendable {
     }
 
     /// Every long-running part in start order: database, ledger expiry, budget alerts, record
-    /// writer, rate-limit sharing, HTTP server.
+    /// writer, escrow, rate-limit sharing, HTTP server.
     ///
     /// The expiry service's first sweep is the crash recovery: reservations left pending by a
     /// process that died are released once their timeout has passed. (A request's settlement and
@@ -166,7 +167,10 @@ public struct Gateway: Sendable {
     public func services(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> [any Service] {
         var services: [any Service] = [DatabaseService(database: database)]
         if configuration.metering.enabled { services += [expiry, alerts] }
-        return services + [recordWriter, rateSharing, ProviderSecretReloader(store: providerSecrets, interval: configuration.providerKeyReload),
+        services.append(recordWriter)
+        // Stopped before the record writer flushes: it returns the free slices once no request is left to carve one.
+        if let escrow = metering.meter?.escrow { services.append(EscrowSweeper(escrow: escrow)) }
+        return services + [rateSharing, ProviderSecretReloader(store: providerSecrets, interval: configuration.providerKeyReload),
                            ResponseExpiry(store: responses, interval: .seconds(600), logger: logger),
                            DrainingServer(server: application(onServerRunning: onServerRunning), deadline: configuration.drainDeadline,
                                           logger: logger)]
