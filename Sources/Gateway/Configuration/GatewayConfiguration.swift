@@ -103,6 +103,18 @@ public struct GatewayConfiguration: Sendable {
         return cost.markedUp(basisPoints: list?.markupBasisPoints ?? organization.markupBasisPoints)
     }
 
+    /// What `usage` on `model` costs `organization` and what it costs at the provider's price, from
+    /// one price-book lookup (the sell price is the cost marked up unless a price list prices it).
+    public func prices(of usage: BillableUsage, for model: ModelDefinition, at date: Date,
+                       organization: Organization) throws(PricingError) -> (sell: Money, cost: Money) {
+        let cost = try cost(of: usage, for: model, at: date)
+        let list = organization.priceList.flatMap { priceLists[$0] }
+        if let list, let book = list.book, list.prices[model.name] != nil {
+            return (try book.cost(of: usage, for: model.name, at: date).total, cost)
+        }
+        return (cost.markedUp(basisPoints: list?.markupBasisPoints ?? organization.markupBasisPoints), cost)
+    }
+
     /// The model's list price per 1M input and per 1M output tokens at `date`, for comparing
     /// models; `nil` when it has none in force.
     public func quote(of model: ModelDefinition, at date: Date) -> ModelQuote? {

@@ -118,6 +118,8 @@ final class Escrow: Sendable {
         var missed = 0
         /// Shut down: nothing more is handed out, and a slice that lands now goes straight back.
         var closed = false
+        /// Slices being reserved and releases being written.
+        var writing = 0
     }
 
     let settings: Settings
@@ -216,8 +218,10 @@ final class Escrow: Sendable {
     private func refill(_ pool: Pool) async {
         let now = clock.now()
         var reserved: [Piece] = []
+        state.withLock { $0.writing += 1 }
         defer {
             state.withLock { state in
+                state.writing -= 1
                 state.pools[pool]?.refilling = false
                 if reserved.isEmpty { state.pools[pool]?.pausedUntil = now + settings.nearLimitPause }
             }
@@ -243,7 +247,10 @@ final class Escrow: Sendable {
             return
         }
         let closed = state.withLock { state in
-            if state.closed { return true }
+            if state.closed {
+                state.writing += 1
+                return true
+            }
             state.pools[pool, default: PoolState()].free += reserved
             state.freeByAccount[pool.accountID, default: 0] += pool.size * Int64(reserved.count)
             return false
@@ -259,9 +266,10 @@ final class Escrow: Sendable {
         await void(takeFree(at: now) { pool, _, _ in accounts.contains(pool.accountID) }, pausing: now)
     }
 
-    /// Releases every free piece, once the slices being reserved have landed (for up to 5 s).
+    /// Releases every free piece, once the slices being reserved and the releases being written
+    /// have landed (waiting up to 5 s for them).
     func release() async {
-        for _ in 0..<500 where state.withLock({ $0.pools.values.contains { $0.refilling } }) {
+        for _ in 0..<500 where state.withLock({ $0.writing > 0 || $0.pools.values.contains { $0.refilling } }) {
             try? await Task.sleep(for: .milliseconds(10))
         }
         let now = clock.now()
@@ -301,10 +309,12 @@ final class Escrow: Sendable {
                 }
                 dropped += removed
             }
+            if !dropped.isEmpty { state.writing += 1 }
             return dropped
         }
     }
 
+    /// Releases `pieces`, taken out of the pools with `writing` counted up for this release.
     private func void(_ pieces: [Piece], pausing now: Duration?) async {
         if pieces.isEmpty { return }
         if let now {
@@ -312,6 +322,7 @@ final class Escrow: Sendable {
                 for pool in Set(pieces.map(\.pool)) { state.pools[pool]?.pausedUntil = now + settings.nearLimitPause }
             }
         }
+        defer { state.withLock { $0.writing -= 1 } }
         let batches = pieces.map { TransferBatch([.void(pending: $0.pendingID, code: $0.pool.code, reference: "escrow")]) }
         do {
             let results = try await ledger.submit(batches)

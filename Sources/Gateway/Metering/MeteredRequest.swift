@@ -1,6 +1,7 @@
 import Logging
 import Pricing
 import Routing
+import Synchronization
 import TollgateCore
 
 #if canImport(FoundationEssentials)
@@ -33,25 +34,31 @@ struct MeteredRequest: Sendable {
     let records: RequestRecordWriter
     let logger: Logger
 
-    /// What `usage` costs the customer, at its sell price.
-    func sell(_ usage: BillableUsage) -> Money? {
+    /// The last usage priced and its prices, shared by the copies of this request: the answer's
+    /// cost and its settlement are priced once.
+    private let priced = PriceMemo()
+
+    /// What `usage` costs the customer at its sell price and at the provider's price; `nil` when
+    /// the model cannot be priced (logged).
+    func prices(_ usage: BillableUsage) -> (sell: Money, cost: Money)? {
+        if let (last, prices) = priced.last.withLock({ $0 }), last == usage { return prices }
         do {
-            return try configuration.sellCost(of: usage, for: model, at: startDate, organization: organization)
+            let prices = try configuration.prices(of: usage, for: model, at: startDate, organization: organization)
+            priced.last.withLock { $0 = (usage, prices) }
+            return prices
         } catch {
             logger.error("cannot price a request", metadata: ["model": "\(model.name)", "error": "\(error)"])
             return nil
         }
     }
 
+    /// What `usage` costs the customer, at its sell price.
+    func sell(_ usage: BillableUsage) -> Money? { prices(usage)?.sell }
+
     /// What the customer is charged in money for `usage`: nothing when a token package pays.
     func charged(_ usage: BillableUsage) -> Money? {
         if reservation?.paysInTokens == true { return .zero(organization.currency) }
         return sell(usage)
-    }
-
-    /// What `usage` costs at the provider's price.
-    func cost(_ usage: BillableUsage) -> Money? {
-        try? configuration.cost(of: usage, for: model, at: startDate)
     }
 
     /// Completes `record` with what it is charged for `usage` (nothing when `nil`: the reservation
@@ -66,7 +73,7 @@ struct MeteredRequest: Sendable {
             charge = Reservation.Charge(sell: fixed, cost: .zero(fixed.currency), tokens: 0)
             record.cost = reservation?.paysInTokens == true ? .zero(fixed.currency) : fixed
             record.providerCost = .zero(fixed.currency)
-        } else if let usage, let sell = sell(usage), let cost = cost(usage) {
+        } else if let usage, let (sell, cost) = prices(usage) {
             let package = reservation?.paysInTokens == true
             charge = Reservation.Charge(sell: sell, cost: cost, tokens: Int64(usage.tokens.total))
             record.cost = package ? .zero(sell.currency) : sell
@@ -84,4 +91,9 @@ struct MeteredRequest: Sendable {
         records.submit(record, settling: reservation, charge: charge)
         return record
     }
+}
+
+/// One request's last priced usage (see `MeteredRequest.prices`).
+final class PriceMemo: Sendable {
+    let last = Mutex<(usage: BillableUsage, prices: (sell: Money, cost: Money))?>(nil)
 }
