@@ -70,12 +70,7 @@ import TollgateTesting
     @Test(arguments: TestBackend.allCases)
     func aReservationThatNeedsWhatTheReplicasOwnSlicesHoldGetsThemBack(_ backend: TestBackend) async throws {
         try await GatewayHarness.with(backend: backend, credit: 2_000_000) { harness in
-            let escrow = try #require(harness.gateway.metering.meter?.escrow)
-            let meter = try #require(harness.gateway.metering.meter)
-            let fundID = LedgerChart.granted(LedgerChart.owner(organization: harness.organization.id), .usd)
-            let (key, _) = try await harness.gateway.accounts.createKey(for: harness.organization)
-            let model = try #require(harness.gateway.configuration.models.first { $0.name == "cheap" })
-            #expect(try await Self.warm(meter, harness: harness, key: key, model: model, fund: fundID) > 0)
+            let (meter, escrow, fundID, key, model) = try await Self.warmed(harness)
             await harness.gateway.recordWriter.flush()
             let held = escrow.free(fundID)
             let available = try #require(try await harness.gateway.accounts.ledger.account(id: fundID)).available
@@ -131,12 +126,7 @@ import TollgateTesting
         #expect(Escrow.size(for: 16_384) == 16_384)
         #expect(Escrow.size(for: 16_385) == 32_768)
         try await GatewayHarness.with(credit: 10 * Money.nanosPerUnit) { harness in
-            let escrow = try #require(harness.gateway.metering.meter?.escrow)
-            let meter = try #require(harness.gateway.metering.meter)
-            let fundID = LedgerChart.granted(LedgerChart.owner(organization: harness.organization.id), .usd)
-            let (key, _) = try await harness.gateway.accounts.createKey(for: harness.organization)
-            let model = try #require(harness.gateway.configuration.models.first { $0.name == "cheap" })
-            #expect(try await Self.warm(meter, harness: harness, key: key, model: model, fund: fundID) > 0)
+            let (_, escrow, fundID, _, _) = try await Self.warmed(harness)
             #expect(try await harness.post(json: GatewayHarness.chat("cheap", "One more", maxTokens: 20)).status == 200)
             // The sweeper gives an idle pool back (2 s without a request), without being asked.
             for _ in 0..<100 where escrow.free(fundID) > 0 { try await Task.sleep(for: .milliseconds(100)) }
@@ -150,6 +140,18 @@ import TollgateTesting
             }
             #expect(balance == 10 * Money.nanosPerUnit - charged)
         }
+    }
+
+    /// The meter, its escrow, the organization's fund and a key and model to reserve with, once
+    /// small reservations through the meter have made a slice of the fund.
+    static func warmed(_ harness: GatewayHarness) async throws -> (Meter, Escrow, String, VirtualKey, ModelDefinition) {
+        let meter = try #require(harness.gateway.metering.meter)
+        let escrow = try #require(meter.escrow)
+        let fundID = LedgerChart.granted(LedgerChart.owner(organization: harness.organization.id), .usd)
+        let (key, _) = try await harness.gateway.accounts.createKey(for: harness.organization)
+        let model = try #require(harness.gateway.configuration.models.first { $0.name == "cheap" })
+        #expect(try await warm(meter, harness: harness, key: key, model: model, fund: fundID) > 0)
+        return (meter, escrow, fundID, key, model)
     }
 
     /// Reserves and releases small requests through the meter until a slice of `fund` is ready;

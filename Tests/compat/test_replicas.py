@@ -66,27 +66,54 @@ def post(url, key, body):
         return error.code, json.load(error)
 
 
-@pytest.mark.skipif(not POSTGRES, reason="TOLLGATE_TEST_POSTGRES is unset (scripts/test sets it)")
-def test_three_replicas_hold_one_hard_budget_under_64_concurrent_requests(demo, tmp_path):
-    name = "tg_replicas_" + uuid.uuid4().hex[:12]
+def shared_database(demo, tmp_path, prefix):
+    """A fresh database on the test server with the schema, organization acme holding 100 USD, a
+    key for it, and a config pointing at the demo's simulated DeepSeek."""
+    name = prefix + uuid.uuid4().hex[:12]
     psql(POSTGRES, f"CREATE DATABASE {name}")
     database = re.sub(r"/[^/]*$", f"/{name}", POSTGRES)
     config = tmp_path / "tollgate.yaml"
     config.write_text(CONFIG.format(base_url=demo.providers["sim-deepseek"]))
+
+    def cli(*args):
+        result = subprocess.run([BINARY, *args, "--database", database], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result
+        return result.stdout
+
+    cli("migrate")
+    cli("orgs", "create", "acme")
+    cli("credits", "add", "--org", "acme", "--amount", "100")
+    created = subprocess.run([BINARY, "keys", "create", "--org", "acme", "--database", database], capture_output=True, text=True)
+    key, key_id = created.stdout.strip(), re.search(r"key (key_\S+)", created.stderr).group(1)
+    return name, database, str(config), cli, key, key_id
+
+
+def stop(replicas):
+    """SIGTERM to every replica, and wait for each to exit (each gives its free escrow slices back)."""
+    for process, _ in replicas:
+        process.send_signal(signal.SIGTERM)
+    for process, _ in replicas:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def verify_and_drop(name, database):
+    """The ledger verifies with nothing pending; then the database goes."""
+    verified = subprocess.run([BINARY, "ledger", "verify", "--database", database], capture_output=True, text=True)
+    assert verified.returncode == 0, verified
+    assert "0 pending open" in verified.stdout, verified.stdout
+    psql(POSTGRES, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.mark.skipif(not POSTGRES, reason="TOLLGATE_TEST_POSTGRES is unset (scripts/test sets it)")
+def test_three_replicas_hold_one_hard_budget_under_64_concurrent_requests(demo, tmp_path):
+    name, database, config, cli, key, key_id = shared_database(demo, tmp_path, "tg_replicas_")
     replicas = []
     try:
-        def cli(*args):
-            result = subprocess.run([BINARY, *args, "--database", database], capture_output=True, text=True, timeout=60)
-            assert result.returncode == 0, result
-            return result.stdout
-
-        cli("migrate")
-        cli("orgs", "create", "acme")
-        cli("credits", "add", "--org", "acme", "--amount", "100")
-        created = subprocess.run([BINARY, "keys", "create", "--org", "acme", "--database", database], capture_output=True, text=True)
-        key, key_id = created.stdout.strip(), re.search(r"key (key_\S+)", created.stderr).group(1)
         limited = cli("keys", "create", "--org", "acme", "--rpm", "12").strip()
-        replicas = [start_replica(str(config), database) for _ in range(3)]
+        replicas = [start_replica(config, database) for _ in range(3)]
 
         # Rate limits are shared through the database: 12 per minute in all, not 12 per replica.
         statuses = []
@@ -127,17 +154,8 @@ def test_three_replicas_hold_one_hard_budget_under_64_concurrent_requests(demo, 
         assert recorded <= budget + largest_reservation
         assert all(record["settlement"] in ("posted", "posted_with_debt") for record in records if record["status"] == 200)
     finally:
-        for process, _ in replicas:
-            process.send_signal(signal.SIGTERM)
-        for process, _ in replicas:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-    verified = subprocess.run([BINARY, "ledger", "verify", "--database", database], capture_output=True, text=True)
-    assert verified.returncode == 0, verified
-    assert "0 pending open" in verified.stdout, verified.stdout
-    psql(POSTGRES, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        stop(replicas)
+    verify_and_drop(name, database)
 
 
 def metric(url, name, labels):
@@ -151,26 +169,12 @@ def metric(url, name, labels):
 def test_three_replicas_carving_from_escrow_slices_stop_at_a_hard_budget_within_one_reservation(demo, tmp_path):
     """Far from the limit each replica carves requests out of its own slices; near it they reserve
     alone; the budget is never passed by more than one request's reservation."""
-    name = "tg_escrow_" + uuid.uuid4().hex[:12]
-    psql(POSTGRES, f"CREATE DATABASE {name}")
-    database = re.sub(r"/[^/]*$", f"/{name}", POSTGRES)
-    config = tmp_path / "tollgate.yaml"
-    config.write_text(CONFIG.format(base_url=demo.providers["sim-deepseek"]))
+    name, database, config, cli, key, key_id = shared_database(demo, tmp_path, "tg_escrow_")
     replicas = []
     try:
-        def cli(*args):
-            result = subprocess.run([BINARY, *args, "--database", database], capture_output=True, text=True, timeout=60)
-            assert result.returncode == 0, result
-            return result.stdout
-
-        cli("migrate")
-        cli("orgs", "create", "acme")
-        cli("credits", "add", "--org", "acme", "--amount", "100")
-        created = subprocess.run([BINARY, "keys", "create", "--org", "acme", "--database", database], capture_output=True, text=True)
-        key, key_id = created.stdout.strip(), re.search(r"key (key_\S+)", created.stderr).group(1)
         budget = 2_000_000  # nano-USD: about 130 worst cases; slices until the last 260,000
         cli("budgets", "create", "--org", "acme", "--amount", "0.002", "--period", "day")
-        replicas = [start_replica(str(config), database) for _ in range(3)]
+        replicas = [start_replica(config, database) for _ in range(3)]
 
         def worker(index):
             url = replicas[index % 3][1]
@@ -207,15 +211,6 @@ def test_three_replicas_carving_from_escrow_slices_stop_at_a_hard_budget_within_
         assert recorded <= budget + max(record["reserved"] for record in records)
         assert all(record["settlement"] == "posted" for record in accepted)
     finally:
-        for process, _ in replicas:
-            process.send_signal(signal.SIGTERM)
-        for process, _ in replicas:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-    # Each replica gave its free slices back as it stopped.
-    verified = subprocess.run([BINARY, "ledger", "verify", "--database", database], capture_output=True, text=True)
-    assert verified.returncode == 0, verified
-    assert "0 pending open" in verified.stdout, verified.stdout
-    psql(POSTGRES, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        stop(replicas)
+    # Nothing pending: each replica gave its free slices back as it stopped.
+    verify_and_drop(name, database)
