@@ -40,6 +40,13 @@ public struct ServerSentEventParser: Sendable {
 
     /// Feeds bytes and returns the events they complete.
     public mutating func feed(_ bytes: some Sequence<UInt8>) -> [ServerSentEvent] {
+        // Contiguous bytes (a ByteBuffer's view, an array) take the concrete loop: the generic one
+        // runs unspecialized from other modules, about one allocation a byte.
+        if let events = bytes.withContiguousStorageIfAvailable({ buffer in feed(buffer: buffer) }) { return events }
+        return Array(bytes).withUnsafeBufferPointer { buffer in feed(buffer: buffer) }
+    }
+
+    private mutating func feed(buffer bytes: UnsafeBufferPointer<UInt8>) -> [ServerSentEvent] {
         var events: [ServerSentEvent] = []
         guard !overflowed else { return [] }
         for byte in bytes {

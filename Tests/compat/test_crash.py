@@ -36,6 +36,8 @@ def test_a_gateway_killed_mid_stream_releases_its_reservations_after_a_restart(d
     key = cli(database, "keys", "create", "--org", "acme").strip()
 
     process, url = start_replica(str(config), database)
+    started = [threading.Event() for _ in range(8)]
+
     def stream(index):
         body = json.dumps({"model": "deepseek-chat", "stream": True, "user": 'fake:{"paced_ms": 300}',
                            "messages": [{"role": "user", "content": f"A long answer {index}"}]}).encode()
@@ -43,6 +45,8 @@ def test_a_gateway_killed_mid_stream_releases_its_reservations_after_a_restart(d
                                          headers={"content-type": "application/json", "authorization": f"Bearer {key}"})
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
+                response.readline()  # the first event: reserved and streaming
+                started[index].set()
                 response.read()
         except Exception:
             pass  # the gateway dies under it
@@ -51,8 +55,9 @@ def test_a_gateway_killed_mid_stream_releases_its_reservations_after_a_restart(d
     # Kill once all eight are reserved and streaming (the first request also loads the tokenizer,
     # which a debug build on a busy machine takes a second or two for).
     deadline = time.monotonic() + 20
-    while pending_open(database) < 8 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    while not all(event.is_set() for event in started) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert all(event.is_set() for event in started)
     time.sleep(0.5)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)

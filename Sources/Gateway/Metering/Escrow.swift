@@ -24,7 +24,8 @@ import TollgateCore
 /// nothing: pieces are pending transfers that expire (`lifetime` after the reservation timeout, so a
 /// request's hold lasts at least that timeout).
 ///
-/// Requests that reserve against no limited account, or across several funds, reserve alone.
+/// Requests paid across several funds reserve alone. Soft budgets (no limit) are sliced without
+/// the quarter cap.
 final class Escrow: Sendable {
     struct Settings: Sendable {
         /// A piece is handed out for at most this long after its slice was reserved (at most a
@@ -84,8 +85,9 @@ final class Escrow: Sendable {
                 second = thisSecond
             }
             current += 1
-            lastUse = now
         }
+
+        var demand: Int { max(current, previous) }
 
         mutating func take() -> Piece {
             let piece = free[head]
@@ -138,6 +140,7 @@ final class Escrow: Sendable {
          onReserved: @escaping @Sendable (AccountOwner, String, Int64) -> Void = { _, _, _ in },
          onReleased: @escaping @Sendable (AccountOwner) -> Void = { _ in }) {
         var settings = settings
+        settings.minimumPieces = max(1, settings.minimumPieces)
         // A piece's hold outlasts the reservation timeout by at most a quarter of it.
         settings.lifetime = min(settings.lifetime, reservationTimeout / 4)
         self.settings = settings
@@ -184,16 +187,23 @@ final class Escrow: Sendable {
             } else {
                 state.missed += 1
             }
+            // A slice is worth it only for accounts requests keep coming to, and only when every
+            // account of this reservation can be sliced: a carve takes a piece of each or none.
+            let eligible = pools.allSatisfy { pool in
+                let entry = state.pools[pool]!
+                return entry.demand >= settings.minimumDemand && now >= entry.pausedUntil
+            }
             var refills: [Pool] = []
-            for pool in pools {
-                var entry = state.pools[pool]!
-                let demand = max(entry.current, entry.previous)
-                // A slice is worth it only for an account requests keep coming to.
-                if !entry.refilling && now >= entry.pausedUntil && demand >= settings.minimumDemand && entry.count * 2 <= target(demand) {
-                    entry.refilling = true
-                    refills.append(pool)
+            if eligible {
+                for pool in pools {
+                    var entry = state.pools[pool]!
+                    entry.lastUse = now
+                    if !entry.refilling && entry.count * 2 <= target(entry.demand) {
+                        entry.refilling = true
+                        refills.append(pool)
+                    }
+                    state.pools[pool] = entry
                 }
-                state.pools[pool] = entry
             }
             return (pieces, refills)
         }
@@ -226,12 +236,16 @@ final class Escrow: Sendable {
                 if reserved.isEmpty { state.pools[pool]?.pausedUntil = now + settings.nearLimitPause }
             }
         }
-        let demand = state.withLock { state in state.pools[pool].map { max($0.current, $0.previous) } ?? 0 }
+        let demand = state.withLock { state in state.pools[pool]?.demand ?? 0 }
         var count = target(demand)
         do {
             guard let account = try await ledger.account(id: pool.accountID) else { return }
             if account.flags.contains(.debitsMustNotExceedCredits) {
-                count = min(count, Int(min(Int64(Int.max), account.available / (pool.size * settings.share))))
+                // All of this replica's free pieces of the account, every size, stay within a
+                // quarter of what it has (its own free pieces count as held in `available`).
+                let mine = free(pool.accountID)
+                let room = (account.available + mine) / settings.share - mine
+                count = room <= 0 ? 0 : min(count, Int(min(Int64(Int.max), room / pool.size)))
             }
             if count < settings.minimumPieces { return }
             let pieces = (0..<count).map { _ in Piece(pendingID: TimeOrderedID(), pool: pool, reservedAt: now) }
@@ -247,7 +261,8 @@ final class Escrow: Sendable {
             return
         }
         let closed = state.withLock { state in
-            if state.closed {
+            // Shut down, or the account released since this slice was asked for: it goes back.
+            if state.closed || (state.pools[pool]?.pausedUntil ?? .zero) > now {
                 state.writing += 1
                 return true
             }
@@ -256,14 +271,19 @@ final class Escrow: Sendable {
             return false
         }
         if let owner = pool.owner { onReserved(owner, pool.accountID, pool.size * Int64(reserved.count)) }
-        if closed { await void(reserved, pausing: nil) }
+        if closed { await void(reserved) }
     }
 
     /// Releases this replica's free pieces of `accounts`: a request that reserves alone may need
     /// what they hold.
     func release(accounts: Set<String>) async {
         let now = clock.now()
-        await void(takeFree(at: now) { pool, _, _ in accounts.contains(pool.accountID) }, pausing: now)
+        state.withLock { state in
+            for key in state.pools.keys where accounts.contains(key.accountID) {
+                state.pools[key]?.pausedUntil = now + settings.nearLimitPause
+            }
+        }
+        await void(takeFree(at: now) { pool, _, _ in accounts.contains(pool.accountID) })
     }
 
     /// Releases every free piece, once the slices being reserved and the releases being written
@@ -273,7 +293,10 @@ final class Escrow: Sendable {
             try? await Task.sleep(for: .milliseconds(10))
         }
         let now = clock.now()
-        await void(takeFree(at: now) { _, _, _ in true }, pausing: now)
+        state.withLock { state in
+            for key in state.pools.keys { state.pools[key]?.pausedUntil = now + settings.nearLimitPause }
+        }
+        await void(takeFree(at: now) { _, _, _ in true })
     }
 
     /// Gives every free piece back and hands out no more (at shutdown, once no request is left);
@@ -288,7 +311,7 @@ final class Escrow: Sendable {
         let now = clock.now()
         await void(takeFree(at: now) { _, state, piece in
             now - state.lastUse >= settings.idle || now - piece.reservedAt >= settings.lifetime
-        }, pausing: nil)
+        })
     }
 
     /// Removes the free pieces `drop` picks; forgets pools left empty and idle.
@@ -314,22 +337,28 @@ final class Escrow: Sendable {
         }
     }
 
-    /// Releases `pieces`, taken out of the pools with `writing` counted up for this release.
-    private func void(_ pieces: [Piece], pausing now: Duration?) async {
+    /// Releases `pieces`, taken out of the pools with `writing` counted up for this release. A
+    /// database that fails is tried again (the same void ids: a retry after a commit that did land
+    /// records nothing twice); what still fails expires.
+    private func void(_ pieces: [Piece]) async {
         if pieces.isEmpty { return }
-        if let now {
-            state.withLock { state in
-                for pool in Set(pieces.map(\.pool)) { state.pools[pool]?.pausedUntil = now + settings.nearLimitPause }
-            }
-        }
         defer { state.withLock { $0.writing -= 1 } }
         let batches = pieces.map { TransferBatch([.void(pending: $0.pendingID, code: $0.pool.code, reference: "escrow")]) }
-        do {
-            let results = try await ledger.submit(batches)
-            let refused = results.filter { if case .failure = $0 { true } else { false } }.count
-            if refused > 0 { logger.warning("escrow pieces could not be released; they expire", metadata: ["count": "\(refused)"]) }
-        } catch {
-            logger.warning("could not release escrow pieces; they expire", metadata: ["count": "\(pieces.count)", "error": "\(error)"])
+        var delay = Duration.milliseconds(50)
+        for attempt in 1...5 {
+            do {
+                let results = try await ledger.submit(batches)
+                let refused = results.filter { if case .failure = $0 { true } else { false } }.count
+                if refused > 0 { logger.warning("escrow pieces could not be released; they expire", metadata: ["count": "\(refused)"]) }
+                break
+            } catch {
+                if attempt == 5 {
+                    logger.warning("could not release escrow pieces; they expire", metadata: ["count": "\(pieces.count)", "error": "\(error)"])
+                    break
+                }
+                try? await Task.sleep(for: delay)
+                delay *= 2
+            }
         }
         for owner in Set(pieces.compactMap(\.pool.owner)) { onReleased(owner) }
     }

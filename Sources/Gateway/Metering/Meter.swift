@@ -116,7 +116,7 @@ struct Meter: Sendable {
                 // This replica's own free slices may hold what the request needs: give them back first.
                 let refused = error.index < funds.count ? funds[error.index].accountID
                     : error.index - funds.count < legs.count ? legs[error.index - funds.count].leg.accountID : nil
-                if let escrow, let refused, escrow.free(refused) > 0 {
+                if let escrow, let refused, attempt < 4, escrow.free(refused) > 0 {
                     await escrow.release(accounts: [refused])
                     lastRefusal = error
                     continue

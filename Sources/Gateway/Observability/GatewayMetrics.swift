@@ -85,15 +85,17 @@ public final class GatewayMetrics: Sendable {
     /// The text exposition, with the breakers' states, the reservations held and the budgets'
     /// remainders as they are now.
     func exposition(models: [ModelDefinition], health: RouteHealth, openReservations: Int?,
-                    budgets: [(budget: Budget, remaining: Int64)], escrow: (carved: Int, missed: Int)? = nil) -> [UInt8] {
+                    budgets: [(budget: Budget, remaining: Int64)], escrow: (@Sendable () -> (carved: Int, missed: Int))? = nil) -> [UInt8] {
         if let openReservations {
             registry.makeGauge(descriptor: Self.openReservations).set(Double(openReservations))
         }
         if let escrow {
             // The escrow counts since start; the counters move by what changed since the last scrape.
+            // Read under the lock: two scrapes at once must not move a counter backwards.
             let (carved, alone) = escrowReported.withLock { reported in
-                defer { reported = escrow }
-                return (escrow.carved - reported.carved, escrow.missed - reported.missed)
+                let counts = escrow()
+                defer { reported = counts }
+                return (max(0, counts.carved - reported.carved), max(0, counts.missed - reported.missed))
             }
             registry.makeCounter(descriptor: Self.escrowRequests, labels: [("path", "carved")]).increment(by: Int64(carved))
             registry.makeCounter(descriptor: Self.escrowRequests, labels: [("path", "alone")]).increment(by: Int64(alone))

@@ -26,8 +26,10 @@ extension Gateway {
         } catch {
             logger.warning("metrics: the database did not answer", metadata: ["error": "\(error)"])
         }
+        var counts: (@Sendable () -> (carved: Int, missed: Int))?
+        if let escrow = metering.meter?.escrow { counts = { escrow.counts } }
         let body = metrics.exposition(models: configuration.models, health: health, openReservations: open, budgets: remaining,
-                                        escrow: metering.meter?.escrow?.counts)
+                                        escrow: counts)
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
