@@ -35,6 +35,22 @@ let package = Package(
             path: "Benchmarks/RoutingBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
+        // One step of a proxied request each: parse, count, plan, price, reserve/settle, relay.
+        .executableTarget(
+            name: "RequestPathBenchmarks",
+            dependencies: [
+                .product(name: "Tokenizers", package: tollgate),
+                .product(name: "Pricing", package: tollgate),
+                .product(name: "Routing", package: tollgate),
+                .product(name: "Ledger", package: tollgate),
+                .product(name: "Storage", package: tollgate),
+                .product(name: "TollgateCore", package: tollgate),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/RequestPathBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
         // Transfers per second, single and grouped, against a bare INSERT: bench/ledger.sh.
         .executableTarget(
             name: "ledger-bench",
