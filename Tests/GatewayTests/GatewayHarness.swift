@@ -28,7 +28,7 @@ struct GatewayHarness: Sendable {
     let shutdown: @Sendable () async -> Void
 
     /// One tokenizer store for every test gateway: vocabularies load once per test run.
-    static let sharedEncodings = EncodingStore()
+    static let sharedEncodings = EncodingStore(remembersCounts: true)
 
     static let cheapPrice = TestPrice(input: 280, cachedInput: 28, output: 420)
     static let premiumPrice = TestPrice(input: 2_500, cachedInput: 1_250, output: 10_000)

@@ -98,7 +98,7 @@ public struct Gateway: Sendable {
         self.providerSecrets = ProviderSecretStore(database: database, masterKey: configuration.masterKey, keyring: keyring,
                                                    providers: configuration.providers, clock: clock, logger: logger)
         self.upstream = UpstreamClient(httpClient: httpClient, configuration: configuration.upstream, keyring: keyring)
-        self.encodings = encodings ?? EncodingStore(registry: EncodingRegistry(overrides: configuration.tokenizerOverrides))
+        self.encodings = encodings ?? EncodingStore(registry: EncodingRegistry(overrides: configuration.tokenizerOverrides), remembersCounts: true)
         self.logger = logger
     }
 

@@ -37,6 +37,9 @@ struct AddedTokens: Sendable {
     private let prefixes: [UInt64]
     /// First bytes of one-byte tokens.
     private let singles: [Bool]
+    /// First bytes of any token: the walk skips every other byte in a tight loop (a prompt is
+    /// nearly all such bytes).
+    private let leads: [Bool]
     private let byID: [UInt32: Int]
 
     init(_ tokens: [Token]) {
@@ -44,6 +47,7 @@ struct AddedTokens: Sendable {
         var table = TokenTable(expectedCount: tokens.count)
         var prefixes = [UInt64](repeating: 0, count: 1024)
         var singles = [Bool](repeating: false, count: 256)
+        var leads = [Bool](repeating: false, count: 256)
         var byID: [UInt32: Int] = [:]
         var edges: [UInt64: UInt32] = [:]
         var tokenAt: [Int32] = [-1]
@@ -62,6 +66,7 @@ struct AddedTokens: Sendable {
                 }
             }
             if tokenAt[Int(node)] < 0 { tokenAt[Int(node)] = Int32(index) }  // the first of duplicates, as `table` keeps
+            leads[Int(token.content[0])] = true
             if token.content.count == 1 {
                 singles[Int(token.content[0])] = true
             } else {
@@ -77,6 +82,7 @@ struct AddedTokens: Sendable {
         self.lengths = lengths.count <= 4 ? lengths : nil
         self.prefixes = prefixes
         self.singles = singles
+        self.leads = leads
         self.byID = byID
     }
 
@@ -92,9 +98,13 @@ struct AddedTokens: Sendable {
     func matches(in bytes: [UInt8], _ range: Range<Int>, normalized: Bool, allowSpecial: Bool) -> [Match] {
         guard !tokens.isEmpty else { return [] }
         var result: [Match] = []
-        bytes.withUnsafeBufferPointer { buffer in
+        bytes.withUnsafeBufferPointer { buffer in leads.withUnsafeBufferPointer { leads in
             var position = range.lowerBound
             outer: while position < range.upperBound {
+                while !leads[Int(buffer[position])] {
+                    position += 1
+                    if position == range.upperBound { break outer }
+                }
                 let first = Int(buffer[position])
                 let prefix = position + 1 < range.upperBound ? first << 8 | Int(buffer[position + 1]) : -1
                 if singles[first] || (prefix >= 0 && prefixes[prefix >> 6] & (1 << UInt64(prefix & 63)) != 0) {
@@ -130,7 +140,7 @@ struct AddedTokens: Sendable {
                 }
                 position += 1
             }
-        }
+        } }
         return result
     }
 }

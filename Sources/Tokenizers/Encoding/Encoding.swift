@@ -26,6 +26,9 @@ public struct Encoding: Sendable {
     let rule: Rule
     let tokens: TokenTable
     let addedTokens: AddedTokens
+    /// Counts of long stretches of text counted lately, shared by every copy of this encoding;
+    /// `nil` (the default) counts everything afresh.
+    var segmentCounts: SegmentCounts? = nil
 
     /// The token ids of `text`.
     ///
@@ -38,8 +41,36 @@ public struct Encoding: Sendable {
     }
 
     /// The number of tokens of `text`; see ``encode(_:allowingSpecialTokens:)``.
+    /// With ``rememberingCounts()``, long stretches between special tokens counted lately (an
+    /// agent's history, sent again every turn) are not encoded again.
     public func count(_ text: String, allowingSpecialTokens: Bool = false) -> Int {
-        encodeIDs(text, allowingSpecialTokens: allowingSpecialTokens).count
+        guard let segmentCounts else { return encodeIDs(text, allowingSpecialTokens: allowingSpecialTokens).count }
+        var total = 0
+        var scratch: [UInt32] = []
+        walk(text, allowingSpecialTokens: allowingSpecialTokens) { bytes, range in
+            total += bytes.withUnsafeBufferPointer { buffer in
+                segmentCounts.count(UnsafeBufferPointer(rebasing: buffer[range])) {
+                    scratch.removeAll(keepingCapacity: true)
+                    encodeOrdinary(bytes, range, into: &scratch)
+                    return scratch.count
+                }
+            }
+        } special: { _ in
+            total += 1
+        }
+        return total
+    }
+
+    /// This encoding, keeping the counts of long stretches of text (1 KiB or more between special
+    /// tokens; at most 16 MiB of them, the oldest dropped first) so that ``count(_:allowingSpecialTokens:)``
+    /// does not encode them again — for a gateway, where the same history comes back every turn.
+    /// Counts are exact either way: a stretch's tokens depend on its bytes alone, and those are the key.
+    public func rememberingCounts() -> Encoding { rememberingCounts(capacityBytes: 16 << 20) }
+
+    func rememberingCounts(capacityBytes: Int) -> Encoding {
+        var copy = self
+        copy.segmentCounts = SegmentCounts(capacityBytes: capacityBytes)
+        return copy
     }
 
     /// The id of a special or added token, e.g. `<|im_start|>`.
@@ -69,25 +100,37 @@ public struct Encoding: Sendable {
     }
 
     func encodeIDs(_ text: String, allowingSpecialTokens: Bool) -> [UInt32] {
+        var out: [UInt32] = []
+        out.reserveCapacity(text.utf8.count / 3)
+        walk(text, allowingSpecialTokens: allowingSpecialTokens) { bytes, range in
+            encodeOrdinary(bytes, range, into: &out)
+        } special: { id in
+            out.append(id)
+        }
+        return out
+    }
+
+    /// The text cut as the reference tokenizer cuts it: `special` for each added token, in order,
+    /// and `ordinary` for each stretch of text between them (normalized as the encoding says).
+    private func walk(_ text: String, allowingSpecialTokens: Bool, ordinary: (_ bytes: [UInt8], _ range: Range<Int>) -> Void,
+                      special: (UInt32) -> Void) {
         var bytes = Array(text.utf8)
         if normalization == .canonicalComposition, let normalized = bytes.withUnsafeBufferPointer(CanonicalComposition.normalized) {
             bytes = normalized
         }
-        var out: [UInt32] = []
-        out.reserveCapacity(bytes.count / 3)
         var position = 0
         for match in addedTokens.matches(in: bytes, 0..<bytes.count, normalized: false, allowSpecial: allowingSpecialTokens) {
             guard let id = match.id else { continue }  // a disallowed special token stays text
-            encodeBetweenAddedTokens(bytes, position..<match.range.lowerBound, allowingSpecialTokens, into: &out)
-            out.append(id)
+            walkBetweenAddedTokens(bytes, position..<match.range.lowerBound, allowingSpecialTokens, ordinary: ordinary, special: special)
+            special(id)
             position = match.range.upperBound
         }
-        encodeBetweenAddedTokens(bytes, position..<bytes.count, allowingSpecialTokens, into: &out)
-        return out
+        walkBetweenAddedTokens(bytes, position..<bytes.count, allowingSpecialTokens, ordinary: ordinary, special: special)
     }
 
     /// Hugging Face's second pass: normalize, then match the `normalized` added tokens.
-    private func encodeBetweenAddedTokens(_ bytes: [UInt8], _ range: Range<Int>, _ allowSpecial: Bool, into out: inout [UInt32]) {
+    private func walkBetweenAddedTokens(_ bytes: [UInt8], _ range: Range<Int>, _ allowSpecial: Bool,
+                                        ordinary: (_ bytes: [UInt8], _ range: Range<Int>) -> Void, special: (UInt32) -> Void) {
         guard !range.isEmpty else { return }
         var segment = Array(bytes[range])
         if normalization == .compatibilityComposition, let normalized = segment.withUnsafeBufferPointer({ CompatibilityComposition.normalized($0) }) {
@@ -96,11 +139,11 @@ public struct Encoding: Sendable {
         var position = 0
         for match in addedTokens.matches(in: segment, 0..<segment.count, normalized: true, allowSpecial: allowSpecial) {
             guard let id = match.id else { continue }
-            encodeOrdinary(segment, position..<match.range.lowerBound, into: &out)
-            out.append(id)
+            if position < match.range.lowerBound { ordinary(segment, position..<match.range.lowerBound) }
+            special(id)
             position = match.range.upperBound
         }
-        encodeOrdinary(segment, position..<segment.count, into: &out)
+        if position < segment.count { ordinary(segment, position..<segment.count) }
     }
 
     /// Splits with the encoding's pattern and merges each piece.

@@ -8,9 +8,15 @@ public actor EncodingStore {
     /// How model names map to encodings.
     public nonisolated let registry: EncodingRegistry
 
+    /// Whether the encodings handed out keep the counts of long stretches (``Encoding/rememberingCounts()``).
+    public nonisolated let remembersCounts: Bool
+
     /// A store that maps model names with `registry`.
-    public init(registry: EncodingRegistry = EncodingRegistry()) {
+    /// - Parameter remembersCounts: hand out encodings that keep the counts of long stretches of
+    ///   text (a gateway counting the same histories again and again).
+    public init(registry: EncodingRegistry = EncodingRegistry(), remembersCounts: Bool = false) {
         self.registry = registry
+        self.remembersCounts = remembersCounts
     }
 
     /// The encoding called `name`, loading it if this is the first request.
@@ -19,7 +25,10 @@ public actor EncodingStore {
         if let existing = loads[name] {
             task = existing
         } else {
-            task = Task.detached(priority: .utility) { try EncodingLoader.load(name) }
+            task = Task.detached(priority: .utility) { [remembersCounts] in
+                let encoding = try EncodingLoader.load(name)
+                return remembersCounts ? encoding.rememberingCounts() : encoding
+            }
             loads[name] = task
         }
         do {
