@@ -161,4 +161,24 @@ import TollgateCore
             #expect(error.description.contains("OpenAI"))
         }
     }
+
+    @Test func anOpenAIUsageObjectReadFromItsParsedValueIsWhatItsJSONSaysOrLeftToTheJSONReader() throws {
+        let plain = [
+            #"{"prompt_tokens":2006,"completion_tokens":300,"total_tokens":2306,"prompt_tokens_details":{"cached_tokens":1920,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":64}}"#,
+            #"{"input_tokens":48,"output_tokens":10,"input_tokens_details":{"cached_tokens":8},"output_tokens_details":{"reasoning_tokens":2}}"#,
+            #"{"prompt_tokens":5,"completion_tokens":null,"prompt_tokens_details":null,"completion_tokens_details":{}}"#,
+            #"{"prompt_tokens":5}"#,
+            #"{"prompt_tokens":7,"input_tokens":9,"completion_tokens":1,"output_tokens":3}"#,
+        ]
+        for text in plain {
+            let object = try JSONValue(parsing: Array(text.utf8))
+            let fast = try #require(OpenAIUsage(usageObject: object), "\(text)")
+            #expect(fast == (try OpenAIUsage(json: data(text))), "\(text)")
+        }
+        // Not plain: the JSON reader decides (and names what is wrong).
+        for text in [#"{"completion_tokens":3}"#, #"{"prompt_tokens":"5"}"#, #"{"prompt_tokens":5.0}"#,
+                     #"{"prompt_tokens":5,"prompt_tokens_details":[1]}"#, #"{"usage":{"prompt_tokens":5}}"#, "[]"] {
+            #expect(OpenAIUsage(usageObject: try JSONValue(parsing: Array(text.utf8))) == nil, "\(text)")
+        }
+    }
 }

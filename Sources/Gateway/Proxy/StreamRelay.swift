@@ -65,6 +65,9 @@ struct StreamRelay: Sendable {
         var kept: String? = idempotency == nil ? nil : ""
         var answerKept = false
         var whole = ChatResponseBuilder()
+        // The client events for what one read from the provider brought, written together: one
+        // write (and one flush) where the provider sent several events at once.
+        var batch = ByteBuffer()
         do {
             var next: ByteBuffer? = stream.first
             upstream: while let chunk = next {
@@ -118,10 +121,12 @@ struct StreamRelay: Sendable {
                         await keep(answer)
                     }
                     for item in out {
-                        kept?.append(item.encoded())
-                        guard await send(item, to: &writer, outcome: &outcome) else { break upstream }
+                        let text = item.encoded()
+                        kept?.append(text)
+                        batch.writeString(text)
                     }
                 }
+                guard await send(&batch, to: &writer, outcome: &outcome) else { break upstream }
                 next = try await stream.next()
             }
             if case .completed = outcome, !ended {
@@ -132,7 +137,8 @@ struct StreamRelay: Sendable {
             outcome = .upstreamFailed(failure)
             // The client has a 200 and a partial answer; an error event tells it the answer is cut.
             let body = call.client.errorBody(GatewayError.upstream(failure).wire)
-            _ = await send(call.client.streamError(body), to: &writer, outcome: &outcome)
+            batch.writeString(call.client.streamError(body).encoded())
+            _ = await send(&batch, to: &writer, outcome: &outcome)
         }
         switch outcome {
         case .completed:
@@ -207,10 +213,13 @@ struct StreamRelay: Sendable {
         return (try? JSONValue(parsing: last.data.utf8)).flatMap(call.client.finalAnswer(inRelayed:))
     }
 
-    /// Writes an event; returns false when the client is gone.
-    private func send(_ event: ServerSentEvent, to writer: inout any ResponseBodyWriter, outcome: inout Outcome) async -> Bool {
+    /// Writes the events gathered in `batch` (nothing when it is empty) and empties it; returns false
+    /// when the client is gone.
+    private func send(_ batch: inout ByteBuffer, to writer: inout any ResponseBodyWriter, outcome: inout Outcome) async -> Bool {
+        guard batch.readableBytes > 0 else { return true }
+        defer { batch.clear() }
         do {
-            try await writer.write(ByteBuffer(string: event.encoded()))
+            try await writer.write(batch)
             return true
         } catch {
             if case .completed = outcome { outcome = .clientGone(error) }

@@ -26,6 +26,40 @@ public struct OpenAIUsage: Decodable, Hashable, Sendable {
         self = try UsageDecoding.decode(OpenAIUsage.self, from: data, family: "OpenAI")
     }
 
+    /// The usage object read straight from its parsed value, without a JSON round trip — the
+    /// request path reads one per answer. `nil` when anything in it is not plain (a count that is
+    /// not an integer, details that are not an object, an envelope): ``init(json:)`` then reads it
+    /// and names what is wrong.
+    public init?(usageObject object: JSONValue) {
+        guard case .object(let fields) = object, fields["usage"] == nil, fields["message"] == nil, fields["response"] == nil
+        else { return nil }
+        func count(_ key: String, in fields: JSONObject) -> Int?? {
+            switch fields[key] {
+            case nil, .null?: return .some(nil)
+            case .int(let value)?: return .some(Int(value))
+            default: return nil
+            }
+        }
+        func details(_ key: String, _ alternative: String, field: String) -> Int?? {
+            for name in [key, alternative] {
+                switch fields[name] {
+                case nil, .null?: continue
+                case .object(let inner)?: return count(field, in: inner)
+                default: return nil
+                }
+            }
+            return .some(nil)
+        }
+        guard let prompt = count("prompt_tokens", in: fields), let input = count("input_tokens", in: fields),
+              let completion = count("completion_tokens", in: fields), let output = count("output_tokens", in: fields),
+              let promptTokens = prompt ?? input,
+              let cached = details("prompt_tokens_details", "input_tokens_details", field: "cached_tokens"),
+              let reasoning = details("completion_tokens_details", "output_tokens_details", field: "reasoning_tokens")
+        else { return nil }
+        self.init(promptTokens: promptTokens, completionTokens: completion ?? output ?? 0, cachedTokens: cached ?? 0,
+                  reasoningTokens: reasoning ?? 0)
+    }
+
     /// Tollgate's disjoint counts: uncached input = prompt − cached; output = completion −
     /// reasoning.
     public func billable() throws(PricingError) -> BillableUsage {

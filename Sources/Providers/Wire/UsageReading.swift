@@ -18,6 +18,12 @@ public struct UsageReading: Sendable {
     /// Takes one report: a whole usage object, or (Anthropic streams) `message_start`'s then
     /// each `message_delta`'s running totals, which replace rather than add.
     public mutating func add(_ report: UsageReport) throws(PricingError) {
+        if case .openai = report.shape, report.object["prompt_cache_hit_tokens"] == nil,
+           report.object["prompt_tokens_details"]?["cache_creation_input_tokens"] == nil,
+           let usage = OpenAIUsage(usageObject: report.object) {
+            billable = try usage.billable()
+            return
+        }
         let data = Data(report.object.encodedBytes())
         switch report.shape {
         case .anthropic:
