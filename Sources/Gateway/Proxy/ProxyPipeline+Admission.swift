@@ -61,34 +61,53 @@ extension ProxyPipeline {
                                          headers: request.headers, slot: slot, chat: chat))
     }
 
-    /// Plan: the route for an admitted request, and its prompt counted by each candidate's tokenizer.
-    func plan(_ admitted: AdmittedRequest) async throws -> (RoutePlan, [String: Int]) {
-        var counted: [String: Int] = [:]
+    /// Plan: the route for an admitted request, and its prompt counted by each candidate's
+    /// tokenizer — or, long enough and within every candidate's window by its size, bounded by
+    /// that and counted beside the call (``PromptCount``).
+    func plan(_ admitted: AdmittedRequest) async throws -> (RoutePlan, PromptCount) {
+        var count = PromptCount.counted([:])
+        let candidates = admitted.chat == nil ? [] : planner.candidates(for: admitted.modelName)
         if let chat = admitted.chat {
-            var byTokenizer: [String: Int] = [:]
-            for model in planner.candidates(for: admitted.modelName) {
-                let tokenizer = model.tokenizer ?? "model:" + model.upstream
-                if let count = byTokenizer[tokenizer] {
-                    counted[model.name] = count
-                } else if let count = try? await counter.input(of: chat, model: model) {
-                    byTokenizer[tokenizer] = count
-                    counted[model.name] = count
-                }
+            let hasImages = chat.messages.contains { $0.content.contains { if case .image = $0 { true } else { false } } }
+            if !hasImages, let bound = PromptCount.bound(bytes: admitted.body.encodedBytes().count, maxOutputTokens: admitted.maxOutputTokens,
+                                                           windows: candidates.map(\.contextWindow)) {
+                let counter = counter
+                count = .bounded(bound, models: candidates.map(\.name), counting: Task { await Self.count(chat, for: candidates, with: counter) })
+            } else {
+                count = .counted(await Self.count(chat, for: candidates, with: counter))
             }
         } else if let inputs = admitted.format.embeddingInputs(of: admitted.body) {
+            var counted: [String: Int] = [:]
             for model in planner.candidates(for: admitted.modelName) {
                 counted[model.name] = await counter.input(of: inputs, model: model)
             }
+            count = .counted(counted)
         }
         var requirements = Self.requirements(of: admitted.caller)
         requirements.capabilities = admitted.neededCapabilities
-        requirements.promptTokens = counted
+        requirements.promptTokens = count.admitted
         requirements.maxOutputTokens = admitted.maxOutputTokens
         requirements.streamed = admitted.streamed
         if let chat = admitted.chat, planner.route(named: admitted.modelName)?.policy == .auto {
             requirements.features = PromptFeatures(chat)
         }
-        return (try plan(admitted.modelName, requirements), counted)
+        return (try plan(admitted.modelName, requirements), count)
+    }
+
+    /// The prompt's input tokens by each candidate's tokenizer (each tokenizer counts once).
+    private static func count(_ chat: ChatRequest, for candidates: [ModelDefinition], with counter: TokenCounter) async -> [String: Int] {
+        var counted: [String: Int] = [:]
+        var byTokenizer: [String: Int] = [:]
+        for model in candidates {
+            let tokenizer = model.tokenizer ?? "model:" + model.upstream
+            if let count = byTokenizer[tokenizer] {
+                counted[model.name] = count
+            } else if let count = try? await counter.input(of: chat, model: model) {
+                byTokenizer[tokenizer] = count
+                counted[model.name] = count
+            }
+        }
+        return counted
     }
 
     /// A plan for `name` with only the key's, its organization's and the price's constraints.
@@ -181,12 +200,13 @@ extension ProxyPipeline {
     /// The input is reserved with a margin (10% and 16 tokens): providers bill tokens no client
     /// tokenizer sees (chat templates, hidden system prompts), and a request that settles above
     /// its reservation is the only way a hard budget can be passed at all.
-    func worstCase(of admitted: AdmittedRequest, model: ModelDefinition, counted: Int?,
+    func worstCase(of admitted: AdmittedRequest, model: ModelDefinition, prompt: PromptCount,
                    at date: Date) async throws -> (inputTokens: Int64, countedInput: Int?, estimate: Meter.Estimate) {
         let body = admitted.body
         let format = admitted.format
         let organization = admitted.caller.organization
-        let input = counted.map { $0 + $0 / 10 + 16 } ?? body.encodedBytes().count
+        let counted = prompt.bound == nil ? prompt.admitted[model.name] : nil
+        let input = prompt.bound ?? counted.map { $0 + $0 / 10 + 16 } ?? body.encodedBytes().count
         let requested = admitted.maxOutputTokens
         let ceiling = configuration.metering.maxReservedOutputTokens
         let choices = format.choices(of: body)

@@ -91,7 +91,7 @@ struct ProxyPipeline: Sendable {
             }
             // Plan: the candidates that can serve it, in the route's order, and why; a session's
             // requests kept on the model its prompt is cached at.
-            var (planned, counted) = try await self.plan(admitted)
+            var (planned, prompt) = try await self.plan(admitted)
             let affinityKey = affinityKey(admitted, profile: profile, plan: planned)
             if let affinityKey { planned = affinity.apply(planned, key: affinityKey.key, subject: affinityKey.subject) }
             plan = planned
@@ -108,21 +108,43 @@ struct ProxyPipeline: Sendable {
             var admittedTokens: Int64?
             var requestID = outcome.record.id
             let reserve = { (model: ModelDefinition, previous: MeteredRequest?) async throws -> MeteredRequest in
-                let worst = try await worstCase(of: admitted, model: model, counted: counted[model.name], at: startDate)
+                var worst = try await worstCase(of: admitted, model: model, prompt: prompt, at: startDate)
                 if admittedTokens == nil {
                     do {
                         try limiter.admit(limits, tokens: worst.inputTokens)
                     } catch let refusal as RateLimiter.Refusal {
-                        throw Self.refusal(refusal, session: admitted.session)
+                        // Refused on the prompt's bound: decided on its count instead.
+                        guard prompt.bound != nil else { throw Self.refusal(refusal, session: admitted.session) }
+                        prompt = await prompt.exactly()
+                        worst = try await worstCase(of: admitted, model: model, prompt: prompt, at: startDate)
+                        do {
+                            try limiter.admit(limits, tokens: worst.inputTokens)
+                        } catch let refusal as RateLimiter.Refusal {
+                            throw Self.refusal(refusal, session: admitted.session)
+                        }
                     }
                     admittedTokens = worst.inputTokens
                 }
                 if let held = previous?.reservation { records.release(held) }
-                let reservation: Reservation?
+                var reservation: Reservation?
                 do {
-                    reservation = try await metering.meter?.reserve(requestID: requestID, key: admitted.caller.key,
-                                                           organization: admitted.caller.organization, session: admitted.session,
-                                                           model: model, estimate: worst.estimate, at: startDate)
+                    while true {
+                        do {
+                            reservation = try await metering.meter?.reserve(requestID: requestID, key: admitted.caller.key,
+                                                                   organization: admitted.caller.organization, session: admitted.session,
+                                                                   model: model, estimate: worst.estimate, at: startDate)
+                            break
+                        } catch let refusal as GatewayError where refusal.status == 402 && prompt.bound != nil {
+                            // The bound asks more than is left: reserved on the prompt's count instead.
+                            prompt = await prompt.exactly()
+                            let exact = try await worstCase(of: admitted, model: model, prompt: prompt, at: startDate)
+                            if let admitted = admittedTokens, previous == nil {
+                                limiter.adjust(limits, tokens: exact.inputTokens - worst.inputTokens)
+                                admittedTokens = admitted + exact.inputTokens - worst.inputTokens
+                            }
+                            worst = exact
+                        }
+                    }
                 } catch {
                     if previous == nil { limiter.adjust(limits, tokens: -(admittedTokens ?? 0)) }
                     throw error
@@ -132,6 +154,7 @@ struct ProxyPipeline: Sendable {
                                       admittedTokens: admittedTokens ?? 0, countedInput: worst.countedInput, records: records, logger: logger)
             }
             var answer = try await attempts.run(planned, admitted: admitted, progress: &progress, reserve: reserve)
+            await exactCount(prompt, into: &progress, answeredBy: answer.model.name)
             if planned.policy == RouteDefinition.Policy.cascade.rawValue {
                 // Checked before anything reaches the client; a failing answer is billed on its own
                 // record and the next dearer candidate asked.
@@ -159,6 +182,7 @@ struct ProxyPipeline: Sendable {
                     var rest = planned
                     rest.candidates = Array(planned.candidates[(index + 1)...])
                     answer = try await attempts.run(rest, admitted: admitted, progress: &progress, reserve: reserve)
+                    await exactCount(prompt, into: &progress, answeredBy: answer.model.name)
                 }
             }
             guard let metered = progress.metered else { throw GatewayError(status: 500, type: "server_error", message: "No reservation.") }
@@ -252,6 +276,18 @@ struct ProxyPipeline: Sendable {
     }
 
     /// Relays a whole answer: its usage read (or counted), priced, and written in the client's format.
+    /// A prompt counted beside the call: its exact count for the model that answered, in hand
+    /// before the answer is relayed (it bills an answer without usage, a stream cut before its
+    /// end). Waits only when counting takes longer than the provider took to answer.
+    private func exactCount(_ prompt: PromptCount, into progress: inout AttemptStage.Progress, answeredBy model: String) async {
+        guard let bound = prompt.bound, progress.metered != nil else { return }
+        let exact = await prompt.exact(model)
+        if let exact, exact > bound {
+            logger.warning("a prompt's count is above the bound it was reserved on", metadata: ["model": "\(model)", "count": "\(exact)", "bound": "\(bound)"])
+        }
+        progress.metered?.countedInput = exact
+    }
+
     private func relayWhole(_ answer: AttemptStage.Answer, admitted: AdmittedRequest, metered: MeteredRequest,
                             outcome: inout RequestOutcome, headers: inout HTTPFields, started: Duration,
                             keep: (@Sendable (JSONValue) async -> Void)?, fill: CacheStage.Lookup?) async throws -> Response {

@@ -1,0 +1,142 @@
+import AsyncHTTPClient
+import Foundation
+@testable import Gateway
+import Pricing
+import NIOCore
+import Providers
+import Routing
+import Testing
+import Tokenizers
+import TollgateCore
+import TollgateTesting
+
+/// A long prompt is let in on its size — a bound of its tokens — and counted beside the upstream
+/// call; wherever the bound would decide differently from the count, the count decides.
+@Suite struct PromptBoundTests {
+    /// About 40 KB of text: some 8,800 o200k tokens, a bound of some 44,000.
+    static let longText = String(repeating: "The ledger settles every token an agent spends. ", count: 850)
+
+    static func expectedInput(_ harness: GatewayHarness, _ text: String) async throws -> Int {
+        let o200k = try await harness.gateway.encodings.encoding(.o200kBase)
+        // OpenAI's rule: 3 to prime the reply, 3 per message, the role and the content.
+        return 3 + 3 + o200k.count("user") + o200k.count(text)
+    }
+
+    /// The key's tokens this minute while a paced stream of `body` runs (read once its first
+    /// event arrives), then the stream read to its end.
+    static func heldWhileStreaming(_ harness: GatewayHarness, _ body: JSONValue, key: String) async throws -> Int64? {
+        harness.fake.enqueue(.paced(.milliseconds(300)))
+        var request = HTTPClientRequest(url: harness.baseURL + "/v1/chat/completions")
+        request.method = .POST
+        request.headers.add(name: "authorization", value: "Bearer \(key)")
+        request.body = .bytes(ByteBuffer(bytes: body.encodedBytes()))
+        let response = try await harness.client.execute(request, timeout: .seconds(60))
+        #expect(response.status == .ok)
+        var iterator = response.body.makeAsyncIterator()
+        _ = try await iterator.next()
+        let held = harness.gateway.limiter.usage().first { $0.subject.hasPrefix("key:") }?.tokens
+        while try await iterator.next() != nil {}
+        return held
+    }
+
+    /// A key whose tokens a minute are counted (a generous limit).
+    static func limitedKey(_ harness: GatewayHarness) async throws -> String {
+        try await harness.gateway.accounts.createKey(for: harness.organization, name: "counted", tokensPerMinute: 10_000_000).secret
+    }
+
+    @Test func aLongPromptIsAdmittedOnItsSizeAndBilledByItsExactCountWhenTheProviderReportsNoUsage() async throws {
+        try await GatewayHarness.with { harness in
+            let key = try await Self.limitedKey(harness)
+            let streamed = GatewayHarness.chat("premium", Self.longText, stream: true, includeUsage: true)
+            let bytes = streamed.encodedBytes().count
+            // While the answer runs the key's rate limit holds the bound: the body's size and a tenth.
+            #expect(try await Self.heldWhileStreaming(harness, streamed, key: key) == Int64(bytes + bytes / 10 + 16))
+            let expected = try await Self.expectedInput(harness, Self.longText)
+            #expect(expected < bytes / 3)
+            // Settled on the provider's usage, which also puts the rate limit right.
+            let first = try #require(try await harness.records().first)
+            #expect(first.usageSource == .provider)
+            #expect(harness.gateway.limiter.usage().first { $0.subject.hasPrefix("key:") }?.tokens == Int64(first.usage.total))
+
+            // Without the provider's usage: billed by the count made beside the call.
+            harness.fake.enqueue(.omitUsage)
+            let body = GatewayHarness.chat("premium", Self.longText, maxTokens: 20)
+            let reply = try await harness.post(json: body, key: key)
+            #expect(reply.status == 200)
+            let record = try #require(try await harness.records().first { $0.id != first.id })
+            #expect(record.usageSource == .counted)
+            #expect(record.usage.input == expected)
+            #expect(reply.headers.first(name: "x-tollgate-cost") == GatewayHarness.premiumPrice.cost(of: record.usage).description)
+        }
+    }
+
+    @Test func aLongStreamCutBeforeItsUsageIsBilledForItsExactlyCountedInput() async throws {
+        try await GatewayHarness.with { harness in
+            harness.fake.enqueue(.cutStream(afterChunks: 2))
+            let reply = try await harness.post(json: GatewayHarness.chat("premium", Self.longText, stream: true, includeUsage: true))
+            #expect(reply.status == 200)
+            let record = try #require(try await harness.records().first)
+            #expect(record.usageSource == .counted)
+            #expect(record.usage.input == (try await Self.expectedInput(harness, Self.longText)))
+            #expect(try await MeteringTests.openReservations(harness) == 0)
+        }
+    }
+
+    @Test func aPromptWhoseSizeExceedsACandidatesWindowIsCountedFirstAndServedWhenItsCountFits() async throws {
+        try await GatewayHarness.with(adjust: { configuration in
+            for index in configuration.models.indices where configuration.models[index].name == "premium" {
+                configuration.models[index].contextWindow = 20_000
+            }
+        }) { harness in
+            // Counted before the call: the rate limit holds the count, not the bound.
+            let body = GatewayHarness.chat("premium", Self.longText, stream: true, includeUsage: true)
+            let held = try await Self.heldWhileStreaming(harness, body, key: try await Self.limitedKey(harness))
+            #expect(held == Int64(try await Self.expectedInput(harness, Self.longText)))
+            // Too long by its count: refused before anything is sent.
+            let sent = harness.fake.observations.requests.count
+            let refused = try await harness.post(json: GatewayHarness.chat("premium", Self.longText + Self.longText + Self.longText))
+            #expect(refused.status == 400)
+            #expect(refused.json?["error"]?["code"] == "context_length_exceeded")
+            #expect(harness.fake.observations.requests.count == sent)
+        }
+    }
+
+    @Test func aKeysTokenLimitThatTheBoundWouldPassIsDecidedOnTheCount() async throws {
+        try await GatewayHarness.with { harness in
+            let (_, secret) = try await harness.gateway.accounts.createKey(for: harness.organization, name: "limited", tokensPerMinute: 20_000)
+            let body = GatewayHarness.chat("premium", Self.longText, maxTokens: 20)
+            #expect(try await harness.post(json: body, key: secret).status == 200)
+            // The minute now holds ~8,800 tokens: a second fits by its count, a third does not.
+            #expect(try await harness.post(json: body, key: secret).status == 200)
+            let third = try await harness.post(json: body, key: secret)
+            #expect(third.status == 429)
+            #expect(third.json?["error"]?["code"] == "rate_limit_exceeded")
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func nearTheEndOfItsFundsALongPromptTheBoundWouldRefuseIsReservedOnItsCount(_ backend: TestBackend) async throws {
+        // 0.03 USD: the bound's worst case (~45,000 tokens at 2.5 USD/M, 0.11 USD) does not fit;
+        // the count's (~8,400 tokens, 0.021 USD) does, once — then the funds are too low for another.
+        try await GatewayHarness.with(backend: backend, credit: 30_000_000) { harness in
+            let body = GatewayHarness.chat("premium", Self.longText, maxTokens: 20)
+            let reply = try await harness.post(json: body)
+            #expect(reply.status == 200)
+            let second = try await harness.post(json: body)
+            #expect(second.status == 402)
+            #expect(try await MeteringTests.openReservations(harness) == 0)
+            let records = try await harness.records()
+            #expect(records.filter { $0.status == 200 }.count == 1)
+            let spent = records.compactMap(\.cost).reduce(Int64(0)) { $0 + $1.nanos }
+            #expect(spent > 0 && spent <= 30_000_000)
+        }
+    }
+
+    @Test func aPromptIsBoundedOnlyWhenLongAndWithinEveryWindowWithItsOutput() {
+        #expect(PromptCount.bound(bytes: 16_383, maxOutputTokens: nil, windows: []) == nil)
+        #expect(PromptCount.bound(bytes: 20_000, maxOutputTokens: nil, windows: [nil]) == 22_016)
+        #expect(PromptCount.bound(bytes: 20_000, maxOutputTokens: 1_000, windows: [23_016, nil]) == 22_016)
+        #expect(PromptCount.bound(bytes: 20_000, maxOutputTokens: 1_001, windows: [23_016, nil]) == nil)
+        #expect(PromptCount.bound(bytes: 20_000, maxOutputTokens: nil, windows: [128_000, 16_000]) == nil)
+    }
+}
