@@ -6,6 +6,8 @@ grows with them.
     python3 bench/agent-history.py --upstream http://127.0.0.1:PORT/v1 \
         --target base=http://127.0.0.1:P1/v1,KEY1 --target new=http://127.0.0.1:P2/v1,KEY2 [--turns 60] [--sessions 3]
 
+(bench/agent-history.sh starts the fake upstream and the gateways and runs this.)
+
 Sends, one at a time over a kept-alive connection, `--sessions` agent sessions of `--turns` turns
 (each turn adds a user message and the assistant's answer of about 1,100 words, so the last turn
 carries ~70k tokens) to the upstream straight and through each target, interleaved turn by turn

@@ -22,21 +22,15 @@ import TollgateTesting
         return 3 + 3 + o200k.count("user") + o200k.count(text)
     }
 
-    /// The key's tokens this minute while a paced stream of `body` runs (read once its first
-    /// event arrives), then the stream read to its end.
-    static func heldWhileStreaming(_ harness: GatewayHarness, _ body: JSONValue, key: String) async throws -> Int64? {
-        harness.fake.enqueue(.paced(.milliseconds(300)))
-        var request = HTTPClientRequest(url: harness.baseURL + "/v1/chat/completions")
-        request.method = .POST
-        request.headers.add(name: "authorization", value: "Bearer \(key)")
-        request.body = .bytes(ByteBuffer(bytes: body.encodedBytes()))
-        let response = try await harness.client.execute(request, timeout: .seconds(60))
-        #expect(response.status == .ok)
-        var iterator = response.body.makeAsyncIterator()
-        _ = try await iterator.next()
+    /// The key's tokens this minute while the provider holds back its answer to `body` (read once
+    /// the provider has the request: admitted, reserved, sent), and the answer's status.
+    static func heldWhileCalling(_ harness: GatewayHarness, _ body: JSONValue, key: String) async throws -> (held: Int64?, status: Int) {
+        harness.fake.enqueue(.delayFirstByte(.milliseconds(1_500)))
+        let sent = harness.fake.observations.requests.count
+        async let reply = harness.post(json: body, key: key)
+        for _ in 0..<1_000 where harness.fake.observations.requests.count == sent { try await Task.sleep(for: .milliseconds(5)) }
         let held = harness.gateway.limiter.usage().first { $0.subject.hasPrefix("key:") }?.tokens
-        while try await iterator.next() != nil {}
-        return held
+        return (held, try await reply.status)
     }
 
     /// A key whose tokens a minute are counted (a generous limit).
@@ -49,8 +43,10 @@ import TollgateTesting
             let key = try await Self.limitedKey(harness)
             let streamed = GatewayHarness.chat("premium", Self.longText, stream: true, includeUsage: true)
             let bytes = streamed.encodedBytes().count
-            // While the answer runs the key's rate limit holds the bound: the body's size and a tenth.
-            #expect(try await Self.heldWhileStreaming(harness, streamed, key: key) == Int64(bytes + bytes / 10 + 16))
+            // While the call runs the key's rate limit holds the bound: the body's size and a tenth.
+            let call = try await Self.heldWhileCalling(harness, streamed, key: key)
+            #expect(call.held == Int64(bytes + bytes / 10 + 16))
+            #expect(call.status == 200)
             let expected = try await Self.expectedInput(harness, Self.longText)
             #expect(expected < bytes / 3)
             // Settled on the provider's usage, which also puts the rate limit right.
@@ -90,8 +86,9 @@ import TollgateTesting
         }) { harness in
             // Counted before the call: the rate limit holds the count, not the bound.
             let body = GatewayHarness.chat("premium", Self.longText, stream: true, includeUsage: true)
-            let held = try await Self.heldWhileStreaming(harness, body, key: try await Self.limitedKey(harness))
-            #expect(held == Int64(try await Self.expectedInput(harness, Self.longText)))
+            let call = try await Self.heldWhileCalling(harness, body, key: try await Self.limitedKey(harness))
+            #expect(call.held == Int64(try await Self.expectedInput(harness, Self.longText)))
+            #expect(call.status == 200)
             // Too long by its count: refused before anything is sent.
             let sent = harness.fake.observations.requests.count
             let refused = try await harness.post(json: GatewayHarness.chat("premium", Self.longText + Self.longText + Self.longText))
@@ -132,11 +129,40 @@ import TollgateTesting
         }
     }
 
-    @Test func aPromptIsBoundedOnlyWhenLongAndWithinEveryWindowWithItsOutput() {
-        #expect(PromptCount.bound(bytes: 16_383, maxOutputTokens: nil, windows: []) == nil)
-        #expect(PromptCount.bound(bytes: 20_000, maxOutputTokens: nil, windows: [nil]) == 22_016)
-        #expect(PromptCount.bound(bytes: 20_000, maxOutputTokens: 1_000, windows: [23_016, nil]) == 22_016)
-        #expect(PromptCount.bound(bytes: 20_000, maxOutputTokens: 1_001, windows: [23_016, nil]) == nil)
-        #expect(PromptCount.bound(bytes: 20_000, maxOutputTokens: nil, windows: [128_000, 16_000]) == nil)
+    @Test func aPromptIsBoundedOnlyWhenLongAndWithinEveryWindowWithItsOutputAndToolsCountedExactly() {
+        #expect(PromptCount.bound(bytes: 16_383, toolTokens: 0) == nil)
+        #expect(PromptCount.bound(bytes: 20_000, toolTokens: 0) == 22_016)
+        #expect(PromptCount.bound(bytes: 20_000, toolTokens: 500) == 22_516)
+        #expect(PromptCount.fits(22_016, maxOutputTokens: 1_000, window: 23_016))
+        #expect(!PromptCount.fits(22_016, maxOutputTokens: 1_001, window: 23_016))
+        #expect(PromptCount.fits(22_016, maxOutputTokens: nil, window: nil))
+        // Normalizing encodings can make a character longer than its bytes (NFKC: "ﷺ", 3 bytes → 33).
+        #expect(EncodingName.allCases.filter(PromptCount.boundsByBytes) == [.o200kBase, .cl100kBase, .deepseekV3])
+    }
+
+    @Test func aTokenPackageThatCoversTheCountButNotTheBoundStillPays() async throws {
+        try await GatewayHarness.with { harness in
+            // 15,000 tokens: the count's worst case (~8,400 and the output) fits, the bound's (~45,000) does not.
+            _ = try await harness.gateway.accounts.grantPackage(to: harness.organization, model: "premium", tokens: 15_000)
+            let reply = try await harness.post(json: GatewayHarness.chat("premium", Self.longText, maxTokens: 20))
+            #expect(reply.status == 200)
+            let record = try #require(try await harness.records().first)
+            #expect(record.cost?.nanos == 0, "the organization's money paid instead of its token package")
+            #expect(record.packageTokens == Int64(record.usage.total))
+        }
+    }
+
+    @Test func aLongPromptForAnEncodingThatNormalizesIsCountedFirst() async throws {
+        try await GatewayHarness.with(adjust: { configuration in
+            for index in configuration.models.indices where configuration.models[index].name == "premium" {
+                configuration.models[index].tokenizer = "claude_legacy"
+            }
+        }) { harness in
+            let body = GatewayHarness.chat("premium", Self.longText, stream: true, includeUsage: true)
+            let call = try await Self.heldWhileCalling(harness, body, key: try await Self.limitedKey(harness))
+            let legacy = try await harness.gateway.encodings.encoding(.claudeLegacy)
+            #expect(call.held != nil && call.held! < Int64(body.encodedBytes().count / 2))
+            #expect(call.held! >= Int64(legacy.count(Self.longText)))
+        }
     }
 }

@@ -177,7 +177,9 @@ import TollgateCore
         }
         // Not plain: the JSON reader decides (and names what is wrong).
         for text in [#"{"completion_tokens":3}"#, #"{"prompt_tokens":"5"}"#, #"{"prompt_tokens":5.0}"#,
-                     #"{"prompt_tokens":5,"prompt_tokens_details":[1]}"#, #"{"usage":{"prompt_tokens":5}}"#, "[]"] {
+                     #"{"prompt_tokens":5,"prompt_tokens_details":[1]}"#, #"{"usage":{"prompt_tokens":5}}"#, "[]",
+                     #"{"prompt_tokens":5,"prompt_tokens_details":{"cached_tokens":1,"reasoning_tokens":"x"}}"#,
+                     #"{"prompt_tokens":5,"completion_tokens":2,"completion_tokens_details":{"cached_tokens":"1"}}"#] {
             #expect(OpenAIUsage(usageObject: try JSONValue(parsing: Array(text.utf8))) == nil, "\(text)")
         }
     }

@@ -62,8 +62,12 @@ struct Meter: Sendable {
         var sell: Money
     }
 
+    /// - Parameter firstPayerOnly: refuse (402) rather than pass the charge on when the first owner
+    ///   holding funds cannot cover `estimate` from what it would pay with (its token package for
+    ///   the model, else its money): for an estimate above the request's real worst case (a long
+    ///   prompt's bound), which must not pick a payer the real one would not.
     func reserve(requestID: String, key: VirtualKey, organization: Organization, session: String?,
-                 model: ModelDefinition, estimate: Estimate, at date: Date) async throws -> Reservation {
+                 model: ModelDefinition, estimate: Estimate, firstPayerOnly: Bool = false, at date: Date) async throws -> Reservation {
         let currency = organization.currency
         var owners = [LedgerChart.owner(key: key.id)]
         if let team = key.team { owners.append(LedgerChart.owner(team: team, organization: organization.id)) }
@@ -78,11 +82,11 @@ struct Meter: Sendable {
         for attempt in 0..<5 {
             let now = chart.store.now()
             if attempt > 0 { self.funds.forget(owners) }
-            guard let payer = try await choosePayer(owners, model: model.name, currency: currency, estimate: estimate, now: now) else {
+            guard let payer = try await choosePayer(owners, model: model.name, currency: currency, estimate: estimate, firstOnly: firstPayerOnly, now: now) else {
                 if attempt == 0 {
                     // Perhaps only the cache is short (credit added elsewhere): read afresh once.
                     self.funds.forget(owners)
-                    if try await choosePayer(owners, model: model.name, currency: currency, estimate: estimate, now: now) != nil { continue }
+                    if try await choosePayer(owners, model: model.name, currency: currency, estimate: estimate, firstOnly: firstPayerOnly, now: now) != nil { continue }
                 }
                 throw GatewayError.paymentRequired(
                     "The prepaid credit of '\(organization.name)' cannot cover this request's worst case (\(estimate.sell), "
@@ -164,7 +168,9 @@ struct Meter: Sendable {
     }
 
     /// The first owner whose funds cover the estimate: a token package for the model, else money.
-    private func choosePayer(_ owners: [AccountOwner], model: String, currency: Currency, estimate: Estimate, now: Int64) async throws -> Payer? {
+    /// With `firstOnly`, the first owner holding any is the payer or there is none.
+    private func choosePayer(_ owners: [AccountOwner], model: String, currency: Currency, estimate: Estimate, firstOnly: Bool,
+                             now: Int64) async throws -> Payer? {
         for owner in owners {
             var accounts = try await self.funds.accounts(of: owner, store: chart.store)
             if accounts.isEmpty { continue }
@@ -183,12 +189,16 @@ struct Meter: Sendable {
                 if estimate.tokens > 0, let parts = PrepaidFunds.split(estimate.tokens, across: packages) {
                     return Payer(owner: owner, packageModel: model, parts: parts)
                 }
+                if firstOnly, !packages.isEmpty {
+                    if fresh { return nil } else { continue }
+                }
                 let money = PrepaidFunds.drawingOrder(accounts, unit: currency.code, model: nil, at: now)
                 if estimate.sell.nanos == 0, !money.isEmpty { return Payer(owner: owner, packageModel: nil, parts: []) }
                 if let parts = PrepaidFunds.split(estimate.sell.nanos, across: money) {
                     return Payer(owner: owner, packageModel: nil, parts: parts)
                 }
                 if packages.isEmpty && money.isEmpty { break }
+                if firstOnly, fresh { return nil }
             }
         }
         // A request that costs nothing needs no funds; the organization is its payer.

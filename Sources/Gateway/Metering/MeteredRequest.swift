@@ -26,8 +26,8 @@ struct MeteredRequest: Sendable {
     let reservation: Reservation?
     let limiter: RateLimiter
     let limits: [RateLimiter.Limit]
-    /// The tokens the rate limits counted at admission.
-    let admittedTokens: Int64
+    /// The tokens the rate limits counted at admission (moved to a long prompt's count once it is made).
+    var admittedTokens: Int64
     /// The input by the model's tokenizer, when it has one: what a request abandoned before its
     /// answer began is billed (the provider has read the prompt).
     var countedInput: Int? = nil

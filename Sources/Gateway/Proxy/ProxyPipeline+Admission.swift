@@ -68,11 +68,9 @@ extension ProxyPipeline {
         var count = PromptCount.counted([:])
         let candidates = admitted.chat == nil ? [] : planner.candidates(for: admitted.modelName)
         if let chat = admitted.chat {
-            let hasImages = chat.messages.contains { $0.content.contains { if case .image = $0 { true } else { false } } }
-            if !hasImages, let bound = PromptCount.bound(bytes: admitted.body.encodedBytes().count, maxOutputTokens: admitted.maxOutputTokens,
-                                                           windows: candidates.map(\.contextWindow)) {
+            if let bounds = await bounds(of: admitted, chat: chat, candidates: candidates) {
                 let counter = counter
-                count = .bounded(bound, models: candidates.map(\.name), counting: Task { await Self.count(chat, for: candidates, with: counter) })
+                count = .bounded(bounds, counting: Task { await Self.count(chat, for: candidates, with: counter) })
             } else {
                 count = .counted(await Self.count(chat, for: candidates, with: counter))
             }
@@ -92,6 +90,28 @@ extension ProxyPipeline {
             requirements.features = PromptFeatures(chat)
         }
         return (try plan(admitted.modelName, requirements), count)
+    }
+
+    /// Each candidate's bound of a long prompt (``PromptCount``), when every candidate has one that
+    /// fits its context window with the output the request allows; `nil`: count it first.
+    private func bounds(of admitted: AdmittedRequest, chat: ChatRequest, candidates: [ModelDefinition]) async -> [String: Int]? {
+        let hasImages = chat.messages.contains { $0.content.contains { if case .image = $0 { true } else { false } } }
+        guard !hasImages, !candidates.isEmpty else { return nil }
+        let bytes = admitted.body.encodedBytes().count
+        guard bytes >= PromptCount.boundedFromBytes else { return nil }
+        var bounds: [String: Int] = [:]
+        for model in candidates {
+            var tools = 0
+            if let chatCounter = await counter.counter(for: model) {
+                guard PromptCount.boundsByBytes(chatCounter.encoding.name),
+                      let counted = chat.tools.isEmpty ? 0 : try? chatCounter.count([], tools: chat.tools) else { return nil }
+                tools = counted
+            }
+            guard let bound = PromptCount.bound(bytes: bytes, toolTokens: tools),
+                  PromptCount.fits(bound, maxOutputTokens: admitted.maxOutputTokens, window: model.contextWindow) else { return nil }
+            bounds[model.name] = bound
+        }
+        return bounds
     }
 
     /// The prompt's input tokens by each candidate's tokenizer (each tokenizer counts once).
@@ -205,8 +225,9 @@ extension ProxyPipeline {
         let body = admitted.body
         let format = admitted.format
         let organization = admitted.caller.organization
-        let counted = prompt.bound == nil ? prompt.admitted[model.name] : nil
-        let input = prompt.bound ?? counted.map { $0 + $0 / 10 + 16 } ?? body.encodedBytes().count
+        let counted = prompt.isBounded ? nil : prompt.admitted[model.name]
+        let bound = prompt.isBounded ? prompt.admitted[model.name] : nil
+        let input = bound ?? counted.map { $0 + $0 / 10 + 16 } ?? body.encodedBytes().count
         let requested = admitted.maxOutputTokens
         let ceiling = configuration.metering.maxReservedOutputTokens
         let choices = format.choices(of: body)

@@ -114,7 +114,7 @@ struct ProxyPipeline: Sendable {
                         try limiter.admit(limits, tokens: worst.inputTokens)
                     } catch let refusal as RateLimiter.Refusal {
                         // Refused on the prompt's bound: decided on its count instead.
-                        guard prompt.bound != nil else { throw Self.refusal(refusal, session: admitted.session) }
+                        guard prompt.isBounded else { throw Self.refusal(refusal, session: admitted.session) }
                         prompt = await prompt.exactly()
                         worst = try await worstCase(of: admitted, model: model, prompt: prompt, at: startDate)
                         do {
@@ -132,10 +132,12 @@ struct ProxyPipeline: Sendable {
                         do {
                             reservation = try await metering.meter?.reserve(requestID: requestID, key: admitted.caller.key,
                                                                    organization: admitted.caller.organization, session: admitted.session,
-                                                                   model: model, estimate: worst.estimate, at: startDate)
+                                                                   model: model, estimate: worst.estimate, firstPayerOnly: prompt.isBounded,
+                                                                   at: startDate)
                             break
-                        } catch let refusal as GatewayError where refusal.status == 402 && prompt.bound != nil {
-                            // The bound asks more than is left: reserved on the prompt's count instead.
+                        } catch let refusal as GatewayError where refusal.status == 402 && prompt.isBounded {
+                            // The bound asks more than is left, or than its first payer holds: reserved
+                            // on the prompt's count instead (which also picks the payer).
                             prompt = await prompt.exactly()
                             let exact = try await worstCase(of: admitted, model: model, prompt: prompt, at: startDate)
                             if let admitted = admittedTokens, previous == nil {
@@ -154,7 +156,7 @@ struct ProxyPipeline: Sendable {
                                       admittedTokens: admittedTokens ?? 0, countedInput: worst.countedInput, records: records, logger: logger)
             }
             var answer = try await attempts.run(planned, admitted: admitted, progress: &progress, reserve: reserve)
-            await exactCount(prompt, into: &progress, answeredBy: answer.model.name)
+            await exactCount(&prompt, into: &progress, answeredBy: answer.model.name)
             if planned.policy == RouteDefinition.Policy.cascade.rawValue {
                 // Checked before anything reaches the client; a failing answer is billed on its own
                 // record and the next dearer candidate asked.
@@ -182,7 +184,7 @@ struct ProxyPipeline: Sendable {
                     var rest = planned
                     rest.candidates = Array(planned.candidates[(index + 1)...])
                     answer = try await attempts.run(rest, admitted: admitted, progress: &progress, reserve: reserve)
-                    await exactCount(prompt, into: &progress, answeredBy: answer.model.name)
+                    await exactCount(&prompt, into: &progress, answeredBy: answer.model.name)
                 }
             }
             guard let metered = progress.metered else { throw GatewayError(status: 500, type: "server_error", message: "No reservation.") }
@@ -275,19 +277,28 @@ struct ProxyPipeline: Sendable {
         }
     }
 
-    /// Relays a whole answer: its usage read (or counted), priced, and written in the client's format.
     /// A prompt counted beside the call: its exact count for the model that answered, in hand
     /// before the answer is relayed (it bills an answer without usage, a stream cut before its
-    /// end). Waits only when counting takes longer than the provider took to answer.
-    private func exactCount(_ prompt: PromptCount, into progress: inout AttemptStage.Progress, answeredBy model: String) async {
-        guard let bound = prompt.bound, progress.metered != nil else { return }
+    /// end), and the rate limits moved from the bound to it. Waits only when counting takes longer
+    /// than the provider took to answer.
+    private func exactCount(_ prompt: inout PromptCount, into progress: inout AttemptStage.Progress, answeredBy model: String) async {
+        guard prompt.isBounded else { return }
+        let bound = prompt.admitted[model]
         let exact = await prompt.exact(model)
-        if let exact, exact > bound {
+        prompt = await prompt.exactly()
+        guard var metered = progress.metered else { return }
+        if let exact, let bound, exact > bound {
             logger.warning("a prompt's count is above the bound it was reserved on", metadata: ["model": "\(model)", "count": "\(exact)", "bound": "\(bound)"])
         }
-        progress.metered?.countedInput = exact
+        metered.countedInput = exact
+        if let exact, let bound, metered.admittedTokens == Int64(bound) {
+            metered.limiter.adjust(metered.limits, tokens: Int64(exact - bound))
+            metered.admittedTokens = Int64(exact)
+        }
+        progress.metered = metered
     }
 
+    /// Relays a whole answer: its usage read (or counted), priced, and written in the client's format.
     private func relayWhole(_ answer: AttemptStage.Answer, admitted: AdmittedRequest, metered: MeteredRequest,
                             outcome: inout RequestOutcome, headers: inout HTTPFields, started: Duration,
                             keep: (@Sendable (JSONValue) async -> Void)?, fill: CacheStage.Lookup?) async throws -> Response {

@@ -15,8 +15,8 @@ import Foundation
 /// Relays a provider's event stream to the client event by event, as it arrives, translating
 /// between formats when client and provider differ.
 ///
-/// Every event is written before the next is read, so a slow client slows the read from the
-/// provider (backpressure) instead of filling memory. Usage is tracked from the provider's
+/// What one read from the provider brought is written (in one write) before the next read, so a
+/// slow client slows the read from the provider (backpressure) instead of filling memory. Usage is tracked from the provider's
 /// events whatever the formats; the final usage the client sees carries `cost` and
 /// `cost_currency`. An OpenAI client that did not ask for usage does not get the usage chunk
 /// Tollgate asked for. A client that goes away ends the relay, which abandons — and so cancels —

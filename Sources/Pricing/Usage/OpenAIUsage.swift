@@ -44,7 +44,10 @@ public struct OpenAIUsage: Decodable, Hashable, Sendable {
             for name in [key, alternative] {
                 switch fields[name] {
                 case nil, .null?: continue
-                case .object(let inner)?: return count(field, in: inner)
+                case .object(let inner)?:
+                    // The JSON reader decodes both counts of a details object, whichever it needs.
+                    guard count("cached_tokens", in: inner) != nil, count("reasoning_tokens", in: inner) != nil else { return nil }
+                    return count(field, in: inner)
                 default: return nil
                 }
             }
