@@ -38,7 +38,7 @@ YAML
     "$bin" orgs create bench --currency USD --database "$db" >/dev/null
     "$bin" credits add --org bench --amount 1000000 --database "$db" >/dev/null
     local key
-    key=$("$bin" keys create --org bench --name bench --budget 1000000 --period month --database "$db" | grep -o 'tg-[A-Za-z0-9]*' | head -1)
+    key=$("$bin" keys create --org bench --name bench --budget 1000000 --period month --database "$db" 2>/dev/null | grep -o 'tg-[A-Za-z0-9]*' | head -1)
     "$bin" serve --config "$DIR/$name.yaml" --database "$db" >"$DIR/$name.log" 2>&1 &
     PIDS+=($!)
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$p/health" >/dev/null && break; sleep 0.1; done
