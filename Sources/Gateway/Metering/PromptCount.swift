@@ -31,13 +31,6 @@ struct PromptCount: Sendable {
         PromptCount(admitted: bounds, counting: counting)
     }
 
-    /// The exact count for `model`: waited for when it is being counted; `nil` when its tokenizer
-    /// is unknown.
-    func exact(_ model: String) async -> Int? {
-        guard let counting else { return admitted[model] }
-        return await counting.value[model]
-    }
-
     /// The same prompt with its exact counts (waited for).
     func exactly() async -> PromptCount {
         guard let counting else { return self }

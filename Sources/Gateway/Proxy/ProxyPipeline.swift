@@ -126,26 +126,26 @@ struct ProxyPipeline: Sendable {
                     admittedTokens = worst.inputTokens
                 }
                 if let held = previous?.reservation { records.release(held) }
-                var reservation: Reservation?
+                let onLedger = { (estimate: Meter.Estimate, bounded: Bool) async throws -> Reservation? in
+                    try await metering.meter?.reserve(requestID: requestID, key: admitted.caller.key, organization: admitted.caller.organization,
+                                                      session: admitted.session, model: model, estimate: estimate, firstPayerOnly: bounded,
+                                                      at: startDate)
+                }
+                let reservation: Reservation?
                 do {
-                    while true {
-                        do {
-                            reservation = try await metering.meter?.reserve(requestID: requestID, key: admitted.caller.key,
-                                                                   organization: admitted.caller.organization, session: admitted.session,
-                                                                   model: model, estimate: worst.estimate, firstPayerOnly: prompt.isBounded,
-                                                                   at: startDate)
-                            break
-                        } catch let refusal as GatewayError where refusal.status == 402 && prompt.isBounded {
-                            // The bound asks more than is left, or than its first payer holds: reserved
-                            // on the prompt's count instead (which also picks the payer).
-                            prompt = await prompt.exactly()
-                            let exact = try await worstCase(of: admitted, model: model, prompt: prompt, at: startDate)
-                            if let admitted = admittedTokens, previous == nil {
-                                limiter.adjust(limits, tokens: exact.inputTokens - worst.inputTokens)
-                                admittedTokens = admitted + exact.inputTokens - worst.inputTokens
-                            }
-                            worst = exact
+                    do {
+                        reservation = try await onLedger(worst.estimate, prompt.isBounded)
+                    } catch let refusal as GatewayError where refusal.status == 402 && prompt.isBounded {
+                        // The bound asks more than is left, or than its first payer holds: reserved
+                        // on the prompt's count instead (which also picks the payer).
+                        prompt = await prompt.exactly()
+                        let exact = try await worstCase(of: admitted, model: model, prompt: prompt, at: startDate)
+                        if let admitted = admittedTokens, previous == nil {
+                            limiter.adjust(limits, tokens: exact.inputTokens - worst.inputTokens)
+                            admittedTokens = admitted + exact.inputTokens - worst.inputTokens
                         }
+                        worst = exact
+                        reservation = try await onLedger(worst.estimate, false)
                     }
                 } catch {
                     if previous == nil { limiter.adjust(limits, tokens: -(admittedTokens ?? 0)) }
@@ -284,8 +284,8 @@ struct ProxyPipeline: Sendable {
     private func exactCount(_ prompt: inout PromptCount, into progress: inout AttemptStage.Progress, answeredBy model: String) async {
         guard prompt.isBounded else { return }
         let bound = prompt.admitted[model]
-        let exact = await prompt.exact(model)
         prompt = await prompt.exactly()
+        let exact = prompt.admitted[model]
         guard var metered = progress.metered else { return }
         if let exact, let bound, exact > bound {
             logger.warning("a prompt's count is above the bound it was reserved on", metadata: ["model": "\(model)", "count": "\(exact)", "bound": "\(bound)"])

@@ -18,25 +18,21 @@ public struct UsageReading: Sendable {
     /// Takes one report: a whole usage object, or (Anthropic streams) `message_start`'s then
     /// each `message_delta`'s running totals, which replace rather than add.
     public mutating func add(_ report: UsageReport) throws(PricingError) {
-        if case .openai = report.shape, report.object["prompt_cache_hit_tokens"] == nil,
-           report.object["prompt_tokens_details"]?["cache_creation_input_tokens"] == nil,
-           let usage = OpenAIUsage(usageObject: report.object) {
-            billable = try usage.billable()
-            return
-        }
-        let data = Data(report.object.encodedBytes())
+        let data = { Data(report.object.encodedBytes()) }
         switch report.shape {
         case .anthropic:
-            let usage = if let anthropic { try anthropic.updated(byDelta: data) } else { try AnthropicUsage(json: data) }
+            let usage = if let anthropic { try anthropic.updated(byDelta: data()) } else { try AnthropicUsage(json: data()) }
             anthropic = usage
             billable = try usage.billable()
         case .openai:
             if report.object["prompt_cache_hit_tokens"] != nil {
-                billable = try DeepSeekUsage(json: data).billable()
+                billable = try DeepSeekUsage(json: data()).billable()
             } else if report.object["prompt_tokens_details"]?["cache_creation_input_tokens"] != nil {
-                billable = try DashScopeUsage(json: data).billable()
+                billable = try DashScopeUsage(json: data()).billable()
             } else {
-                billable = try OpenAIUsage(json: data).billable()
+                // Read from the parsed value when it is plain; the JSON reader decides the rest.
+                let usage = if let plain = OpenAIUsage(usageObject: report.object) { plain } else { try OpenAIUsage(json: data()) }
+                billable = try usage.billable()
             }
         }
     }
