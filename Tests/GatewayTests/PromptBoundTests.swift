@@ -22,6 +22,12 @@ import TollgateTesting
         return 3 + 3 + o200k.count("user") + o200k.count(text)
     }
 
+    /// An upstream read timeout well past the 1.5 s the provider holds its answer back (the
+    /// harness's 2 s leaves a loaded machine too little room).
+    static func patientUpstream(_ configuration: inout GatewayConfiguration) {
+        configuration.upstream.readTimeout = .seconds(10)
+    }
+
     /// The key's tokens this minute while the provider holds back its answer to `body` (read once
     /// the provider has the request: admitted, reserved, sent), and the answer's status.
     static func heldWhileCalling(_ harness: GatewayHarness, _ body: JSONValue, key: String) async throws -> (held: Int64?, status: Int) {
@@ -39,7 +45,7 @@ import TollgateTesting
     }
 
     @Test func aLongPromptIsAdmittedOnItsSizeAndBilledByItsExactCountWhenTheProviderReportsNoUsage() async throws {
-        try await GatewayHarness.with { harness in
+        try await GatewayHarness.with(adjust: Self.patientUpstream) { harness in
             let key = try await Self.limitedKey(harness)
             let streamed = GatewayHarness.chat("premium", Self.longText, stream: true, includeUsage: true)
             let bytes = streamed.encodedBytes().count
@@ -80,6 +86,7 @@ import TollgateTesting
 
     @Test func aPromptWhoseSizeExceedsACandidatesWindowIsCountedFirstAndServedWhenItsCountFits() async throws {
         try await GatewayHarness.with(adjust: { configuration in
+            Self.patientUpstream(&configuration)
             for index in configuration.models.indices where configuration.models[index].name == "premium" {
                 configuration.models[index].contextWindow = 20_000
             }
@@ -154,6 +161,7 @@ import TollgateTesting
 
     @Test func aLongPromptForAnEncodingThatNormalizesIsCountedFirst() async throws {
         try await GatewayHarness.with(adjust: { configuration in
+            Self.patientUpstream(&configuration)
             for index in configuration.models.indices where configuration.models[index].name == "premium" {
                 configuration.models[index].tokenizer = "claude_legacy"
             }
